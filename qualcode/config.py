@@ -1,0 +1,47 @@
+"""User settings: the config file in the XDG config dir, and who the coder is."""
+
+from __future__ import annotations
+
+import getpass
+import os
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from qualcode.errors import BadInput
+
+
+def config_path() -> Path:
+    override = os.environ.get("QUALCODE_CONFIG")
+    if override:
+        return Path(override)
+    import platformdirs
+
+    return Path(platformdirs.user_config_dir("qualcode")) / "config.toml"
+
+
+def load_config() -> dict[str, Any]:
+    path = config_path()
+    if not path.exists():
+        return {}
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise BadInput(f"{path}: bad config file: {exc}") from None
+
+
+def default_coder(explicit: str | None = None) -> str:
+    """--coder, else $QUALCODE_CODER, else `coder` in the config file, else the OS user."""
+    for candidate in (explicit, os.environ.get("QUALCODE_CODER"), load_config().get("coder")):
+        if candidate and str(candidate).strip():
+            return str(candidate).strip()
+    try:
+        return getpass.getuser()
+    except Exception:  # no user name on some containers
+        return "coder"
+
+
+def default_project(explicit: str | os.PathLike | None = None) -> Path:
+    if explicit:
+        return Path(explicit)
+    return Path(os.environ.get("QUALCODE_PROJECT") or "qualcode.db")

@@ -1,0 +1,1 @@
+"""Reading transcripts (txt, md, docx) and case attribute CSV files."""

@@ -1,0 +1,99 @@
+"""Plain dataclasses for the things a researcher works with."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Case:
+    id: str
+    name: str
+    attributes: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Turn:
+    document_id: int
+    number: int  # 1-based within the document
+    speaker: str
+    start: int  # code points into the document text, end-exclusive
+    end: int
+
+
+@dataclass(frozen=True)
+class Document:
+    id: int
+    case_id: str
+    title: str
+    source_path: str
+    sha256: str
+    encoding: str
+    metadata: dict[str, Any]
+    imported_at: str
+    length: int
+
+
+@dataclass(frozen=True)
+class Code:
+    id: str
+    name: str
+    parent_id: str | None = None
+    name_en: str = ""
+    description: str = ""
+    color: str = ""
+    shortcut: str = ""
+    keywords: tuple[str, ...] = ()
+    position: int = 0
+
+
+@dataclass(frozen=True)
+class Facet:
+    id: str
+    name: str
+    name_en: str = ""
+
+
+@dataclass(frozen=True)
+class ScaleStep:
+    id: str
+    label: str
+    label_en: str = ""
+    value: int = 0
+    color: str = ""
+
+
+@dataclass(frozen=True)
+class Coding:
+    id: str
+    document_id: int
+    case_id: str
+    code_id: str
+    coder: str
+    start: int
+    end: int
+    text: str
+    memo: str = ""
+    created_at: str = ""
+    updated_at: str = ""
+
+
+@dataclass(frozen=True)
+class Rating:
+    case_id: str
+    code_id: str
+    facet_id: str
+    coder: str
+    step_id: str
+    note: str = ""
+    evidence: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Memo:
+    id: int
+    target_type: str  # project | document | case | code
+    target_id: str
+    author: str
+    text: str

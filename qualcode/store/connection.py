@@ -1,0 +1,106 @@
+"""Open a project file: WAL, foreign keys, busy timeout, migrations, and one-transaction writes."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import sqlite_utils
+
+from qualcode.errors import BadInput, QualcodeError
+from qualcode.store.schema import MIGRATIONS, SCHEMA_VERSION
+
+BUSY_TIMEOUT_MS = 5000
+
+
+class Store:
+    """One SQLite connection to a project file, with explicit transactions."""
+
+    def __init__(self, path: Path | str, *, create: bool = False):
+        self.path = Path(path)
+        if not create and str(path) != ":memory:" and not self.path.exists():
+            raise BadInput(f"{self.path}: no such project (create one with `qualcode init` or `qualcode demo`)")
+        try:
+            self.conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
+            self.conn.row_factory = sqlite3.Row
+            self.conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            self.conn.execute("PRAGMA foreign_keys = ON")
+            self.conn.execute("PRAGMA journal_mode = WAL")
+            self.conn.execute("PRAGMA synchronous = NORMAL")
+        except sqlite3.DatabaseError as exc:
+            raise BadInput(f"{self.path}: not a qualcode project ({exc})") from None
+        self._depth = 0
+        self.db = sqlite_utils.Database(self.conn)
+        self._migrate()
+
+    def close(self) -> None:
+        self.conn.close()
+
+    @property
+    def version(self) -> int:
+        row = self.conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'"
+        ).fetchone()
+        if row is None:
+            return 0
+        return self.conn.execute("SELECT version FROM schema_version").fetchone()[0]
+
+    def _migrate(self) -> None:
+        try:
+            current = self.version
+        except sqlite3.DatabaseError as exc:
+            raise BadInput(f"{self.path}: not a qualcode project ({exc})") from None
+        if current > SCHEMA_VERSION:
+            raise QualcodeError(
+                f"{self.path}: schema version {current} is newer than this qualcode understands ({SCHEMA_VERSION}); upgrade qualcode"
+            )
+        if current == 0 and self.conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]:
+            raise BadInput(f"{self.path}: an SQLite file that is not a qualcode project")
+        for version in range(current, SCHEMA_VERSION):
+            with self.transaction():
+                for statement in _statements(MIGRATIONS[version]):
+                    self.conn.execute(statement)
+                if version == 0:
+                    self.conn.execute("CREATE TABLE schema_version (version INTEGER NOT NULL)")
+                    self.conn.execute("INSERT INTO schema_version VALUES (?)", (version + 1,))
+                else:
+                    self.conn.execute("UPDATE schema_version SET version = ?", (version + 1,))
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """All writes inside happen together or not at all; nested calls join the outer transaction."""
+        if self._depth:
+            self._depth += 1
+            try:
+                yield self.conn
+            finally:
+                self._depth -= 1
+            return
+        self.conn.execute("BEGIN IMMEDIATE")
+        self._depth = 1
+        try:
+            yield self.conn
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+        else:
+            self.conn.execute("COMMIT")
+        finally:
+            self._depth = 0
+
+
+def _statements(script: str) -> list[str]:
+    """Split a migration into statements (sqlite3.complete_statement keeps triggers whole)."""
+    statements, buffer = [], ""
+    for line in script.splitlines(keepends=True):
+        if line.strip().startswith("--") and not buffer.strip():
+            continue
+        buffer += line
+        if sqlite3.complete_statement(buffer):
+            statements.append(buffer.strip())
+            buffer = ""
+    if buffer.strip():
+        statements.append(buffer.strip())
+    return statements

@@ -1,0 +1,132 @@
+"""The project schema as an ordered list of migrations; `schema_version` records how far a file is."""
+
+from __future__ import annotations
+
+# Each entry migrates from version i to i + 1. Never edit a released entry: append a new one.
+MIGRATIONS: list[str] = [
+    """
+    CREATE TABLE project (
+        key TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+    );
+    CREATE TABLE cases (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL DEFAULT '',
+        position INTEGER NOT NULL DEFAULT 0
+    );
+    -- Declared case attributes (columns of cases.csv) and their types.
+    CREATE TABLE attributes (
+        name TEXT PRIMARY KEY,
+        type TEXT NOT NULL CHECK (type IN ('text', 'integer', 'number', 'boolean', 'date')),
+        position INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE TABLE case_values (
+        case_id TEXT NOT NULL REFERENCES cases(id) ON DELETE CASCADE,
+        attribute TEXT NOT NULL REFERENCES attributes(name) ON DELETE CASCADE,
+        value ANY,
+        PRIMARY KEY (case_id, attribute)
+    );
+    CREATE TABLE documents (
+        id INTEGER PRIMARY KEY,
+        case_id TEXT NOT NULL REFERENCES cases(id),
+        title TEXT NOT NULL,
+        source_path TEXT NOT NULL DEFAULT '',
+        sha256 TEXT NOT NULL,
+        encoding TEXT NOT NULL DEFAULT 'utf-8',
+        text TEXT NOT NULL,
+        metadata TEXT NOT NULL DEFAULT '{}' CHECK (json_valid(metadata)),
+        imported_at TEXT NOT NULL,
+        UNIQUE (case_id, title)
+    );
+    CREATE TABLE turns (
+        document_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+        number INTEGER NOT NULL,
+        speaker TEXT NOT NULL,
+        start INTEGER NOT NULL,
+        "end" INTEGER NOT NULL,
+        PRIMARY KEY (document_id, number),
+        CHECK (0 <= start AND start <= "end")
+    );
+    CREATE TABLE codes (
+        id TEXT PRIMARY KEY,
+        parent_id TEXT REFERENCES codes(id) DEFERRABLE INITIALLY DEFERRED,
+        name TEXT NOT NULL,
+        name_en TEXT NOT NULL DEFAULT '',
+        description TEXT NOT NULL DEFAULT '',
+        color TEXT NOT NULL DEFAULT '',
+        shortcut TEXT NOT NULL DEFAULT '',
+        keywords TEXT NOT NULL DEFAULT '[]' CHECK (json_valid(keywords)),
+        position INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE TABLE facets (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        name_en TEXT NOT NULL DEFAULT '',
+        position INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE TABLE scale_steps (
+        id TEXT PRIMARY KEY,
+        label TEXT NOT NULL,
+        label_en TEXT NOT NULL DEFAULT '',
+        value INTEGER NOT NULL,
+        color TEXT NOT NULL DEFAULT '',
+        position INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE TABLE codings (
+        id TEXT PRIMARY KEY,
+        document_id INTEGER NOT NULL REFERENCES documents(id),
+        code_id TEXT NOT NULL REFERENCES codes(id),
+        coder TEXT NOT NULL,
+        start INTEGER NOT NULL,
+        "end" INTEGER NOT NULL,
+        memo TEXT NOT NULL DEFAULT '',
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        CHECK (0 <= start AND start < "end"),
+        UNIQUE (document_id, code_id, coder, start, "end")
+    );
+    CREATE INDEX codings_by_document ON codings(document_id, start);
+    CREATE INDEX codings_by_code ON codings(code_id);
+    CREATE TABLE ratings (
+        id INTEGER PRIMARY KEY,
+        case_id TEXT NOT NULL REFERENCES cases(id),
+        code_id TEXT NOT NULL REFERENCES codes(id),
+        facet_id TEXT NOT NULL REFERENCES facets(id),
+        coder TEXT NOT NULL,
+        step_id TEXT NOT NULL REFERENCES scale_steps(id),
+        note TEXT NOT NULL DEFAULT '',
+        updated_at TEXT NOT NULL,
+        UNIQUE (case_id, code_id, facet_id, coder)
+    );
+    CREATE TABLE rating_evidence (
+        rating_id INTEGER NOT NULL REFERENCES ratings(id) ON DELETE CASCADE,
+        coding_id TEXT NOT NULL REFERENCES codings(id) ON DELETE CASCADE,
+        PRIMARY KEY (rating_id, coding_id)
+    );
+    CREATE TABLE memos (
+        id INTEGER PRIMARY KEY,
+        target_type TEXT NOT NULL CHECK (target_type IN ('project', 'document', 'case', 'code')),
+        target_id TEXT NOT NULL DEFAULT '',
+        author TEXT NOT NULL,
+        text TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    );
+    -- Append-only: every change, who made it and when. Drives undo/redo and the audit trail.
+    CREATE TABLE events (
+        id INTEGER PRIMARY KEY,
+        at TEXT NOT NULL,
+        coder TEXT NOT NULL,
+        action TEXT NOT NULL,
+        target TEXT NOT NULL DEFAULT '',
+        payload TEXT NOT NULL DEFAULT '{}' CHECK (json_valid(payload))
+    );
+    CREATE INDEX events_by_coder ON events(coder, id);
+    CREATE TRIGGER events_append_only_update BEFORE UPDATE ON events
+        BEGIN SELECT RAISE(ABORT, 'the event log is append-only'); END;
+    CREATE TRIGGER events_append_only_delete BEFORE DELETE ON events
+        BEGIN SELECT RAISE(ABORT, 'the event log is append-only'); END;
+    """,
+]
+
+SCHEMA_VERSION = len(MIGRATIONS)

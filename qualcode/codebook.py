@@ -74,8 +74,11 @@ def loads(text: str, source: str = "<codebook>") -> Codebook:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
+        if mark is not None and exc.context_mark is not None and mark.line >= len(text.splitlines()):
+            mark = exc.context_mark  # "unexpected end of file" is best shown where the open construct began
         line = f":{mark.line + 1}:{mark.column + 1}" if mark else ""
-        raise CodebookInvalid([f"{source}{line}: YAML syntax error: {exc.problem or exc}"]) from None
+        context = f" ({exc.context})" if exc.context else ""
+        raise CodebookInvalid([f"{source}{line}: YAML syntax error: {exc.problem or exc}{context}"]) from None
     except yaml.YAMLError as exc:
         raise CodebookInvalid([f"{source}: YAML syntax error: {exc}"]) from None
     if root is None:

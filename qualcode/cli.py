@@ -361,6 +361,147 @@ def redo(ctx: typer.Context, coder: Optional[str] = CoderOption) -> None:
     out.print(result.description)
 
 
+def _search_args(project, case: list[str], code_id, coder, speaker, coded):
+    return dict(cases=tuple(case or ()), code=code_id, coder=coder, speaker=speaker, coded_only=coded)
+
+
+CaseFilter = typer.Option(None, "--case", help="Only this case (repeatable).")
+CodeFilter = typer.Option(None, "--code", help="Only inside segments coded with this code or its descendants.")
+CoderFilter = typer.Option(None, "--coder", help="Only inside segments coded by this coder.")
+SpeakerFilter = typer.Option(None, "--speaker", help="Only turns of this speaker (e.g. 答).")
+CodedFilter = typer.Option(False, "--coded", help="Only inside coded segments (any code).")
+
+
+def _highlight(text: str, spans: list[tuple[int, int]]):
+    from rich.text import Text
+
+    rich_text = Text(text)
+    for start, end in spans:
+        rich_text.stylize("bold black on yellow", start, end)
+    return rich_text
+
+
+@app.command()
+def search(
+    ctx: typer.Context,
+    query: str = typer.Argument(..., help='Words (all must occur), "exact phrase", a OR b, -exclude.'),
+    case: Optional[list[str]] = CaseFilter,
+    code_id: Optional[str] = CodeFilter,
+    coder: Optional[str] = CoderFilter,
+    speaker: Optional[str] = SpeakerFilter,
+    coded: bool = CodedFilter,
+    limit: int = typer.Option(20, "--limit", min=1, help="How many results to show."),
+    json_: bool = JsonOption,
+) -> None:
+    """Search transcripts (台/臺, Traditional/Simplified, full/half width fold together)."""
+    with _open(ctx) as project:
+        found = project.search(query, limit=limit, **_search_args(project, case, code_id, coder, speaker, coded))
+    if json_:
+        _json([r.to_json() for r in found.results])
+        return
+    for notice in found.notices:
+        err.print(f"note: {notice}", markup=False)
+    unit = "segment" if found.results and found.results[0].coding else "turn"
+    out.print(f"{found.total} {unit}(s) match; showing {len(found.results)}", style="dim")
+    for r in found.results:
+        header = f"({r.case}) doc {r.document} turn {r.turn} {r.speaker} {r.start}:{r.end}"
+        codes = f"  [{', '.join(r.codes)}]" if r.codes else ""
+        out.print(f"[bold]{header}[/][dim]{codes}[/]")
+        out.print(_highlight(r.snippet, r.snippet_hits))
+
+
+@app.command()
+def kwic(
+    ctx: typer.Context,
+    term: str = typer.Argument(..., metavar="TERM"),
+    width: int = typer.Option(20, "--width", min=1, max=200, help="Characters of context on each side."),
+    sort: str = typer.Option("position", "--sort", help="position, left (by the words before) or right (after)."),
+    case: Optional[list[str]] = CaseFilter,
+    code_id: Optional[str] = CodeFilter,
+    coder: Optional[str] = CoderFilter,
+    speaker: Optional[str] = SpeakerFilter,
+    coded: bool = CodedFilter,
+    limit: Optional[int] = typer.Option(None, "--limit", min=1),
+    json_: bool = JsonOption,
+) -> None:
+    """Keyword in context: every occurrence of TERM with aligned left and right context."""
+    from qualcode.search.engine import Filters
+    from qualcode.search.kwic import kwic as run_kwic
+
+    with _open(ctx) as project:
+        args = _search_args(project, case, code_id, coder, speaker, coded)
+        for case_id in args["cases"]:
+            project.case(case_id)
+        code_ids = tuple(project.descendants(code_id)) if code_id else None
+        filters = Filters(cases=args["cases"], code_ids=code_ids, coder=coder, speaker=speaker, coded_only=coded)
+        lines = run_kwic(project, term, filters, width=width, sort=sort, limit=limit)
+    if json_:
+        _json([line.to_json() for line in lines])
+        return
+    from rich.cells import cell_len
+
+    for line in lines:
+        pad = " " * max(0, width * 2 - cell_len(line.left))
+        out.print(f"[dim]({line.case}) {line.turn:>3}[/] {pad}", end="")
+        out.print(line.left, markup=False, end="")
+        out.print(f" [bold black on yellow]{line.match}[/] ", end="")
+        out.print(line.right, markup=False)
+    err.print(f"{len(lines)} occurrence(s)", style="dim")
+
+
+@app.command()
+def words(
+    ctx: typer.Context,
+    case: Optional[list[str]] = CaseFilter,
+    code_id: Optional[str] = typer.Option(None, "--code", help="Words of the segments coded with this code (and descendants)."),
+    by: str = typer.Option("case", "--by", help="Group by case or by code."),
+    speaker: Optional[str] = SpeakerFilter,
+    top: int = typer.Option(20, "--top", min=1),
+    min_length: int = typer.Option(2, "--min-length", min=1, help="Shortest word counted (in characters)."),
+    keyness: bool = typer.Option(False, "--keyness", help="Each case's most distinctive words (log-likelihood G²)."),
+    json_: bool = JsonOption,
+) -> None:
+    """Word frequencies from jieba tokens, per case or per code; --keyness for distinctive words."""
+    from qualcode.search import words as word_stats
+
+    if by not in ("case", "code"):
+        raise typer.BadParameter("use --by case or --by code")
+    with _open(ctx) as project:
+        for case_id in case or ():
+            project.case(case_id)
+        if code_id:
+            project.code(code_id)
+        if keyness:
+            rows = word_stats.keyness(project, cases=tuple(case or ()), speaker=speaker, top=top, min_length=min_length)
+        else:
+            rows = word_stats.frequencies(project, by=by, cases=tuple(case or ()), code=code_id, speaker=speaker,
+                                          top=top, min_length=min_length)
+    if json_:
+        _json([r.to_json() if keyness else r.to_json("code" if by == "code" else "case") for r in rows])
+        return
+    if keyness:
+        table = Table("case", "word", "count", "rest", "log-likelihood G²", title="Distinctive words (G² vs. the other cases)")
+        for r in rows:
+            table.add_row(r.case, r.word, str(r.count), str(r.rest), f"{r.log_likelihood:.1f}")
+    else:
+        table = Table(by, "word", "count")
+        for r in rows:
+            table.add_row(r.group or "", r.word, str(r.count))
+    out.print(table)
+
+
+@app.command()
+def reindex(ctx: typer.Context) -> None:
+    """Rebuild the search index from the stored documents."""
+    import time
+
+    with _open(ctx) as project:
+        started = time.perf_counter()
+        characters = project.reindex()
+        elapsed = time.perf_counter() - started
+    out.print(f"indexed {characters:,} characters in {elapsed:.2f} s")
+
+
 def run() -> None:
     """Console-script entry point: one clear line and exit 2 for bad input, 1 for other failures."""
     try:

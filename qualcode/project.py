@@ -47,6 +47,16 @@ class Project:
     def __init__(self, store: Store):
         self.store = store
         self.path = store.path
+        self._index = None
+
+    @property
+    def index(self):
+        """The search index (qualcode.search.index.SearchIndex), created on first use."""
+        if self._index is None:
+            from qualcode.search.index import SearchIndex
+
+            self._index = SearchIndex(self.store)
+        return self._index
 
     # -- lifecycle -------------------------------------------------------------------------------
     @classmethod
@@ -206,6 +216,10 @@ class Project:
         with self.store.transaction() as conn:
             for path, decoded, parsed, target_case, title in prepared:
                 results.append(self._import_one(conn, path, decoded, parsed, target_case, title, coder))
+            changed = [r.document_id for r in results if r.status != "unchanged"]
+            self.__dict__.pop("_texts", None)
+            self.index.remove_documents([r.document_id for r in results if r.status == "replaced"])
+            self.index.add_documents(changed)
         return results
 
     def _import_one(self, conn, path, decoded, parsed, case_id, title, coder) -> ImportResult:
@@ -412,6 +426,63 @@ class Project:
 
     def coders(self) -> list[str]:
         return [r[0] for r in self.conn.execute("SELECT DISTINCT coder FROM codings ORDER BY coder")]
+
+    # -- search ----------------------------------------------------------------------------------
+    def ensure_index(self):
+        """The search index, rebuilt first if documents are missing from it (e.g. an older project)."""
+        if not self.index.is_current():
+            self.index.rebuild()
+        return self.index
+
+    def reindex(self) -> int:
+        return self.index.rebuild()
+
+    def search(self, query: str, *, cases: Sequence[str] = (), code: str | None = None, coder: str | None = None,
+               speaker: str | None = None, coded_only: bool = False, limit: int | None = 50):
+        """Search turns (or coded segments when code, coder or coded_only is given); see search/engine.py."""
+        from qualcode.search.engine import Filters, search
+
+        for case_id in cases:
+            self.case(case_id)
+        code_ids = tuple(self.descendants(code)) if code is not None else None
+        filters = Filters(cases=tuple(cases), code_ids=code_ids, coder=coder, speaker=speaker, coded_only=coded_only)
+        return search(self, query, filters, limit=limit)
+
+    def codings_for_search(self, *, code_ids=None, coder=None, cases=()) -> list[tuple[str, int, int, int]]:
+        where, params = [], []
+        if code_ids is not None:
+            where.append(f"c.code_id IN ({','.join('?' * len(code_ids))})")
+            params.extend(code_ids)
+        if coder is not None:
+            where.append("c.coder = ?")
+            params.append(coder)
+        if cases:
+            where.append(f"d.case_id IN ({','.join('?' * len(cases))})")
+            params.extend(cases)
+        sql = 'SELECT c.id, c.document_id, c.start, c."end" FROM codings c JOIN documents d ON d.id = c.document_id'
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        return [tuple(r) for r in self.conn.execute(sql + ' ORDER BY c.document_id, c.start, c."end", c.id', params)]
+
+    def text_cached(self, document_id: int) -> str:
+        """Document text, kept in memory: texts never change once coded, and a re-import clears this."""
+        cache = self.__dict__.setdefault("_texts", {})
+        if document_id not in cache:
+            if len(cache) > 64:
+                cache.clear()
+            cache[document_id] = self.text(document_id)
+        return cache[document_id]
+
+    def codes_in_span(self, document_id: int, start: int, end: int) -> list[str]:
+        rows = self.conn.execute(
+            'SELECT DISTINCT c.code_id FROM codings c JOIN codes k ON k.id = c.code_id '
+            'WHERE c.document_id = ? AND c.start < ? AND c."end" > ? ORDER BY k.position',
+            (document_id, end, start),
+        )
+        return [r[0] for r in rows]
+
+    def keywords(self) -> list[str]:
+        return sorted({k for code in self.codes() for k in code.keywords})
 
     # -- overview --------------------------------------------------------------------------------
     def status(self) -> dict[str, Any]:

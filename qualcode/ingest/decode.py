@@ -44,6 +44,8 @@ def decode_bytes(data: bytes, path: Path) -> Decoded:
     sha = hashlib.sha256(data).hexdigest()
     text, encoding = _decode(data, path)
     text = normalise(text)
+    if "\x00" in text:
+        raise BadInput(f"{path}: binary file (it contains NUL characters), not a transcript")
     if not text.strip():
         raise BadInput(f"{path}: the file holds no text")
     return Decoded(text=text, encoding=encoding, sha256=sha)

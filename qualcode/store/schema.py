@@ -129,4 +129,38 @@ MIGRATIONS: list[str] = [
     """,
 ]
 
+
+# Version 2: the search index (derived data; `qualcode reindex` rebuilds it).
+MIGRATIONS.append(
+    """
+    -- Each indexed turn occupies [gpos, gpos + length) in one global position space; turns are
+    -- separated by one unused position so no n-gram spans two turns. Removing a document deletes its
+    -- rows here; its postings become unreachable until the next reindex compacts them.
+    CREATE TABLE search_turns (
+        gpos INTEGER PRIMARY KEY,
+        document_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+        number INTEGER NOT NULL,
+        start INTEGER NOT NULL,
+        length INTEGER NOT NULL
+    );
+    CREATE INDEX search_turns_by_document ON search_turns(document_id, start);
+    -- One segment per import batch; postings of a gram are split by segment and concatenated at query time.
+    CREATE TABLE search_segments (
+        id INTEGER PRIMARY KEY,
+        first_gpos INTEGER NOT NULL,
+        end_gpos INTEGER NOT NULL,
+        characters INTEGER NOT NULL,
+        created_at TEXT NOT NULL
+    );
+    -- gram: a code point (one character) or (first << 21 | second) for a character pair, of the
+    -- normalised text. positions: sorted global positions, delta-encoded (see qualcode/search/postings.py).
+    CREATE TABLE search_postings (
+        gram INTEGER NOT NULL,
+        segment INTEGER NOT NULL REFERENCES search_segments(id) ON DELETE CASCADE,
+        count INTEGER NOT NULL,
+        positions BLOB NOT NULL,
+        PRIMARY KEY (gram, segment)
+    ) WITHOUT ROWID;
+    """
+)
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -1,0 +1,289 @@
+"""Run a parsed query against the index: boolean matching, filters, ranking, snippets.
+
+A result is a turn, or a coded segment when the search is restricted to codings (--code, --coder,
+coded only). Ranking: turns holding the query as one exact phrase first, then by how many query
+words they hold, then by how close those words stand, then in document order.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from qualcode.errors import BadInput
+from qualcode.search.index import SearchIndex, TurnTable
+from qualcode.search.query import Query, Term, parse_query
+from qualcode.zh.normalize import normalize
+
+SNIPPET_RADIUS = 30
+SPLIT_MIN_LENGTH = 3
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    case: str
+    document: int
+    turn: int
+    speaker: str
+    start: int  # first hit, code points into the document text
+    end: int
+    text: str  # the first hit as written in the document
+    snippet: str
+    snippet_hits: list[tuple[int, int]]  # hit ranges inside `snippet`
+    hits: list[tuple[int, int]]  # every hit in the unit, document offsets
+    codes: list[str]
+    unit_start: int  # the turn (or coded segment) in document offsets
+    unit_end: int
+    coding: str | None = None
+
+    def to_json(self) -> dict:
+        return {
+            "case": self.case, "document": self.document, "turn": self.turn, "start": self.start, "end": self.end,
+            "text": self.text, "snippet": self.snippet, "codes": self.codes, "speaker": self.speaker,
+            "hits": [list(h) for h in self.hits], "coding": self.coding,
+        }
+
+
+@dataclass
+class SearchResults:
+    query: Query
+    results: list[SearchResult]
+    total: int
+    notices: list[str] = field(default_factory=list)
+
+
+@dataclass
+class _TermHits:
+    text: str  # as written in the query
+    length: int
+    positions: np.ndarray  # global positions, sorted, already restricted by the turn filters
+
+
+@dataclass
+class _Units:
+    """What results are made of: turns, or coded segments, as global [start, end) intervals."""
+
+    start: np.ndarray
+    end: np.ndarray
+    coding_ids: list[str] | None  # None for turns
+
+
+@dataclass(frozen=True)
+class Filters:
+    cases: tuple[str, ...] = ()
+    code_ids: tuple[str, ...] | None = None  # already expanded to descendants
+    coder: str | None = None
+    speaker: str | None = None
+    coded_only: bool = False
+
+    @property
+    def segments(self) -> bool:
+        return self.code_ids is not None or self.coder is not None or self.coded_only
+
+
+def term_hits(index: SearchIndex, turns: TurnTable, text: str, allowed: np.ndarray | None) -> _TermHits:
+    folded = normalize(text)
+    positions = index.positions(folded)
+    rows, valid = turns.locate(positions, len(folded))
+    if allowed is not None:
+        valid &= allowed[rows]
+    return _TermHits(text, len(folded), positions[valid])
+
+
+def _presence(hits: _TermHits, units: _Units) -> np.ndarray:
+    """Whether each unit holds at least one whole occurrence of the term."""
+    lo = np.searchsorted(hits.positions, units.start, side="left")
+    hi = np.searchsorted(hits.positions, units.end - hits.length, side="right")
+    return hi > lo
+
+
+def turn_mask(turns: TurnTable, filters: Filters) -> np.ndarray | None:
+    mask = None
+    if filters.cases:
+        wanted = [turns.cases.index(c) for c in filters.cases if c in turns.cases]
+        mask = np.isin(turns.case, wanted)
+    if filters.speaker is not None:
+        if filters.speaker not in turns.speakers:
+            raise BadInput(f"no turns by speaker {filters.speaker!r} (speakers: {', '.join(turns.speakers)})")
+        speaker_mask = turns.speaker == turns.speakers.index(filters.speaker)
+        mask = speaker_mask if mask is None else mask & speaker_mask
+    return mask
+
+
+def coded_units(project, turns: TurnTable, filters: Filters) -> _Units:
+    """Codings that pass the filters, mapped to global intervals (gaps between turns are harmless)."""
+    codings = project.codings_for_search(code_ids=filters.code_ids, coder=filters.coder, cases=filters.cases)
+    if not codings:
+        empty = np.empty(0, dtype=np.int64)
+        return _Units(empty, empty, [])
+    doc = np.array([c[1] for c in codings], dtype=np.int64)
+    start = np.array([c[2] for c in codings], dtype=np.int64)
+    end = np.array([c[3] for c in codings], dtype=np.int64)
+    gstart = _to_global(turns, doc, start, snap="next")
+    gend = _to_global(turns, doc, end, snap="previous")
+    keep = gend > gstart
+    ids = [c[0] for c, k in zip(codings, keep.tolist()) if k]
+    return _Units(gstart[keep], gend[keep], ids)
+
+
+def _to_global(turns: TurnTable, doc: np.ndarray, offset: np.ndarray, snap: str) -> np.ndarray:
+    """Map document offsets to global positions; offsets between turns snap to the next or previous turn."""
+    order = np.lexsort((turns.start, turns.document_id))
+    key_doc, key_start = turns.document_id[order], turns.start[order]
+    keys = key_doc * (1 << 32) + key_start
+    wanted = doc * (1 << 32) + offset
+    at = np.searchsorted(keys, wanted, side="right") - 1  # turn starting at or before the offset
+    at_c = np.clip(at, 0, len(order) - 1)
+    row = order[at_c]
+    same_doc = (at >= 0) & (key_doc[at_c] == doc)
+    inside = same_doc & (offset - turns.start[row] <= turns.length[row])
+    result = np.where(inside, turns.gpos[row] + (offset - turns.start[row]), 0)
+    if snap == "next":
+        nxt = np.clip(at + 1, 0, len(order) - 1)
+        nrow = order[nxt]
+        has_next = (at + 1 < len(order)) & (key_doc[nxt] == doc)
+        result = np.where(inside, result, np.where(has_next, turns.gpos[nrow], np.iinfo(np.int64).max // 2))
+    else:
+        result = np.where(inside, result, np.where(same_doc, turns.gpos[row] + turns.length[row], -1))
+    return result
+
+
+def _proximity(turns: TurnTable, units: _Units, unit_rows: np.ndarray, term_lists: list[_TermHits]) -> np.ndarray:
+    """For turn units: the smallest spread, anchored at an occurrence of the rarest term, that reaches
+    an occurrence of every other present term in the same turn. Lower is closer."""
+    big = np.iinfo(np.int64).max // 4
+    prox = np.zeros(unit_rows.size, dtype=np.int64)
+    present = [t for t in term_lists if t.positions.size]
+    if len(present) < 2 or units.coding_ids is not None:
+        return prox
+    anchor = min(present, key=lambda t: t.positions.size)
+    a = anchor.positions
+    a_rows, _ = turns.locate(a, 0)
+    window = np.zeros(a.size, dtype=np.int64)
+    for other in present:
+        if other is anchor:
+            continue
+        p = other.positions
+        p_rows, _ = turns.locate(p, 0)
+        j = np.searchsorted(p, a)
+        left = np.clip(j - 1, 0, p.size - 1)
+        right = np.clip(j, 0, p.size - 1)
+        d_left = np.where((j > 0) & (p_rows[left] == a_rows), np.abs(a - p[left]), big)
+        d_right = np.where((j < p.size) & (p_rows[right] == a_rows), np.abs(p[right] - a), big)
+        window = np.maximum(window, np.minimum(d_left, d_right))
+    best = np.full(turns.gpos.size, big, dtype=np.int64)
+    np.minimum.at(best, a_rows, window)
+    return best[unit_rows]
+
+
+def _is_cjk(ch: str) -> bool:
+    return "\u3400" <= ch <= "\u9fff" or "\uf900" <= ch <= "\ufaff" or "\U00020000" <= ch <= "\U0003134f"
+
+
+def _splittable(term: str) -> bool:
+    """A long unspaced Chinese phrase (not code-like text such as a*b:c) may be split into words."""
+    return (len(term) >= SPLIT_MIN_LENGTH and sum(map(_is_cjk, term)) >= 2
+            and all(_is_cjk(ch) or ch.isalnum() for ch in term))
+
+
+def split_words(term: str) -> list[str]:
+    """jieba's words of an unspaced phrase, punctuation dropped."""
+    from qualcode.zh.segment import segment
+
+    words = []
+    for start, end in segment(term):
+        word = term[start:end].strip()
+        if word and any(ch.isalnum() for ch in word) and word not in words:
+            words.append(word)
+    return words
+
+
+def search(project, query_text: str, filters: Filters = Filters(), limit: int | None = 50) -> SearchResults:
+    query = parse_query(query_text)
+    index = project.ensure_index()
+    turns = index.turns()
+    allowed = turn_mask(turns, filters)
+    notices: list[str] = []
+
+    units = coded_units(project, turns, filters) if filters.segments else _Units(turns.gpos, turns.end_gpos, None)
+    unit_rows = np.arange(units.start.size)
+    match = np.ones(units.start.size, dtype=bool)
+    held = np.zeros(units.start.size, dtype=np.int64)
+    ranked_terms: list[_TermHits] = []
+
+    for group in query.groups:
+        group_present = np.zeros(units.start.size, dtype=bool)
+        for term in group:
+            hits = term_hits(index, turns, term.text, allowed)
+            words = []
+            if hits.positions.size == 0 and not term.phrase and _splittable(term.text):
+                if index.positions(normalize(term.text)).size == 0:  # absent anywhere, not just under the filters
+                    words = split_words(term.text)
+            if len(words) > 1:
+                notices.append(f"{term.text} does not occur as written; searched for its words {' / '.join(words)}")
+                for word in words:
+                    word_hits = term_hits(index, turns, word, allowed)
+                    present = _presence(word_hits, units)
+                    group_present |= present
+                    held += present
+                    ranked_terms.append(word_hits)
+            else:
+                present = _presence(hits, units)
+                group_present |= present
+                held += present
+                ranked_terms.append(hits)
+        match &= group_present
+    for term in query.excluded:
+        match &= ~_presence(term_hits(index, turns, term.text, allowed), units)
+
+    phrase = np.ones(units.start.size, dtype=bool)
+    if len(query.positive_terms) > 1:
+        joined = "".join(t.text for t in query.positive_terms)
+        phrase = _presence(term_hits(index, turns, joined, allowed), units)
+
+    selected = np.flatnonzero(match)
+    total = int(selected.size)
+    prox = _proximity(turns, units, unit_rows[selected], ranked_terms) if selected.size else np.empty(0, np.int64)
+    order = np.lexsort((units.start[selected], prox, -held[selected], ~phrase[selected]))
+    chosen = selected[order] if limit is None else selected[order][:limit]
+    results = [_result(project, turns, units, int(u), ranked_terms) for u in chosen.tolist()]
+    return SearchResults(query=query, results=results, total=total, notices=notices)
+
+
+def _result(project, turns: TurnTable, units: _Units, unit: int, terms: list[_TermHits]) -> SearchResult:
+    lo, hi = int(units.start[unit]), int(units.end[unit])
+    global_hits: list[tuple[int, int]] = []
+    for term in terms:
+        a = np.searchsorted(term.positions, lo, side="left")
+        b = np.searchsorted(term.positions, hi - term.length, side="right")
+        global_hits.extend((int(p), int(p) + term.length) for p in term.positions[a:b].tolist())
+    global_hits.sort()
+    first = global_hits[0][0] if global_hits else lo
+    row = int(np.searchsorted(turns.gpos, first, side="right") - 1)
+    document = int(turns.document_id[row])
+    to_doc = lambda g: int(turns.start[row] + (g - turns.gpos[row]))  # noqa: E731
+    turn_start, turn_end = int(turns.start[row]), int(turns.start[row] + turns.length[row])
+    hits = [(to_doc(s), to_doc(e)) for s, e in global_hits if turns.gpos[row] <= s and e <= turns.gpos[row] + turns.length[row]]
+    text = project.text_cached(document)
+    start, end = hits[0] if hits else (turn_start, turn_start)
+    snippet_start = max(turn_start, start - SNIPPET_RADIUS)
+    snippet_end = min(turn_end, end + SNIPPET_RADIUS)
+    snippet = text[snippet_start:snippet_end]
+    snippet_hits = [(max(s, snippet_start) - snippet_start, min(e, snippet_end) - snippet_start)
+                    for s, e in hits if s < snippet_end and e > snippet_start]
+    prefix = "…" if snippet_start > turn_start else ""
+    suffix = "…" if snippet_end < turn_end else ""
+    snippet_hits = [(s + len(prefix), e + len(prefix)) for s, e in snippet_hits]
+    coding = units.coding_ids[unit] if units.coding_ids is not None else None
+    if coding is not None:
+        unit_start, unit_end = project.coding(coding).start, project.coding(coding).end
+    else:
+        unit_start, unit_end = turn_start, turn_end
+    return SearchResult(
+        case=turns.cases[int(turns.case[row])], document=document, turn=int(turns.number[row]),
+        speaker=turns.speakers[int(turns.speaker[row])], start=start, end=end, text=text[start:end],
+        snippet=prefix + snippet.replace("\n", " ") + suffix, snippet_hits=snippet_hits, hits=hits,
+        codes=project.codes_in_span(document, turn_start, turn_end), unit_start=unit_start, unit_end=unit_end,
+        coding=coding,
+    )

@@ -1,0 +1,222 @@
+"""The search index: positions of every character and character pair of the normalised turns.
+
+A term of one character is looked up directly; a longer term intersects the positions of pairs that
+cover it (shifted by their offset in the term), which finds every exact occurrence without reading
+any text: recall equals a substring scan for every query length, unlike an FTS trigram index or
+jieba tokens. Positions live in one global space (see store/schema.py) so a hit maps back to its
+turn, and from there to a code-point offset in the original document text.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from qualcode.search import postings
+from qualcode.store import Store
+from qualcode.timeutil import now
+from qualcode.zh.normalize import normalizer
+
+SEPARATOR_GAP = 1
+PAIR_SHIFT = 21  # code points need 21 bits
+
+
+@dataclass
+class TurnTable:
+    """Every indexed turn, in global position order, as parallel numpy arrays."""
+
+    gpos: np.ndarray
+    length: np.ndarray
+    document_id: np.ndarray
+    number: np.ndarray
+    start: np.ndarray  # offset of the turn in its document text
+    case: np.ndarray  # index into `cases`
+    speaker: np.ndarray  # index into `speakers`
+    cases: list[str]
+    speakers: list[str]
+
+    @property
+    def end_gpos(self) -> np.ndarray:
+        return self.gpos + self.length
+
+    def locate(self, positions: np.ndarray, width: int) -> tuple[np.ndarray, np.ndarray]:
+        """For global hit positions of a term `width` long: (turn row, valid mask)."""
+        rows = np.searchsorted(self.gpos, positions, side="right") - 1
+        valid = rows >= 0
+        rows = np.where(valid, rows, 0)
+        valid &= positions + width <= self.gpos[rows] + self.length[rows]
+        return rows, valid
+
+
+def gram_keys(codepoints: np.ndarray) -> np.ndarray:
+    """Keys of the pairs (c[i], c[i+1]) of a code point array."""
+    return (codepoints[:-1].astype(np.int64) << PAIR_SHIFT) | codepoints[1:].astype(np.int64)
+
+
+class SearchIndex:
+    """Builds and reads the index tables of one project."""
+
+    def __init__(self, store: Store):
+        self.store = store
+        self._turns: TurnTable | None = None
+        self._turns_key: tuple | None = None
+
+    # -- building --------------------------------------------------------------------------------
+    def next_gpos(self) -> int:
+        row = self.store.conn.execute("SELECT max(gpos + length) FROM search_turns").fetchone()
+        seg = self.store.conn.execute("SELECT max(end_gpos) FROM search_segments").fetchone()
+        return max(row[0] or 0, seg[0] or 0) + SEPARATOR_GAP
+
+    def remove_documents(self, document_ids: list[int]) -> None:
+        self.store.conn.executemany("DELETE FROM search_turns WHERE document_id = ?", [(d,) for d in document_ids])
+        self._turns = None
+
+    def add_documents(self, document_ids: list[int]) -> int:
+        """Index these documents' turns as one new segment; returns the characters indexed."""
+        conn = self.store.conn
+        if not document_ids:
+            return 0
+        base = self.next_gpos()
+        pieces: list[str] = []
+        rows = []
+        gpos = base
+        marks = ",".join("?" * len(document_ids))
+        cursor = conn.execute(
+            f'SELECT t.document_id, t.number, t.start, t."end", substr(d.text, t.start + 1, t."end" - t.start) '
+            f"FROM turns t JOIN documents d ON d.id = t.document_id WHERE t.document_id IN ({marks}) "
+            f"ORDER BY t.document_id, t.number",
+            document_ids,
+        )
+        for document_id, number, start, end, text in cursor:
+            rows.append((gpos, document_id, number, start, end - start))
+            pieces.append(text)
+            gpos += (end - start) + SEPARATOR_GAP
+        conn.executemany("INSERT INTO search_turns (gpos, document_id, number, start, length) VALUES (?, ?, ?, ?, ?)", rows)
+        # One string for the whole batch: turn texts separated by NUL, which no turn contains after import.
+        joined = "\0".join(pieces)
+        characters = len(joined) - (len(pieces) - 1)
+        segment = conn.execute(
+            "INSERT INTO search_segments (first_gpos, end_gpos, characters, created_at) VALUES (?, ?, ?, ?)",
+            (base, base + len(joined), characters, now()),
+        ).lastrowid
+        self._write_postings(segment, base, normalizer().codepoints(joined))
+        self._turns = None
+        return characters
+
+    def _write_postings(self, segment: int, base: int, cps: np.ndarray) -> None:
+        if cps.size == 0:
+            return
+        positions = np.arange(base, base + cps.size, dtype=np.int64)
+        singles = cps.astype(np.int64)
+        keep = singles != 0
+        pairs = gram_keys(cps)
+        pair_keep = (cps[:-1] != 0) & (cps[1:] != 0)
+        keys = np.concatenate([singles[keep], pairs[pair_keep]])
+        where = np.concatenate([positions[keep], positions[:-1][pair_keep]])
+        order = np.argsort(keys, kind="stable")
+        keys, where = keys[order], where[order]
+        bounds = np.flatnonzero(np.diff(keys)) + 1
+        starts = np.concatenate([[0], bounds])
+        ends = np.concatenate([bounds, [keys.size]])
+        conn = self.store.conn
+        conn.executemany(
+            "INSERT INTO search_postings (gram, segment, count, positions) VALUES (?, ?, ?, ?)",
+            (
+                (int(keys[s]), segment, int(e - s), postings.encode(where[s:e], base))
+                for s, e in zip(starts.tolist(), ends.tolist())
+            ),
+        )
+
+    def rebuild(self) -> int:
+        """Drop and rebuild the whole index as one segment (also compacts removed documents away)."""
+        conn = self.store.conn
+        with self.store.transaction():
+            conn.execute("DELETE FROM search_postings")
+            conn.execute("DELETE FROM search_segments")
+            conn.execute("DELETE FROM search_turns")
+            ids = [r[0] for r in conn.execute("SELECT id FROM documents ORDER BY id")]
+            characters = self.add_documents(ids)
+        self._turns = None
+        return characters
+
+    def is_current(self) -> bool:
+        """Whether every document's turns are indexed (false for projects made before the index existed)."""
+        conn = self.store.conn
+        indexed = conn.execute("SELECT count(*) FROM search_turns").fetchone()[0]
+        turns = conn.execute("SELECT count(*) FROM turns").fetchone()[0]
+        return indexed == turns
+
+    # -- reading ---------------------------------------------------------------------------------
+    def turns(self) -> TurnTable:
+        key = self._version()
+        if self._turns is None or self._turns_key != key:
+            conn = self.store.conn
+            cases = [r[0] for r in conn.execute("SELECT DISTINCT case_id FROM documents ORDER BY case_id")]
+            speakers = [r[0] for r in conn.execute("SELECT DISTINCT speaker FROM turns ORDER BY speaker")]
+            case_code = {c: i for i, c in enumerate(cases)}
+            speaker_code = {s: i for i, s in enumerate(speakers)}
+            rows = conn.execute(
+                "SELECT st.gpos, st.length, st.document_id, st.number, st.start, d.case_id, t.speaker "
+                "FROM search_turns st JOIN documents d ON d.id = st.document_id "
+                "JOIN turns t ON t.document_id = st.document_id AND t.number = st.number ORDER BY st.gpos"
+            ).fetchall()
+            data = np.array(
+                [(g, n, d, num, st, case_code[c], speaker_code[sp]) for g, n, d, num, st, c, sp in rows], dtype=np.int64
+            ).reshape(-1, 7)
+            columns = [np.ascontiguousarray(data[:, i]) for i in range(7)]
+            self._turns = TurnTable(*columns, cases=cases, speakers=speakers)
+            self._turns_key = key
+        return self._turns
+
+    def _version(self) -> tuple:
+        conn = self.store.conn
+        return (
+            conn.execute("PRAGMA data_version").fetchone()[0],
+            conn.total_changes,
+        )
+
+    def _gram_positions(self, gram: int) -> np.ndarray:
+        rows = self.store.conn.execute(
+            "SELECT p.positions, s.first_gpos FROM search_postings p JOIN search_segments s ON s.id = p.segment "
+            "WHERE p.gram = ? ORDER BY p.segment",
+            (gram,),
+        ).fetchall()
+        if not rows:
+            return np.empty(0, dtype=np.int64)
+        arrays = [postings.decode(blob, base) for blob, base in rows]
+        return arrays[0] if len(arrays) == 1 else np.concatenate(arrays)
+
+    def _gram_count(self, gram: int) -> int:
+        row = self.store.conn.execute("SELECT sum(count) FROM search_postings WHERE gram = ?", (gram,)).fetchone()
+        return row[0] or 0
+
+    def positions(self, term: str) -> np.ndarray:
+        """Global start positions of every exact occurrence of `term` (already normalised) in any turn."""
+        cps = normalizer().codepoints(term)
+        if cps.size == 0:
+            return np.empty(0, dtype=np.int64)
+        if cps.size == 1:
+            return self._gram_positions(int(cps[0]))
+        keys = gram_keys(cps)
+        # Pairs at offsets 0, 2, 4, … and the last one cover every character of the term.
+        offsets = sorted(set(range(0, keys.size, 2)) | {keys.size - 1})
+        counted = sorted(((self._gram_count(int(keys[o])), o) for o in offsets))
+        if counted[0][0] == 0:
+            return np.empty(0, dtype=np.int64)
+        _, first = counted[0]
+        hits = self._gram_positions(int(keys[first])) - first
+        for _, offset in counted[1:]:
+            if hits.size == 0:
+                break
+            other = self._gram_positions(int(keys[offset])) - offset
+            at = np.searchsorted(other, hits)
+            at_clipped = np.minimum(at, other.size - 1)
+            hits = hits[(at < other.size) & (other[at_clipped] == hits)]
+        return hits
+
+    def size_bytes(self) -> int:
+        row = self.store.conn.execute(
+            "SELECT coalesce(sum(length(positions)), 0) + coalesce((SELECT count(*) * 24 FROM search_postings), 0) FROM search_postings"
+        ).fetchone()
+        return row[0]

@@ -1,0 +1,75 @@
+"""Keyword in context: every occurrence of a term with aligned left and right context."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from qualcode.search.engine import Filters, coded_units, term_hits, turn_mask
+from qualcode.zh.normalize import normalize
+
+SORTS = ("position", "left", "right")
+
+
+@dataclass(frozen=True)
+class KwicLine:
+    case: str
+    document: int
+    turn: int
+    start: int
+    end: int
+    left: str
+    match: str
+    right: str
+
+    def to_json(self) -> dict:
+        return {"case": self.case, "document": self.document, "turn": self.turn, "start": self.start,
+                "end": self.end, "left": self.left, "match": self.match, "right": self.right}
+
+
+def kwic(project, term: str, filters: Filters = Filters(), *, width: int = 20, sort: str = "position",
+         limit: int | None = None) -> list[KwicLine]:
+    """Occurrences in document order, or sorted by the words to their left (read leftwards) or right.
+
+    Context stays inside the hit's turn, with line breaks shown as spaces.
+    """
+    if sort not in SORTS:
+        from qualcode.errors import BadInput
+
+        raise BadInput(f"unknown sort {sort!r} (use {', '.join(SORTS)})")
+    if not term.strip():
+        from qualcode.errors import BadInput
+
+        raise BadInput("empty term: give a word to look for")
+    index = project.ensure_index()
+    turns = index.turns()
+    hits = term_hits(index, turns, term.strip(), turn_mask(turns, filters))
+    positions = hits.positions
+    if filters.segments:
+        units = coded_units(project, turns, filters)
+        inside = np.zeros(positions.size, dtype=bool)
+        for lo, hi in zip(units.start.tolist(), units.end.tolist()):
+            a = np.searchsorted(positions, lo, side="left")
+            b = np.searchsorted(positions, hi - hits.length, side="right")
+            inside[a:b] = True
+        positions = positions[inside]
+    rows, _ = turns.locate(positions, hits.length)
+    lines = []
+    for p, row in zip(positions.tolist(), rows.tolist()):
+        document = int(turns.document_id[row])
+        text = project.text_cached(document)
+        turn_start = int(turns.start[row])
+        turn_end = turn_start + int(turns.length[row])
+        start = turn_start + (p - int(turns.gpos[row]))
+        end = start + hits.length
+        lines.append(KwicLine(
+            case=turns.cases[int(turns.case[row])], document=document, turn=int(turns.number[row]), start=start, end=end,
+            left=text[max(turn_start, start - width):start].replace("\n", " "), match=text[start:end],
+            right=text[end:min(turn_end, end + width)].replace("\n", " "),
+        ))
+    if sort == "left":
+        lines.sort(key=lambda line: normalize(line.left)[::-1])
+    elif sort == "right":
+        lines.sort(key=lambda line: normalize(line.right))
+    return lines if limit is None else lines[:limit]

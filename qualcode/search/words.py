@@ -1,0 +1,151 @@
+"""Word frequencies from jieba tokens per case or per code, and each case's most distinctive words.
+
+Distinctiveness is Dunning's log-likelihood (G²) of a word's frequency in one case against all the
+other cases (Rayson & Garside 2000), reported only for words the case uses more than the rest.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+
+from qualcode.zh.normalize import normalize
+
+STOPWORDS_FILE = Path(__file__).resolve().parents[1] / "zh" / "stopwords-zh-tw.txt"
+
+
+@dataclass(frozen=True)
+class WordCount:
+    word: str
+    count: int
+    group: str | None = None  # case or code id
+
+    def to_json(self, key: str = "case") -> dict:
+        data = {"word": self.word, "count": self.count}
+        if self.group is not None:
+            data[key] = self.group
+        return data
+
+
+@dataclass(frozen=True)
+class Keyness:
+    case: str
+    word: str
+    count: int  # in the case
+    rest: int  # in the other cases
+    log_likelihood: float
+
+    def to_json(self) -> dict:
+        return {"case": self.case, "word": self.word, "count": self.count, "rest": self.rest,
+                "log_likelihood": round(self.log_likelihood, 3)}
+
+
+def stopwords() -> set[str]:
+    words = set()
+    for line in STOPWORDS_FILE.read_text(encoding="utf-8").splitlines():
+        word = line.split("#", 1)[0].strip()
+        if word:
+            words.add(normalize(word))
+    return words
+
+
+class _Tally:
+    """Counts words by their search form, remembering the most common way each was written."""
+
+    def __init__(self, min_length: int):
+        self.stop = stopwords()
+        self.min_length = min_length
+        self.counts: dict[str, Counter] = defaultdict(Counter)
+        self.forms: dict[str, Counter] = defaultdict(Counter)
+
+    def add(self, group: str, text: str, extra_words) -> None:
+        from qualcode.zh.segment import segment
+
+        folded = normalize(text)
+        for start, end in segment(text, extra_words):
+            key = folded[start:end].strip()
+            if len(key) < self.min_length or key in self.stop or not any(ch.isalpha() for ch in key):
+                continue
+            self.counts[group][key] += 1
+            self.forms[key][text[start:end].strip()] += 1
+
+    def form(self, key: str) -> str:
+        return self.forms[key].most_common(1)[0][0]
+
+
+def _units(project, by: str, cases, code: str | None, speaker: str | None):
+    """(group, text) pieces: turns grouped by case, or coded segments grouped by code."""
+    if by == "code" or code is not None:
+        code_ids = project.descendants(code) if code else [c.id for c in project.codes()]
+        for coding in project.codings(code=code, include_descendants=True) if code else project.codings():
+            if coding.code_id in code_ids and (not cases or coding.case_id in cases):
+                yield (code if code and by != "code" else coding.code_id), coding.text
+        return
+    for document in project.documents():
+        if cases and document.case_id not in cases:
+            continue
+        text = project.text(document.id)
+        for turn in project.turns(document.id):
+            if speaker is None or turn.speaker == speaker:
+                yield document.case_id, text[turn.start:turn.end]
+
+
+def frequencies(project, *, by: str = "case", cases=(), code: str | None = None, speaker: str | None = None,
+                top: int = 20, min_length: int = 2, grouped: bool = True) -> list[WordCount]:
+    tally = _tally(project, by, cases, code, speaker, min_length)
+    if not grouped:
+        total: Counter = Counter()
+        for counter in tally.counts.values():
+            total.update(counter)
+        return [WordCount(tally.form(k), n) for k, n in total.most_common(top)]
+    return [WordCount(tally.form(k), n, group) for group, counter in tally.counts.items() for k, n in counter.most_common(top)]
+
+
+def _tally(project, by, cases, code, speaker, min_length) -> _Tally:
+    tally = _Tally(min_length)
+    extra = project.keywords()
+    for group, text in _units(project, by, cases, code, speaker):
+        tally.add(group, text, extra)
+    return tally
+
+
+def log_likelihood(a: int, b: int, c: int, d: int) -> float:
+    """G² for a word seen a times in c tokens against b times in d tokens."""
+    e1 = c * (a + b) / (c + d)
+    e2 = d * (a + b) / (c + d)
+    g2 = 0.0
+    if a:
+        g2 += a * math.log(a / e1)
+    if b:
+        g2 += b * math.log(b / e2)
+    return 2 * g2
+
+
+def keyness(project, *, cases=(), speaker: str | None = None, top: int = 10, min_length: int = 2,
+            min_count: int = 3) -> list[Keyness]:
+    tally = _tally(project, "case", (), None, speaker, min_length)
+    totals = {case: sum(counter.values()) for case, counter in tally.counts.items()}
+    everything: Counter = Counter()
+    for counter in tally.counts.values():
+        everything.update(counter)
+    grand = sum(totals.values())
+    out = []
+    for case, counter in tally.counts.items():
+        if cases and case not in cases:
+            continue
+        c, d = totals[case], grand - totals[case]
+        if not c or not d:
+            continue
+        scored = []
+        for key, a in counter.items():
+            if a < min_count:
+                continue
+            b = everything[key] - a
+            if a / c <= b / d:
+                continue
+            scored.append(Keyness(case, tally.form(key), a, b, log_likelihood(a, b, c, d)))
+        scored.sort(key=lambda k: (-k.log_likelihood, k.word))
+        out.extend(scored[:top])
+    return out

@@ -1,0 +1,1 @@
+"""Chinese text handling: search normalisation and jieba segmentation, both offset-preserving."""

@@ -1,0 +1,70 @@
+"""KWIC lines and word statistics."""
+
+from __future__ import annotations
+
+import math
+
+from qualcode.search import words
+from qualcode.search.engine import Filters
+from qualcode.search.kwic import kwic
+from qualcode.zh.normalize import normalize
+
+
+def test_kwic_lines_align_on_the_match(project):
+    lines = kwic(project, "經費", width=6)
+    assert len(lines) == sum(project.text(d.id).count("經費") for d in project.documents()) - _outside_turns(project, "經費")
+    for line in lines:
+        text = project.text(line.document)
+        assert text[line.start : line.end] == line.match
+        assert line.left == text[line.start - len(line.left) : line.start].replace("\n", " ")
+        assert len(line.left) <= 6 and len(line.right) <= 6
+
+
+def _outside_turns(project, word):
+    count = 0
+    for d in project.documents():
+        text = project.text(d.id)
+        spans = [(t.start, t.end) for t in project.turns(d.id)]
+        at = text.find(word)
+        while at != -1:
+            if not any(s <= at and at + len(word) <= e for s, e in spans):
+                count += 1
+            at = text.find(word, at + 1)
+    return count
+
+
+def test_kwic_sorts_and_filters(project):
+    right = kwic(project, "中央", sort="right")
+    assert [normalize(l.right) for l in right] == sorted(normalize(l.right) for l in right)
+    left = kwic(project, "中央", sort="left")
+    assert [normalize(l.left)[::-1] for l in left] == sorted(normalize(l.left)[::-1] for l in left)
+    assert {l.case for l in kwic(project, "中央", Filters(cases=("B",)))} == {"B"}
+    assert kwic(project, "台北")[0].match in ("台北", "臺北")
+
+
+def test_word_frequencies_use_jieba_and_stop_words(project):
+    rows = words.frequencies(project, cases=("A",), top=10)
+    found = {r.word for r in rows}
+    assert "台北人力銀行" in found  # a domain term kept whole
+    assert not found & {"我們", "的", "就是"}
+    assert all(r.group == "A" for r in rows)
+    counts = [r.count for r in rows]
+    assert counts == sorted(counts, reverse=True)
+
+
+def test_words_per_code(project):
+    project.code_span("A", "budget", "alice", turn=6)
+    rows = words.frequencies(project, code="budget", top=5)
+    assert rows and all(r.group == "budget" for r in rows)
+    assert any(r.word in ("經費", "業務費") for r in rows)
+
+
+def test_keyness_is_log_likelihood_and_finds_each_case_own_site(project):
+    rows = words.keyness(project, top=5)
+    top_words = {(r.case, r.word) for r in rows}
+    assert ("A", "台北人力銀行") in top_words
+    assert ("B", "人力網") in top_words
+    for r in rows:
+        assert r.log_likelihood > 0
+    # G² for a word seen 10 times in 100 tokens vs 0 in 100: 2 * 10 * ln(10 / 5)
+    assert math.isclose(words.log_likelihood(10, 0, 100, 100), 20 * math.log(2))

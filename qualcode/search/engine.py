@@ -67,6 +67,7 @@ class _Units:
     start: np.ndarray
     end: np.ndarray
     coding_ids: list[str] | None  # None for turns
+    coding_spans: list[tuple[int, int]] | None = None  # document offsets of each coding
 
 
 @dataclass(frozen=True)
@@ -113,25 +114,31 @@ def turn_mask(turns: TurnTable, filters: Filters) -> np.ndarray | None:
 
 def coded_units(project, turns: TurnTable, filters: Filters) -> _Units:
     """Codings that pass the filters, mapped to global intervals (gaps between turns are harmless)."""
+    key = (filters.code_ids, filters.coder, filters.cases, project.index.version())
+    cache = project.__dict__.setdefault("_coded_units", {})
+    if key in cache:
+        return cache[key]
     codings = project.codings_for_search(code_ids=filters.code_ids, coder=filters.coder, cases=filters.cases)
     if not codings:
         empty = np.empty(0, dtype=np.int64)
-        return _Units(empty, empty, [])
+        return _Units(empty, empty, [], [])
     doc = np.array([c[1] for c in codings], dtype=np.int64)
     start = np.array([c[2] for c in codings], dtype=np.int64)
     end = np.array([c[3] for c in codings], dtype=np.int64)
     gstart = _to_global(turns, doc, start, snap="next")
     gend = _to_global(turns, doc, end, snap="previous")
     keep = gend > gstart
-    ids = [c[0] for c, k in zip(codings, keep.tolist()) if k]
-    return _Units(gstart[keep], gend[keep], ids)
+    kept = [c for c, k in zip(codings, keep.tolist()) if k]
+    units = _Units(gstart[keep], gend[keep], [c[0] for c in kept], [(c[2], c[3]) for c in kept])
+    cache.clear()
+    cache[key] = units
+    return units
 
 
 def _to_global(turns: TurnTable, doc: np.ndarray, offset: np.ndarray, snap: str) -> np.ndarray:
     """Map document offsets to global positions; offsets between turns snap to the next or previous turn."""
-    order = np.lexsort((turns.start, turns.document_id))
-    key_doc, key_start = turns.document_id[order], turns.start[order]
-    keys = key_doc * (1 << 32) + key_start
+    order, keys = turns.by_document
+    key_doc = turns.document_id[order]
     wanted = doc * (1 << 32) + offset
     at = np.searchsorted(keys, wanted, side="right") - 1  # turn starting at or before the offset
     at_c = np.clip(at, 0, len(order) - 1)
@@ -277,7 +284,7 @@ def _result(project, turns: TurnTable, units: _Units, unit: int, terms: list[_Te
     snippet_hits = [(s + len(prefix), e + len(prefix)) for s, e in snippet_hits]
     coding = units.coding_ids[unit] if units.coding_ids is not None else None
     if coding is not None:
-        unit_start, unit_end = project.coding(coding).start, project.coding(coding).end
+        unit_start, unit_end = units.coding_spans[unit]
     else:
         unit_start, unit_end = turn_start, turn_end
     return SearchResult(

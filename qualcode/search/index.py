@@ -10,6 +10,7 @@ turn, and from there to a code-point offset in the original document text.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -19,6 +20,7 @@ from qualcode.timeutil import now
 from qualcode.zh.normalize import normalizer
 
 SEPARATOR_GAP = 1
+SEGMENT_CHARACTERS = 4_000_000  # bounds memory while indexing: about 40 bytes per character
 PAIR_SHIFT = 21  # code points need 21 bits
 
 
@@ -39,6 +41,12 @@ class TurnTable:
     @property
     def end_gpos(self) -> np.ndarray:
         return self.gpos + self.length
+
+    @cached_property
+    def by_document(self) -> tuple[np.ndarray, np.ndarray]:
+        """Rows ordered by (document, start), and their sort keys, to map document offsets to positions."""
+        order = np.lexsort((self.start, self.document_id))
+        return order, self.document_id[order] * (1 << 32) + self.start[order]
 
     def locate(self, positions: np.ndarray, width: int) -> tuple[np.ndarray, np.ndarray]:
         """For global hit positions of a term `width` long: (turn row, valid mask)."""
@@ -61,6 +69,7 @@ class SearchIndex:
         self.store = store
         self._turns: TurnTable | None = None
         self._turns_key: tuple | None = None
+        self._current_key: tuple | None = None
 
     # -- building --------------------------------------------------------------------------------
     def next_gpos(self) -> int:
@@ -73,24 +82,39 @@ class SearchIndex:
         self._turns = None
 
     def add_documents(self, document_ids: list[int]) -> int:
-        """Index these documents' turns as one new segment; returns the characters indexed."""
-        conn = self.store.conn
+        """Index these documents' turns in segments of at most SEGMENT_CHARACTERS; returns characters indexed."""
         if not document_ids:
             return 0
+        sizes = dict(self.store.conn.execute(
+            f"SELECT id, length(text) FROM documents WHERE id IN ({','.join('?' * len(document_ids))})", document_ids
+        ).fetchall())
+        total, batch, batch_size = 0, [], 0
+        for document_id in document_ids:
+            batch.append(document_id)
+            batch_size += sizes.get(document_id, 0)
+            if batch_size >= SEGMENT_CHARACTERS:
+                total += self._add_segment(batch)
+                batch, batch_size = [], 0
+        if batch:
+            total += self._add_segment(batch)
+        return total
+
+    def _add_segment(self, document_ids: list[int]) -> int:
+        conn = self.store.conn
         base = self.next_gpos()
         pieces: list[str] = []
         rows = []
         gpos = base
         marks = ",".join("?" * len(document_ids))
+        texts = dict(conn.execute(f"SELECT id, text FROM documents WHERE id IN ({marks})", document_ids).fetchall())
         cursor = conn.execute(
-            f'SELECT t.document_id, t.number, t.start, t."end", substr(d.text, t.start + 1, t."end" - t.start) '
-            f"FROM turns t JOIN documents d ON d.id = t.document_id WHERE t.document_id IN ({marks}) "
-            f"ORDER BY t.document_id, t.number",
+            f'SELECT document_id, number, start, "end" FROM turns WHERE document_id IN ({marks}) '
+            f"ORDER BY document_id, number",
             document_ids,
         )
-        for document_id, number, start, end, text in cursor:
+        for document_id, number, start, end in cursor:
             rows.append((gpos, document_id, number, start, end - start))
-            pieces.append(text)
+            pieces.append(texts[document_id][start:end])
             gpos += (end - start) + SEPARATOR_GAP
         conn.executemany("INSERT INTO search_turns (gpos, document_id, number, start, length) VALUES (?, ?, ?, ?, ?)", rows)
         # One string for the whole batch: turn texts separated by NUL, which no turn contains after import.
@@ -119,13 +143,10 @@ class SearchIndex:
         bounds = np.flatnonzero(np.diff(keys)) + 1
         starts = np.concatenate([[0], bounds])
         ends = np.concatenate([bounds, [keys.size]])
-        conn = self.store.conn
-        conn.executemany(
+        blobs = postings.encode_groups(where, starts, ends, base)
+        self.store.conn.executemany(
             "INSERT INTO search_postings (gram, segment, count, positions) VALUES (?, ?, ?, ?)",
-            (
-                (int(keys[s]), segment, int(e - s), postings.encode(where[s:e], base))
-                for s, e in zip(starts.tolist(), ends.tolist())
-            ),
+            zip(keys[starts].tolist(), [segment] * starts.size, (ends - starts).tolist(), blobs),
         )
 
     def rebuild(self) -> int:
@@ -142,14 +163,19 @@ class SearchIndex:
 
     def is_current(self) -> bool:
         """Whether every document's turns are indexed (false for projects made before the index existed)."""
+        key = self.version()
+        if self._current_key == key:
+            return True
         conn = self.store.conn
         indexed = conn.execute("SELECT count(*) FROM search_turns").fetchone()[0]
         turns = conn.execute("SELECT count(*) FROM turns").fetchone()[0]
+        if indexed == turns:
+            self._current_key = key
         return indexed == turns
 
     # -- reading ---------------------------------------------------------------------------------
     def turns(self) -> TurnTable:
-        key = self._version()
+        key = self.version()
         if self._turns is None or self._turns_key != key:
             conn = self.store.conn
             cases = [r[0] for r in conn.execute("SELECT DISTINCT case_id FROM documents ORDER BY case_id")]
@@ -169,12 +195,10 @@ class SearchIndex:
             self._turns_key = key
         return self._turns
 
-    def _version(self) -> tuple:
+    def version(self) -> tuple:
+        """Changes whenever this or another connection writes to the project."""
         conn = self.store.conn
-        return (
-            conn.execute("PRAGMA data_version").fetchone()[0],
-            conn.total_changes,
-        )
+        return (conn.execute("PRAGMA data_version").fetchone()[0], conn.total_changes)
 
     def _gram_positions(self, gram: int) -> np.ndarray:
         rows = self.store.conn.execute(

@@ -1,24 +1,41 @@
-"""Encode sorted position lists compactly: deltas in the narrowest integer width, then zlib."""
+"""Encode sorted position lists compactly: deltas in the narrowest integer width that holds them.
+
+Layout of a blob: one byte (the delta width in bytes: 1, 2 or 4), then the deltas, little-endian.
+The first delta is taken from the segment's base position. (zlib on top saved about a quarter of the
+space but cost a third of the indexing time, and the index is well within 4x the text without it.)
+"""
 
 from __future__ import annotations
 
-import zlib
-
 import numpy as np
 
-_WIDTHS = {1: np.uint8, 2: np.uint16, 4: np.uint32}
+_WIDTHS = {1: np.dtype("<u1"), 2: np.dtype("<u2"), 4: np.dtype("<u4")}
+
+
+def width_of(top: int) -> int:
+    return 1 if top < 1 << 8 else 2 if top < 1 << 16 else 4
 
 
 def encode(positions: np.ndarray, base: int) -> bytes:
-    """`positions` sorted ascending, all >= base; the first delta is taken from `base`."""
+    """`positions` sorted ascending, all >= base."""
     deltas = np.diff(positions, prepend=np.int64(base))
-    top = int(deltas.max()) if deltas.size else 0
-    width = 1 if top < 1 << 8 else 2 if top < 1 << 16 else 4
-    return bytes([width]) + zlib.compress(deltas.astype(_WIDTHS[width]).tobytes(), 1)
+    width = width_of(int(deltas.max()) if deltas.size else 0)
+    return bytes([width]) + deltas.astype(_WIDTHS[width]).tobytes()
+
+
+def encode_groups(positions: np.ndarray, starts: np.ndarray, ends: np.ndarray, base: int):
+    """Encode many lists at once: positions[starts[i]:ends[i]] for each i, each sorted ascending."""
+    deltas = np.diff(positions, prepend=np.int64(base))
+    deltas[starts] = positions[starts] - base
+    tops = np.maximum.reduceat(deltas, starts) if starts.size else np.empty(0, dtype=np.int64)
+    widths = [width_of(t) for t in tops.tolist()]
+    by_width = {w: deltas.astype(_WIDTHS[w]) for w in set(widths)}
+    headers = {w: bytes([w]) for w in _WIDTHS}
+    for start, end, width in zip(starts.tolist(), ends.tolist(), widths):
+        yield headers[width] + by_width[width][start:end].tobytes()
 
 
 def decode(blob: bytes, base: int) -> np.ndarray:
-    width = blob[0]
-    deltas = np.frombuffer(zlib.decompress(blob[1:]), dtype=_WIDTHS[width]).astype(np.int64)
+    deltas = np.frombuffer(blob, dtype=_WIDTHS[blob[0]], offset=1).astype(np.int64)
     deltas[0] += base
     return np.cumsum(deltas, out=deltas)

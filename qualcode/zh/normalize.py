@@ -70,7 +70,10 @@ class Normalizer:
 
         raw = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
         if raw.size:
-            present = np.flatnonzero(np.bincount(raw, minlength=0x110000))
+            if raw.size < 65536:  # counting every code point costs more than sorting a short text
+                present = np.unique(raw)
+            else:
+                present = np.flatnonzero(np.bincount(raw, minlength=0x110000))
             if self._lut is None:
                 self._lut = np.arange(0x110000, dtype=np.uint32)
                 self._lut_seen = np.zeros(0x110000, dtype=bool)

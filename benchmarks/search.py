@@ -1,0 +1,203 @@
+"""Search benchmark: import + index throughput, query latency against a plain substring scan, recall.
+
+Usage: python benchmarks/search.py [--documents 1000] [--characters 20000000] [--queries 15] [--keep DIR]
+
+Everything is measured in this one run on this machine: the baseline is a scan, in Python, of the
+normalised text of every turn held in memory (str.find), which is what a search without an index does.
+Ratios compare the two in the same run, so the machine's noise affects both alike.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from benchmarks.corpus import generate  # noqa: E402
+from qualcode.project import Project, bundled_path  # noqa: E402
+from qualcode.zh.normalize import normalize  # noqa: E402
+
+CODINGS = 5000
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    k = max(0, min(len(ordered) - 1, round(q * (len(ordered) - 1))))
+    return ordered[k]
+
+
+def build(workdir: Path, documents: int, characters: int) -> tuple[Project, float, int]:
+    paths = generate(workdir / "corpus", documents, characters)
+    project = Project.open(workdir / "bench.db", create=True)
+    project.load_codebook(bundled_path("codebooks", "five-municipalities.yaml"))
+    started = time.perf_counter()
+    project.import_files(paths)
+    elapsed = time.perf_counter() - started
+    total = project.conn.execute("SELECT sum(length(text)) FROM documents").fetchone()[0]
+    return project, elapsed, total
+
+
+def add_codings(project: Project, rng: random.Random) -> None:
+    """Code whole turns at random, as an analyst's codings would spread, in one transaction."""
+    from qualcode.coding import log_event
+    from qualcode.timeutil import now
+
+    rows = project.conn.execute('SELECT document_id, start, "end" FROM turns WHERE speaker = \'答\'').fetchall()
+    chosen = rng.sample(rows, min(CODINGS, len(rows)))
+    stamp = now()
+    with project.store.transaction() as conn:
+        conn.executemany(
+            'INSERT INTO codings (id, document_id, code_id, coder, start, "end", memo, created_at, updated_at) '
+            "VALUES (?, ?, 'budget', 'bench', ?, ?, '', ?, ?)",
+            [(f"bench-{i}", d, s, e, stamp, stamp) for i, (d, s, e) in enumerate(chosen)],
+        )
+        log_event(project.store, "bench", "bench.codings", "", {"count": len(chosen)})
+
+
+class Scan:
+    """The baseline: normalised turn texts in memory, searched with str.find."""
+
+    def __init__(self, project: Project):
+        self.turns = []
+        for document in project.documents():
+            text = project.text(document.id)
+            for turn in project.turns(document.id):
+                self.turns.append((document.id, turn.number, turn.start, normalize(text[turn.start : turn.end])))
+        self.codings = [
+            (c[0], c[1], c[2], normalize(project.text_cached(c[1])[c[2] : c[3]]))
+            for c in project.codings_for_search(code_ids=["budget"])
+        ]
+
+    def turns_matching(self, terms: list[str]) -> dict[tuple[int, int], int]:
+        needles = [normalize(t) for t in terms]
+        found = {}
+        for document, number, start, text in self.turns:
+            if all(n in text for n in needles):
+                found[(document, number)] = start + min(text.find(n) for n in needles)
+        return found
+
+    def codings_matching(self, term: str) -> set[str]:
+        needle = normalize(term)
+        return {cid for cid, _, _, text in self.codings if needle in text}
+
+
+def draw_terms(scan: Scan, rng: random.Random, length: int, count: int) -> list[str]:
+    terms = []
+    while len(terms) < count:
+        _, _, _, text = rng.choice(scan.turns)
+        if len(text) <= length:
+            continue
+        i = rng.randrange(0, len(text) - length)
+        term = text[i : i + length]
+        if term.strip() == term and " " not in term and '"' not in term:
+            terms.append(term)
+    return terms
+
+
+def timed(fn, repeat: int) -> list[float]:
+    samples = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        fn()
+        samples.append((time.perf_counter() - started) * 1000)
+    return samples
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--documents", type=int, default=1000)
+    parser.add_argument("--characters", type=int, default=20_000_000)
+    parser.add_argument("--queries", type=int, default=15, help="queries per kind")
+    parser.add_argument("--repeat", type=int, default=5, help="timed runs of each indexed query")
+    parser.add_argument("--keep", type=Path, help="build in this folder and keep it")
+    args = parser.parse_args()
+    rng = random.Random(11)
+    workdir = args.keep or Path(tempfile.mkdtemp(prefix="qualcode-bench-"))
+    workdir.mkdir(parents=True, exist_ok=True)
+
+    project, import_seconds, characters = build(workdir, args.documents, args.characters)
+    text_bytes = project.conn.execute("SELECT sum(length(CAST(text AS BLOB))) FROM documents").fetchone()[0]
+    index_bytes = project.conn.execute(
+        "SELECT sum(pgsize) FROM dbstat WHERE name LIKE 'search_%' OR name LIKE 'sqlite_autoindex_search_%'"
+    ).fetchone()[0]
+    print(f"corpus: {args.documents} transcripts, {characters:,} characters ({text_bytes / 1e6:.1f} MB UTF-8)")
+    print(f"import + index: {import_seconds:.1f} s = {characters / import_seconds / 1e6:.2f} M characters/s (target >= 1.00)")
+    started = time.perf_counter()
+    project.reindex()
+    reindex_seconds = time.perf_counter() - started
+    print(f"reindex alone: {reindex_seconds:.1f} s = {characters / reindex_seconds / 1e6:.2f} M characters/s")
+    print(f"index size: {index_bytes / 1e6:.1f} MB = {index_bytes / text_bytes:.2f} x the text's UTF-8 bytes (target <= 4)")
+
+    add_codings(project, rng)
+    scan = Scan(project)
+    started = time.perf_counter()
+    project.search("經費", limit=20)
+    print(f"first query (loads the turn table): {(time.perf_counter() - started) * 1000:.0f} ms")
+
+    kinds: list[tuple[str, list[list[str]], dict]] = []
+    for length in (1, 2, 4, 8):
+        kinds.append((f"{length}-character term", [[t] for t in draw_terms(scan, rng, length, args.queries)], {}))
+    kinds.append(("phrase", [[t] for t in draw_terms(scan, rng, 6, args.queries)], {"phrase": True}))
+    three = []
+    for _ in range(args.queries):
+        three.append(draw_terms(scan, rng, 2, 3))
+    kinds.append(("three-word query", three, {}))
+    kinds.append(("--code filtered", [[t] for t in draw_terms(scan, rng, 2, args.queries)], {"code": "budget"}))
+
+    print()
+    header = f"{'query kind':<20} {'index p50':>10} {'index p95':>10} {'scan p50':>10} {'scan p95':>10} {'speed-up':>9} {'recall':>7} {'hits p50':>9}"
+    print(header)
+    print("-" * len(header))
+    worst_p95, worst_ratio, all_recall = 0.0, float("inf"), True
+    for name, queries, options in kinds:
+        index_times, scan_times, recalls, hits = [], [], [], []
+        for terms in queries:
+            if options.get("phrase"):
+                text = '"' + terms[0] + '"'
+            else:
+                text = " ".join('"' + t + '"' for t in terms)  # quoted: literal, as the scan is
+            code = options.get("code")
+            index_times += timed(lambda: project.search(text, code=code, limit=20), args.repeat)
+            if code:
+                scan_times += timed(lambda: scan.codings_matching(terms[0]), 1)
+                expected = scan.codings_matching(terms[0])
+                got = {r.coding for r in project.search(text, code=code, limit=None).results}
+            else:
+                scan_times += timed(lambda: scan.turns_matching(terms), 1)
+                expected = scan.turns_matching(terms)
+                got = {(r.document, r.turn): r.start for r in project.search(text, limit=None).results}
+                if len(terms) == 1:
+                    got_offsets = got
+                    assert all(got_offsets.get(k) == v for k, v in expected.items()), "offset mismatch"
+                got = set(got)
+                expected = set(expected)
+            recalls.append(len(got & set(expected)) / len(expected) if expected else 1.0)
+            hits.append(len(expected))
+            if set(got) - set(expected):
+                recalls[-1] = min(recalls[-1], 0.0)  # a false hit is as bad as a missed one
+        p50, p95 = percentile(index_times, 0.5), percentile(index_times, 0.95)
+        s50, s95 = percentile(scan_times, 0.5), percentile(scan_times, 0.95)
+        recall = min(recalls)
+        worst_p95, worst_ratio = max(worst_p95, p95), min(worst_ratio, s50 / p50)
+        all_recall &= recall == 1.0
+        print(f"{name:<20} {p50:>8.2f}ms {p95:>8.2f}ms {s50:>8.1f}ms {s95:>8.1f}ms {s50 / p50:>8.1f}x {recall:>6.0%} {statistics.median(hits):>9.0f}")
+    print()
+    print(f"worst index p95: {worst_p95:.2f} ms (target <= 20); smallest speed-up over the scan: {worst_ratio:.1f}x (target >= 10); "
+          f"recall 100% for every query: {'yes' if all_recall else 'NO'}")
+    project.close()
+    if not args.keep:
+        import shutil
+
+        shutil.rmtree(workdir, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

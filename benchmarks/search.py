@@ -83,6 +83,16 @@ class Scan:
                 found[(document, number)] = start + min(text.find(n) for n in needles)
         return found
 
+    def coded_hits(self, term: str) -> set[str]:
+        """The issue's baseline: scan all turns, then keep the codings that hold a hit."""
+        needle = normalize(term)
+        hit_turns = {(document, start, start + len(text)) for document, _, start, text in self.turns if needle in text}
+        by_document: dict[int, list[tuple[int, int]]] = {}
+        for document, start, end in hit_turns:
+            by_document.setdefault(document, []).append((start, end))
+        return {cid for cid, document, start, text in self.codings
+                if needle in text and any(s <= start < e for s, e in by_document.get(document, ()))}
+
     def codings_matching(self, term: str) -> set[str]:
         needle = normalize(term)
         return {cid for cid, _, _, text in self.codings if needle in text}
@@ -146,8 +156,13 @@ def main() -> int:
         kinds.append((f"{length}-character term", [[t] for t in draw_terms(scan, rng, length, args.queries)], {}))
     kinds.append(("phrase", [[t] for t in draw_terms(scan, rng, 6, args.queries)], {"phrase": True}))
     three = []
-    for _ in range(args.queries):
-        three.append(draw_terms(scan, rng, 2, 3))
+    while len(three) < args.queries:  # three words of one turn, so the query has answers
+        _, _, _, text = rng.choice(scan.turns)
+        if len(text) < 40:
+            continue
+        words = [text[i : i + 2] for i in sorted(rng.sample(range(0, len(text) - 2), 3))]
+        if all(w.strip() == w and " " not in w and '"' not in w for w in words):
+            three.append(words)
     kinds.append(("three-word query", three, {}))
     kinds.append(("--code filtered", [[t] for t in draw_terms(scan, rng, 2, args.queries)], {"code": "budget"}))
 
@@ -166,7 +181,7 @@ def main() -> int:
             code = options.get("code")
             index_times += timed(lambda: project.search(text, code=code, limit=20), args.repeat)
             if code:
-                scan_times += timed(lambda: scan.codings_matching(terms[0]), 1)
+                scan_times += timed(lambda: scan.coded_hits(terms[0]), 1)
                 expected = scan.codings_matching(terms[0])
                 got = {r.coding for r in project.search(text, code=code, limit=None).results}
             else:
@@ -188,6 +203,8 @@ def main() -> int:
         worst_p95, worst_ratio = max(worst_p95, p95), min(worst_ratio, s50 / p50)
         all_recall &= recall == 1.0
         print(f"{name:<20} {p50:>8.2f}ms {p95:>8.2f}ms {s50:>8.1f}ms {s95:>8.1f}ms {s50 / p50:>8.1f}x {recall:>6.0%} {statistics.median(hits):>9.0f}")
+    coded_only = [timed(lambda: scan.codings_matching(t[0]), 1)[0] for _, queries, options in kinds if options.get("code") for t in queries]
+    print(f"(for --code, a scan of only the coded segments' text takes p50 {percentile(coded_only, 0.5):.1f} ms)")
     print()
     print(f"worst index p95: {worst_p95:.2f} ms (target <= 20); smallest speed-up over the scan: {worst_ratio:.1f}x (target >= 10); "
           f"recall 100% for every query: {'yes' if all_recall else 'NO'}")

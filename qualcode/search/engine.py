@@ -86,6 +86,9 @@ class Filters:
 def term_hits(index: SearchIndex, turns: TurnTable, text: str, allowed: np.ndarray | None) -> _TermHits:
     folded = normalize(text)
     positions = index.positions(folded)
+    if allowed is None and not index.has_stale():
+        # Every indexed occurrence lies inside a live turn: pairs never span the gap between turns.
+        return _TermHits(text, len(folded), positions)
     rows, valid = turns.locate(positions, len(folded))
     if allowed is not None:
         valid &= allowed[rows]
@@ -93,10 +96,17 @@ def term_hits(index: SearchIndex, turns: TurnTable, text: str, allowed: np.ndarr
 
 
 def _presence(hits: _TermHits, units: _Units) -> np.ndarray:
-    """Whether each unit holds at least one whole occurrence of the term."""
-    lo = np.searchsorted(hits.positions, units.start, side="left")
-    hi = np.searchsorted(hits.positions, units.end - hits.length, side="right")
-    return hi > lo
+    """Whether each unit holds at least one whole occurrence of the term.
+
+    The first occurrence at or after a unit's start decides: if it does not end inside the unit,
+    no later one can.
+    """
+    p = hits.positions
+    if p.size == 0:
+        return np.zeros(units.start.size, dtype=bool)
+    first = np.searchsorted(p, units.start, side="left")
+    inside = first < p.size
+    return inside & (p[np.minimum(first, p.size - 1)] + hits.length <= units.end)
 
 
 def turn_mask(turns: TurnTable, filters: Filters) -> np.ndarray | None:
@@ -167,6 +177,10 @@ def _proximity(turns: TurnTable, units: _Units, unit_rows: np.ndarray, term_list
     anchor = min(present, key=lambda t: t.positions.size)
     a = anchor.positions
     a_rows, _ = turns.locate(a, 0)
+    wanted = np.zeros(turns.gpos.size, dtype=bool)
+    wanted[unit_rows] = True
+    keep = wanted[a_rows]
+    a, a_rows = a[keep], a_rows[keep]
     window = np.zeros(a.size, dtype=np.int64)
     for other in present:
         if other is anchor:
@@ -251,9 +265,12 @@ def search(project, query_text: str, filters: Filters = Filters(), limit: int | 
 
     selected = np.flatnonzero(match)
     total = int(selected.size)
-    prox = _proximity(turns, units, unit_rows[selected], ranked_terms) if selected.size else np.empty(0, np.int64)
-    order = np.lexsort((units.start[selected], prox, -held[selected], ~phrase[selected]))
-    chosen = selected[order] if limit is None else selected[order][:limit]
+    if len(ranked_terms) == 1:
+        ordered = selected  # one term: every match ranks alike, so document order (units are in it)
+    else:
+        prox = _proximity(turns, units, unit_rows[selected], ranked_terms) if selected.size else np.empty(0, np.int64)
+        ordered = selected[np.lexsort((units.start[selected], prox, -held[selected], ~phrase[selected]))]
+    chosen = ordered if limit is None else ordered[:limit]
     results = [_result(project, turns, units, int(u), ranked_terms) for u in chosen.tolist()]
     return SearchResults(query=query, results=results, total=total, notices=notices)
 

@@ -70,6 +70,8 @@ class SearchIndex:
         self._turns: TurnTable | None = None
         self._turns_key: tuple | None = None
         self._current_key: tuple | None = None
+        self._stale_key: tuple | None = None
+        self._stale = False
 
     # -- building --------------------------------------------------------------------------------
     def next_gpos(self) -> int:
@@ -161,6 +163,16 @@ class SearchIndex:
         self._turns = None
         return characters
 
+    def has_stale(self) -> bool:
+        """Whether postings of removed documents are still in the index (until the next reindex)."""
+        key = self.version()
+        if self._stale_key != key:
+            conn = self.store.conn
+            indexed = conn.execute("SELECT coalesce(sum(characters), 0) FROM search_segments").fetchone()[0]
+            live = conn.execute("SELECT coalesce(sum(length), 0) FROM search_turns").fetchone()[0]
+            self._stale, self._stale_key = indexed != live, key
+        return self._stale
+
     def is_current(self) -> bool:
         """Whether every document's turns are indexed (false for projects made before the index existed)."""
         key = self.version()
@@ -180,16 +192,16 @@ class SearchIndex:
             conn = self.store.conn
             cases = [r[0] for r in conn.execute("SELECT DISTINCT case_id FROM documents ORDER BY case_id")]
             speakers = [r[0] for r in conn.execute("SELECT DISTINCT speaker FROM turns ORDER BY speaker")]
-            case_code = {c: i for i, c in enumerate(cases)}
-            speaker_code = {s: i for i, s in enumerate(speakers)}
+            # Case and speaker come back as their rank in the sorted lists above, so every column is an integer.
             rows = conn.execute(
-                "SELECT st.gpos, st.length, st.document_id, st.number, st.start, d.case_id, t.speaker "
-                "FROM search_turns st JOIN documents d ON d.id = st.document_id "
-                "JOIN turns t ON t.document_id = st.document_id AND t.number = st.number ORDER BY st.gpos"
+                "WITH c AS (SELECT case_id, row_number() OVER (ORDER BY case_id) - 1 AS k FROM (SELECT DISTINCT case_id FROM documents)), "
+                "s AS (SELECT speaker, row_number() OVER (ORDER BY speaker) - 1 AS k FROM (SELECT DISTINCT speaker FROM turns)) "
+                "SELECT st.gpos, st.length, st.document_id, st.number, st.start, c.k, s.k "
+                "FROM search_turns st JOIN documents d ON d.id = st.document_id JOIN c ON c.case_id = d.case_id "
+                "JOIN turns t ON t.document_id = st.document_id AND t.number = st.number JOIN s ON s.speaker = t.speaker "
+                "ORDER BY st.gpos"
             ).fetchall()
-            data = np.array(
-                [(g, n, d, num, st, case_code[c], speaker_code[sp]) for g, n, d, num, st, c, sp in rows], dtype=np.int64
-            ).reshape(-1, 7)
+            data = np.array(rows, dtype=np.int64).reshape(-1, 7)
             columns = [np.ascontiguousarray(data[:, i]) for i in range(7)]
             self._turns = TurnTable(*columns, cases=cases, speakers=speakers)
             self._turns_key = key

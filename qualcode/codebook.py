@@ -19,7 +19,7 @@ SHORTCUTS = set("0123456789")
 CODE_FIELDS = ("id", "parent", "name", "name_en", "description", "color", "shortcut", "keywords")
 FACET_FIELDS = ("id", "name", "name_en")
 STEP_FIELDS = ("id", "label", "label_en", "value", "color")
-TOP_FIELDS = ("codebook", "version", "description", "scale", "facets", "codes")
+TOP_FIELDS = ("codebook", "version", "description", "scale", "facets", "rated", "codes")
 
 
 @dataclass(frozen=True)
@@ -30,6 +30,7 @@ class Codebook:
     scale: tuple[ScaleStep, ...] = ()
     facets: tuple[Facet, ...] = ()
     codes: tuple[Code, ...] = ()
+    rated: tuple[str, ...] = ()  # the rows of the factor-strength table, in order
 
     def code(self, code_id: str) -> Code | None:
         return next((c for c in self.codes if c.id == code_id), None)
@@ -94,6 +95,9 @@ def loads(text: str, source: str = "<codebook>") -> Codebook:
         facets=tuple(_facets(checker, top.get("facets"))),
         codes=tuple(_codes(checker, top.get("codes"))),
     )
+    rated = tuple(_rated(checker, top.get("rated"), {c.id for c in codebook.codes}))
+    codebook = Codebook(codebook.name, codebook.version, codebook.description, codebook.scale, codebook.facets,
+                        codebook.codes, rated)
     if checker.problems:
         raise CodebookInvalid(checker.problems)
     return codebook
@@ -245,6 +249,22 @@ def _codes(checker: _Checker, node: yaml.Node | None) -> list[Code]:
     return codes
 
 
+def _rated(checker: _Checker, node: yaml.Node | None, code_ids: set[str]) -> list[str]:
+    rated: list[str] = []
+    for item in _items(checker, node, "rated"):
+        if not isinstance(item, yaml.ScalarNode) or not str(item.value).strip():
+            checker.add(item, "each entry of rated must be a code id")
+            continue
+        code_id = str(item.value).strip()
+        if code_id not in code_ids:
+            checker.add(item, f"rated names unknown code {code_id!r}")
+        elif code_id in rated:
+            checker.add(item, f"code {code_id!r} is listed twice in rated")
+        else:
+            rated.append(code_id)
+    return rated
+
+
 def _keywords(checker: _Checker, node: yaml.Node | None) -> list[str]:
     if node is None:
         return []
@@ -274,6 +294,8 @@ def to_data(codebook: Codebook) -> dict[str, Any]:
         for s in codebook.scale
     ]
     data["facets"] = [clean({"id": f.id, "name": f.name, "name_en": f.name_en}) for f in codebook.facets]
+    if codebook.rated:
+        data["rated"] = list(codebook.rated)
     data["codes"] = [
         clean(
             {

@@ -305,7 +305,8 @@ class Project:
             conn.executemany("INSERT INTO scale_steps (id, label, label_en, value, color, position) VALUES (?, ?, ?, ?, ?, ?)",
                              [(s.id, s.label, s.label_en, s.value, s.color, i) for i, s in enumerate(book.scale)])
             for key, value in (("codebook.name", book.name), ("codebook.version", book.version),
-                               ("codebook.description", book.description)):
+                               ("codebook.description", book.description),
+                               ("codebook.rated", json.dumps(list(book.rated), ensure_ascii=False))):
                 conn.execute("INSERT INTO project (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
                              (key, value))
             coding_mod.log_event(self.store, coder or "system", "codebook.load", source, {"codes": len(book.codes)})
@@ -320,7 +321,17 @@ class Project:
             scale=tuple(self.scale()),
             facets=tuple(self.facets()),
             codes=tuple(self.codes()),
+            rated=tuple(json.loads(meta.get("codebook.rated", "[]"))),
         )
+
+    def rated_codes(self) -> list[str]:
+        """The rows of the factor-strength table: the codebook's `rated` list, else every second-level code."""
+        book = self.codebook()
+        known = {c.id for c in book.codes}
+        if book.rated:
+            return [c for c in book.rated if c in known]
+        tops = {c.id for c in book.codes if c.parent_id is None}
+        return [c.id for c in book.codes if c.parent_id in tops]
 
     def codes(self) -> list[Code]:
         return [
@@ -426,6 +437,94 @@ class Project:
 
     def coders(self) -> list[str]:
         return [r[0] for r in self.conn.execute("SELECT DISTINCT coder FROM codings ORDER BY coder")]
+
+    # -- ratings ---------------------------------------------------------------------------------
+    def rate(self, case_id: str, code_id: str, value: str, *, coder: str, facet: str | None = None,
+             note: str | None = None, evidence: Sequence[str] = ()):
+        """Set a coder's rating of a code (a factor or sub-factor) for a case on a facet."""
+        from qualcode.analysis import ratings
+
+        self.case(case_id)
+        self.code(code_id)
+        facet_id = ratings.resolve_facet(self.store, facet)
+        step_id = ratings.resolve_step(self.store, value)
+        return ratings.rate(self.store, case_id=case_id, code_id=code_id, facet_id=facet_id, coder=coder,
+                            step_id=step_id, note=note, evidence=list(evidence))
+
+    def rating_note(self, case_id: str, code_id: str, note: str, *, coder: str, facet: str | None = None):
+        from qualcode.analysis import ratings
+
+        return ratings.set_note(self.store, case_id=case_id, code_id=code_id,
+                                facet_id=ratings.resolve_facet(self.store, facet), coder=coder, note=note)
+
+    def detach_evidence(self, case_id: str, code_id: str, coding_id: str, *, coder: str, facet: str | None = None):
+        from qualcode.analysis import ratings
+
+        return ratings.detach(self.store, case_id=case_id, code_id=code_id,
+                              facet_id=ratings.resolve_facet(self.store, facet), coder=coder, coding_id=coding_id)
+
+    def clear_rating(self, case_id: str, code_id: str, *, coder: str, facet: str | None = None) -> bool:
+        from qualcode.analysis import ratings
+
+        self.case(case_id)
+        self.code(code_id)
+        return ratings.clear(self.store, case_id=case_id, code_id=code_id,
+                             facet_id=ratings.resolve_facet(self.store, facet), coder=coder)
+
+    def ratings(self, *, facet: str | None = None, coder: str | None = None, case: str | None = None,
+                code: str | None = None):
+        from qualcode.analysis import ratings
+
+        facet_id = ratings.resolve_facet(self.store, facet) if facet is not None else None
+        return ratings.select(self.store, facet_id=facet_id, coder=coder, case_id=case, code_id=code)
+
+    def raters(self) -> list[str]:
+        from qualcode.analysis import ratings
+
+        return ratings.raters(self.store)
+
+    # -- codebook edits from the TUI -------------------------------------------------------------
+    def create_code(self, code_id: str, name: str, *, parent: str | None = None, color: str = "",
+                    name_en: str = "", coder: str = "") -> Code:
+        """Add one code to the project's codebook (dump it to keep the YAML in step)."""
+        from qualcode.codebook import COLOR_RE, ID_RE
+
+        if not ID_RE.match(code_id):
+            raise BadInput(f"bad code id {code_id!r}: use letters, digits, '-', '_' or '.'")
+        if not name.strip():
+            raise BadInput("a new code needs a name")
+        if color and not COLOR_RE.match(color):
+            raise BadInput(f"bad colour {color!r}: use #RRGGBB")
+        if any(c.id == code_id for c in self.codes()):
+            raise Conflict(f"code {code_id!r} already exists")
+        if parent is not None:
+            self.code(parent)
+        with self.store.transaction() as conn:
+            position = conn.execute("SELECT coalesce(max(position), -1) + 1 FROM codes").fetchone()[0]
+            conn.execute(
+                "INSERT INTO codes (id, parent_id, name, name_en, color, position) VALUES (?, ?, ?, ?, ?, ?)",
+                (code_id, parent, name.strip(), name_en, color, position),
+            )
+            coding_mod.log_event(self.store, coder or "system", "code.create", code_id,
+                                 {"name": name, "parent": parent, "color": color})
+        return self.code(code_id)
+
+    # -- where each coder left off ---------------------------------------------------------------
+    def save_place(self, coder: str, document_id: int, offset: int) -> None:
+        with self.store.transaction() as conn:
+            conn.execute(
+                "INSERT INTO project (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                (f"place.{coder}", json.dumps({"document": document_id, "offset": offset})),
+            )
+
+    def place(self, coder: str) -> tuple[int, int] | None:
+        row = self.conn.execute("SELECT value FROM project WHERE key = ?", (f"place.{coder}",)).fetchone()
+        if row is None:
+            return None
+        data = json.loads(row[0])
+        if not self.conn.execute("SELECT 1 FROM documents WHERE id = ?", (data["document"],)).fetchone():
+            return None
+        return data["document"], data["offset"]
 
     # -- search ----------------------------------------------------------------------------------
     def ensure_index(self):

@@ -1,16 +1,30 @@
-"""The qualcode Textual app: documents by case, the transcript, the code tree and the segments panel."""
+"""The qualcode Textual app: documents by case | transcript | code tree | segments, keyboard first."""
 
 from __future__ import annotations
 
-from rich.text import Text
-from textual.app import App, ComposeResult
-from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
-from textual.widgets import Footer, Static, Tree
+import re
+from collections.abc import Iterable
 
+from rich.text import Text
+from textual.app import App, ComposeResult, SystemCommand
+from textual.binding import BindingsMap
+from textual.containers import Horizontal, Vertical
+from textual.reactive import reactive
+from textual.screen import Screen
+from textual.widgets import Footer, Static
+
+from qualcode.errors import QualcodeError
 from qualcode.model import Code, Coding
 from qualcode.project import Project
+from qualcode.tui import keymap
+from qualcode.tui.i18n import label
+from qualcode.tui.screens.code_picker import CodePicker, NewCode
+from qualcode.tui.screens.dialogs import ChooseScreen, MemoScreen
+from qualcode.tui.screens.help import HelpScreen
+from qualcode.tui.widgets.panels import CodeTree, DocumentsTree, SegmentsList
 from qualcode.tui.widgets.transcript import Paint, TranscriptView
+
+SENTENCE_END = re.compile(r"[。！？!?]")
 
 
 class QualcodeApp(App):
@@ -18,106 +32,427 @@ class QualcodeApp(App):
 
     CSS_PATH = "app.tcss"
     TITLE = "qualcode"
-    BINDINGS = [
-        Binding("q", "quit", "Quit", id="quit"),
-        Binding("ctrl+q", "quit", "Quit", show=False, id="quit-alt"),
-    ]
+    BINDINGS = keymap.bindings(keymap.APP_KEYS)
 
-    def __init__(self, project: Project, coder: str, **kwargs):
+    language = reactive("zh")
+    only_mine = reactive(False)
+
+    def __init__(self, project: Project, coder: str, *, language: str | None = None,
+                 keys: dict[str, str] | None = None, **kwargs):
         super().__init__(**kwargs)
         self.project = project
         self.coder = coder
+        self.keys = dict(keys or {})
+        self.set_reactive(QualcodeApp.language, language if language in ("zh", "en") else "zh")
         self.document_id: int | None = None
-        self._codes: list[Code] = []
-        self._codings: list[Coding] = []
+        self.codes: list[Code] = []
+        self.codings: list[Coding] = []  # of the open document, as shown (all coders or only mine)
+        self.hits: list = []
+        self.hit_index = -1
+        self.last_query = ""
+        self.selected_code: str | None = None
 
+    # -- layout ----------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
         with Horizontal(id="main"):
-            yield Tree("Cases", id="documents")
+            yield DocumentsTree("cases", id="documents")
             yield TranscriptView(id="transcript")
             with Vertical(id="side"):
-                yield Tree("Codes", id="codes")
-                yield Static("", id="segments")
+                yield CodeTree("codes", id="codes")
+                yield SegmentsList(id="segments")
         yield Static("", id="status")
         yield Footer()
 
     def on_mount(self) -> None:
-        self._codes = self.project.codes()
-        self._fill_documents()
-        self._fill_codes()
+        if self.keys:
+            self.set_keymap(self.keys)
+        if self.language != "zh":
+            self._bindings = BindingsMap(keymap.bindings(keymap.APP_KEYS, self.language))
+        self._titles()
+        self.codes = self.project.codes()
+        self.query_one(DocumentsTree).fill(self.project)
+        self.query_one(CodeTree).fill(self.codes, self._counts())
+        place = self.project.place(self.coder)
         documents = self.project.documents()
-        if documents:
+        if place is not None:
+            self.open_document(place[0], cursor=place[1])
+        elif documents:
             self.open_document(documents[0].id)
+        else:
+            self.notify(label("no_document", self.language), severity="warning")
         self.query_one(TranscriptView).focus()
 
-    # -- panels ----------------------------------------------------------------------------------
-    def _fill_documents(self) -> None:
-        tree: Tree = self.query_one("#documents", Tree)
-        tree.show_root = False
-        tree.clear()
-        names = {c.id: c.name for c in self.project.cases()}
-        by_case: dict[str, object] = {}
-        for doc in self.project.documents():
-            if doc.case_id not in by_case:
-                label = f"{doc.case_id} {names.get(doc.case_id, '')}".strip()
-                by_case[doc.case_id] = tree.root.add(label, expand=True)
-            by_case[doc.case_id].add_leaf(f"{doc.title} ({doc.length:,})", data=doc.id)
+    def _titles(self) -> None:
+        lang = self.language
+        self.query_one(DocumentsTree).border_title = label("cases", lang)
+        self.query_one(CodeTree).border_title = label("codes", lang)
+        self.query_one(SegmentsList).border_title = label("segments", lang)
 
-    def _fill_codes(self) -> None:
-        tree: Tree = self.query_one("#codes", Tree)
-        tree.show_root = False
-        tree.clear()
-        counts = self.project.code_counts()
-        nodes = {}
-        for code in self._codes:
-            parent = nodes.get(code.parent_id, tree.root)
-            label = Text()
-            label.append("■ ", style=code.color or "white")
-            if code.shortcut:
-                label.append(f"{code.shortcut} ", style="bold")
-            label.append(code.name)
-            label.append(f" {counts.get(code.id, 0)}", style="dim")
-            nodes[code.id] = parent.add(label, data=code.id, expand=True, allow_expand=True)
-        for node in nodes.values():
-            if not node.children:
-                node.allow_expand = False
+    # -- state -----------------------------------------------------------------------------------
+    @property
+    def view(self) -> TranscriptView:
+        return self.query_one(TranscriptView)
 
-    def open_document(self, document_id: int) -> None:
-        self.document_id = document_id
-        view = self.query_one(TranscriptView)
-        view.show_document(self.project.text(document_id), self.project.turns(document_id), self._paints())
-        self._update_status()
+    def _counts(self) -> dict[str, int]:
+        return self.project.code_counts(coder=self.coder if self.only_mine else None)
+
+    def _colors(self) -> dict[str, str]:
+        return {c.id: c.color or "#888888" for c in self.codes}
+
+    def _names(self) -> dict[str, str]:
+        return {c.id: c.name if self.language == "zh" or not c.name_en else c.name_en for c in self.codes}
+
+    def _load_codings(self) -> None:
+        if self.document_id is None:
+            self.codings = []
+            return
+        self.codings = self.project.codings(document=self.document_id, coder=self.coder if self.only_mine else None)
 
     def _paints(self) -> list[Paint]:
-        if self.document_id is None:
-            return []
-        colors = {c.id: c.color or "#888888" for c in self._codes}
-        self._codings = self.project.codings(document=self.document_id)
-        return [Paint(c.start, c.end, colors.get(c.code_id, "#888888"), i) for i, c in enumerate(self._codings)]
+        colors = self._colors()
+        order = {c.id: i for i, c in enumerate(self.codings)}
+        return [Paint(c.start, c.end, colors.get(c.code_id, "#888888"), order[c.id]) for c in self.codings]
+
+    def open_document(self, document_id: int, *, cursor: int | None = None, select: tuple[int, int] | None = None) -> None:
+        if self.document_id is not None and self.document_id != document_id:
+            self._save_place()
+        self.document_id = document_id
+        self._load_codings()
+        view = self.view
+        view.show_document(self.project.text(document_id), self.project.turns(document_id), self._paints())
+        if select is not None:
+            view.select_span(*select)
+        elif cursor is not None:
+            view.select_span(cursor, cursor)
+        self._update_side()
+
+    def refresh_codings(self) -> None:
+        """After any change: repaint, recount, and refresh the segments panel and status bar."""
+        self._load_codings()
+        self.view.set_paints(self._paints())
+        self.query_one(CodeTree).update_counts(self.codes, self._counts())
+        self._update_side()
+
+    def _codings_at_cursor(self) -> list[Coding]:
+        start, end = self.view.selected_span
+        if start == end:
+            return [c for c in self.codings if c.start <= start < c.end]
+        return [c for c in self.codings if c.start < end and c.end > start]
+
+    def _update_side(self) -> None:
+        segments = self.query_one(SegmentsList)
+        names, colors = self._names(), self._colors()
+        if self.selected_code is not None and self.focused is not self.view:
+            quotes = self.project.codings(code=self.selected_code, include_descendants=True,
+                                          coder=self.coder if self.only_mine else None)
+            segments.show(quotes, names, colors, quotes=True, title=label("quotes_of", self.language, name=names.get(self.selected_code, "")),
+                          empty="—")
+        else:
+            segments.show(self._codings_at_cursor(), names, colors, quotes=False, title=label("segments", self.language),
+                          empty=label("no_codings_here", self.language))
+        self._update_status()
 
     def _update_status(self) -> None:
-        view = self.query_one(TranscriptView)
-        offset = view.cursor_offset
-        doc = self.project.document(self.document_id) if self.document_id is not None else None
-        here = [c for c in self._codings if c.start <= offset < c.end]
-        segments = self.query_one("#segments", Static)
-        names = {c.id: c.name for c in self._codes}
-        body = Text()
-        for coding in here:
-            body.append(f"{names.get(coding.code_id, coding.code_id)}", style="bold")
-            body.append(f" ({coding.case_id}) {coding.coder}\n", style="dim")
-            body.append(f"「{coding.text[:60]}」\n")
-        segments.update(body if here else Text("No codings under the cursor", style="dim"))
-        status = self.query_one("#status", Static)
-        where = f"{doc.case_id} · {doc.title}" if doc else "no document"
-        status.update(
-            f"{self.project.path.name} · coder {self.coder} · {where} · offset {offset} · {len(self._codings)} codings"
-        )
+        lang = self.language
+        parts = [str(self.project.path.name), f"{label('coder', lang)} {self.coder}"]
+        if self.document_id is not None:
+            doc = self.project.document(self.document_id)
+            case_name = next((c.name for c in self.project.cases() if c.id == doc.case_id), "")
+            parts.append(f"{doc.case_id} {case_name} · {doc.title}".strip())
+            start, end = self.view.selected_span
+            offset = self.view.cursor_offset
+            turn = self._turn_at(offset)
+            if turn is not None:
+                parts.append(label("turn", lang, n=turn.number) + f" {turn.speaker}")
+            parts.append(f"{label('offset', lang)} {offset}")
+            if end > start:
+                parts.append(label("selected", lang, n=end - start))
+            parts.append(label("doc_codings", lang, n=len(self.codings)))
+        parts.append(label("all_codings", lang, n=sum(self._counts().values())))
+        parts.append(label("only_mine" if self.only_mine else "everyone", lang))
+        self.query_one("#status", Static).update(" · ".join(parts))
+
+    def _turn_at(self, offset: int):
+        turns = self.project.turns(self.document_id) if self.document_id is not None else []
+        for turn in turns:
+            if turn.start <= offset <= turn.end:
+                return turn
+        return None
+
+    def _save_place(self) -> None:
+        if self.document_id is not None:
+            try:
+                self.project.save_place(self.coder, self.document_id, self.view.cursor_offset)
+            except QualcodeError:
+                pass
 
     # -- events ----------------------------------------------------------------------------------
-    def on_tree_node_selected(self, event: Tree.NodeSelected) -> None:
+    def on_tree_node_selected(self, event) -> None:
         if event.control.id == "documents" and isinstance(event.node.data, int):
             self.open_document(event.node.data)
+            self.view.focus()
 
-    def on_text_area_selection_changed(self, event: TranscriptView.SelectionChanged) -> None:
-        self._update_status()
+    def on_tree_node_highlighted(self, event) -> None:
+        if event.control.id == "codes" and isinstance(event.node.data, str):
+            self.selected_code = event.node.data
+            self._update_side()
+
+    def on_descendant_focus(self, event) -> None:
+        self._update_side()
+
+    def on_text_area_selection_changed(self, event) -> None:
+        self._update_side()
+
+    def on_option_list_option_selected(self, event) -> None:
+        if event.control.id != "segments" or not event.option.id:
+            return
+        coding = self.project.coding(event.option.id)
+        self.jump_to(coding.document_id, coding.start, coding.end)
+
+    def jump_to(self, document_id: int, start: int, end: int) -> None:
+        if document_id != self.document_id:
+            self.open_document(document_id, select=(start, end))
+        else:
+            self.view.select_span(start, end)
+        self.view.focus()
+
+    # -- coding actions --------------------------------------------------------------------------
+    def _selection(self) -> tuple[int, int] | None:
+        if self.document_id is None:
+            self.notify(label("no_document", self.language), severity="warning")
+            return None
+        start, end = self.view.selected_span
+        if start == end:
+            self.notify(label("select_first", self.language), severity="warning")
+            return None
+        return start, end
+
+    def apply_code(self, code_id: str) -> None:
+        span = self._selection()
+        if span is None:
+            return
+        try:
+            coding = self.project.code_span(self.document_id, code_id, self.coder, span=span)
+        except QualcodeError as exc:
+            self.notify(str(exc), severity="error")
+            return
+        self.refresh_codings()
+        quote = coding.text if len(coding.text) <= 20 else coding.text[:19] + "…"
+        self.notify(label("coded", self.language, name=self._names().get(code_id, code_id), text=quote), timeout=2)
+
+    def action_apply_shortcut(self, key: str) -> None:
+        code = next((c for c in self.codes if c.shortcut == key), None)
+        if code is None:
+            self.notify(label("no_code_for_key", self.language, key=key), severity="warning")
+            return
+        self.apply_code(code.id)
+
+    def action_pick_code(self) -> None:
+        if self._selection() is None:
+            return
+
+        def chosen(result: str | NewCode | None) -> None:
+            if result is None:
+                return
+            if isinstance(result, NewCode):
+                try:
+                    code = self.project.create_code(result.id, result.name, parent=result.parent, color=result.color,
+                                                    coder=self.coder)
+                except QualcodeError as exc:
+                    self.notify(str(exc), severity="error")
+                    return
+                self.codes = self.project.codes()
+                self.query_one(CodeTree).fill(self.codes, self._counts())
+                self.notify(label("code_created", self.language, id=code.id))
+                result = code.id
+            self.apply_code(result)
+
+        self.push_screen(CodePicker(self.codes, self.language), chosen)
+
+    def action_select_turn(self) -> None:
+        if self.document_id is None:
+            return
+        offset = self.view.cursor_offset
+        turn = self._turn_at(offset) or next((t for t in self.project.turns(self.document_id) if t.start >= offset), None)
+        if turn is not None:
+            self.view.select_span(turn.start, turn.end)
+
+    def action_select_sentence(self) -> None:
+        if self.document_id is None:
+            return
+        offset = self.view.cursor_offset
+        text = self.project.text_cached(self.document_id)
+        turn = self._turn_at(offset)
+        low, high = (turn.start, turn.end) if turn else (0, len(text))
+        start = offset
+        while start > low and not SENTENCE_END.match(text[start - 1]) and text[start - 1] != "\n":
+            start -= 1
+        while start < high and text[start].isspace():
+            start += 1
+        end = max(offset, start)
+        while end < high and text[end] != "\n" and not SENTENCE_END.match(text[end]):
+            end += 1
+        if end < high and SENTENCE_END.match(text[end]):
+            end += 1
+        if end > start:
+            self.view.select_span(start, end)
+
+    def _choose_coding(self, candidates: list[Coding], then) -> None:
+        if not candidates:
+            self.notify(label("nothing_to_remove", self.language), severity="warning")
+            return
+        if len(candidates) == 1:
+            then(candidates[0].id)
+            return
+        names = self._names()
+        options = []
+        for c in candidates:
+            prompt = Text()
+            prompt.append("■ ", style=self._colors().get(c.code_id, "white"))
+            prompt.append(f"{names.get(c.code_id, c.code_id)} ", style="bold")
+            prompt.append(f"{c.coder} {c.start}:{c.end} ", style="dim")
+            prompt.append("「" + c.text[:40].replace("\n", " ") + "」")
+            options.append((c.id, prompt))
+        self.push_screen(ChooseScreen(label("choose_coding", self.language), options), lambda cid: cid and then(cid))
+
+    def action_remove_coding(self) -> None:
+        def remove(coding_id: str) -> None:
+            try:
+                coding = self.project.uncode(coding_id, self.coder)
+            except QualcodeError as exc:
+                self.notify(str(exc), severity="error")
+                return
+            self.refresh_codings()
+            self.notify(label("removed", self.language, name=self._names().get(coding.code_id, coding.code_id),
+                              text=coding.text[:20]), timeout=2)
+
+        self._choose_coding(self._codings_at_cursor(), remove)
+
+    def action_memo(self) -> None:
+        def edit(coding_id: str) -> None:
+            coding = self.project.coding(coding_id)
+
+            def save(text: str | None) -> None:
+                if text is None or text == coding.memo:
+                    return
+                self.project.set_memo(coding_id, text, self.coder)
+                self.refresh_codings()
+                self.notify(label("memo_saved", self.language), timeout=2)
+
+            self.push_screen(MemoScreen(label("memo_title", self.language) + f" · {coding.code_id}", coding.memo,
+                                        label("save", self.language), label("cancel", self.language)), save)
+
+        self._choose_coding(self._codings_at_cursor(), edit)
+
+    def action_undo(self) -> None:
+        self._undo_redo(self.project.undo, "undone")
+
+    def action_redo(self) -> None:
+        self._undo_redo(self.project.redo, "redone")
+
+    def _undo_redo(self, step, message: str) -> None:
+        try:
+            result = step(self.coder)
+        except QualcodeError as exc:
+            self.notify(str(exc), severity="warning")
+            return
+        self.refresh_codings()
+        self.notify(label(message, self.language, what=result.description), timeout=3)
+
+    # -- navigation and other screens ------------------------------------------------------------
+    def action_search(self) -> None:
+        from qualcode.tui.screens.search import SearchScreen
+
+        screen = SearchScreen(self.project, self.language, self.last_query)
+
+        def done(outcome) -> None:
+            self.last_query = screen.last_query
+            if outcome is None:
+                return
+            self.hits, self.hit_index = outcome.hits, outcome.index
+            self._goto_hit()
+
+        self.push_screen(screen, done)
+
+    def _goto_hit(self) -> None:
+        hit = self.hits[self.hit_index]
+        self.jump_to(hit.document, hit.start, hit.end)
+
+    def action_next_hit(self) -> None:
+        self._step_hit(1)
+
+    def action_previous_hit(self) -> None:
+        self._step_hit(-1)
+
+    def _step_hit(self, step: int) -> None:
+        if not self.hits:
+            self.notify(label("no_hits", self.language), severity="warning")
+            return
+        self.hit_index = (self.hit_index + step) % len(self.hits)
+        self._goto_hit()
+
+    def action_ratings(self) -> None:
+        from qualcode.tui.screens.ratings import RatingsScreen
+
+        def done(jump) -> None:
+            self.refresh_codings()
+            if jump is not None:
+                self.jump_to(jump.document, jump.start, jump.end)
+
+        self.push_screen(RatingsScreen(self.project, self.coder, self.language), done)
+
+    def action_export(self) -> None:
+        from qualcode.tui.screens.export import ExportScreen
+
+        self.push_screen(ExportScreen(self.project, self.coder, self.language))
+
+    def action_help(self) -> None:
+        self.push_screen(HelpScreen(self.language, self.keys))
+
+    def action_toggle_only_mine(self) -> None:
+        self.only_mine = not self.only_mine
+
+    def watch_only_mine(self) -> None:
+        if self.is_mounted:
+            self.refresh_codings()
+
+    def action_toggle_language(self) -> None:
+        self.language = "en" if self.language == "zh" else "zh"
+
+    def watch_language(self) -> None:
+        if not self.is_mounted:
+            return
+        self._titles()
+        self._bindings = BindingsMap(keymap.bindings(keymap.APP_KEYS, self.language))
+        self.query_one(CodeTree).fill(self.codes, self._counts())
+        self._update_side()
+        self.refresh_bindings()
+
+    def _document_step(self, step: int) -> None:
+        ids = [d.id for d in self.project.documents()]
+        if not ids:
+            return
+        index = ids.index(self.document_id) if self.document_id in ids else -1
+        self.open_document(ids[(index + step) % len(ids)])
+        self.view.focus()
+
+    def action_next_document(self) -> None:
+        self._document_step(1)
+
+    def action_previous_document(self) -> None:
+        self._document_step(-1)
+
+    async def action_quit(self) -> None:
+        self._save_place()
+        self.exit()
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        for key in keymap.APP_KEYS:
+            if key.action.startswith("apply_shortcut"):
+                continue
+            yield SystemCommand(f"{key.zh} · {key.en}", f"[{key.id}] {self.keys.get(key.id, key.keys)}",
+                                lambda action=key.action: self.run_action(action))
+        for code in self.codes:
+            yield SystemCommand(f"套用代碼 · Apply code: {code.name} ({code.id})", code.name_en or code.id,
+                                lambda code_id=code.id: self.apply_code(code_id))

@@ -1,15 +1,27 @@
-"""The transcript viewer: a read-only TextArea that paints codings as background colours."""
+"""The transcript viewer: a read-only TextArea that paints codings as background colours.
+
+Columns are code points, as TextArea's are, so a selection maps to document offsets exactly, CJK and
+characters outside the BMP included. Shorter (inner) codings paint over longer ones; where codings
+overlap the text is underlined, and the gutter shows a mark in the colour of the line's innermost
+coding, doubled when codings overlap on that line.
+"""
 
 from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
 
+from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
+from textual.binding import Binding
+from textual.strip import Strip
 from textual.widgets import TextArea
+from textual.widgets.text_area import Selection
 
 from qualcode.tui.textmap import TextMap
+
+GUTTER = 2
 
 
 @dataclass(frozen=True)
@@ -26,7 +38,7 @@ SPEAKER_STYLES = {"問": Style(bold=True, color="#7aa2f7"), "答": Style(bold=Tr
 DEFAULT_SPEAKER_STYLE = Style(bold=True, color="#9ece6a")
 
 
-def _readable_on(color: str) -> str:
+def readable_on(color: str) -> str:
     """Black or white text, whichever reads better on a background colour."""
     try:
         r, g, b = (int(color[i : i + 2], 16) for i in (1, 3, 5))
@@ -39,8 +51,15 @@ class TranscriptView(TextArea):
     """Shows one document; codings are backgrounds (innermost on top), speaker labels are bold."""
 
     DEFAULT_CSS = """
-    TranscriptView { border: none; padding: 0 1; }
+    TranscriptView { border: round $panel-lighten-2; padding: 0 1 0 0; }
+    TranscriptView:focus { border: round $accent; }
     """
+    # Editing keys of TextArea do nothing here; the app's keys take ctrl+z / ctrl+y / delete.
+    BINDINGS = [
+        Binding("ctrl+z", "app.undo", show=False),
+        Binding("ctrl+y", "app.redo", show=False),
+        Binding("delete", "app.remove_coding", show=False),
+    ]
 
     def __init__(self, **kwargs):
         super().__init__(
@@ -49,14 +68,19 @@ class TranscriptView(TextArea):
         )
         self.textmap = TextMap("")
         self._line_paint: dict[int, list[tuple[int, int, Style]]] = {}
-        self._labels: dict[int, tuple[int, int, Style]] = {}
+        self._gutter: dict[int, tuple[str, str]] = {}
+        self._labels: dict[int, tuple[int, Style]] = {}
+
+    @property
+    def gutter_width(self) -> int:
+        return GUTTER
 
     def show_document(self, text: str, turns: list, paints: list[Paint]) -> None:
         self.textmap = TextMap(text)
         self._labels = {}
         for turn in turns:
             row, column = self.textmap.location(turn.start)  # the label runs from the line start to here
-            self._labels[row] = (0, column, SPEAKER_STYLES.get(turn.speaker, DEFAULT_SPEAKER_STYLE))
+            self._labels[row] = (column, SPEAKER_STYLES.get(turn.speaker, DEFAULT_SPEAKER_STYLE))
         self._set_paints(paints)
         self.load_text(text)
         self.move_cursor((0, 0))
@@ -69,27 +93,51 @@ class TranscriptView(TextArea):
     def _set_paints(self, paints: list[Paint]) -> None:
         """Split spans by line; longer spans first so inner (shorter) ones paint on top."""
         per_line: dict[int, list[tuple[int, int, Style]]] = defaultdict(list)
-        ordered = sorted(paints, key=lambda p: (-(p.end - p.start), p.order))
-        for paint in ordered:
-            style = Style(bgcolor=paint.color, color=_readable_on(paint.color))
+        gutter: dict[int, tuple[str, str]] = {}
+        depth: dict[int, list[tuple[int, int]]] = defaultdict(list)
+        for paint in sorted(paints, key=lambda p: (-(p.end - p.start), p.order)):
+            style = Style(bgcolor=paint.color, color=readable_on(paint.color))
             first, _ = self.textmap.location(paint.start)
-            last, _ = self.textmap.location(paint.end)
+            last, _ = self.textmap.location(max(paint.start, paint.end - 1))
             for row in range(first, last + 1):
                 line_start, line_end = self.textmap.line_span(row)
                 start, end = max(paint.start, line_start), min(paint.end, line_end)
                 if start < end:
                     per_line[row].append((start - line_start, end - line_start, style))
+                    depth[row].append((start - line_start, end - line_start))
+                    gutter[row] = ("▌", paint.color)
+        overlap_style = Style(underline=True, bold=True)
+        for row, spans in depth.items():
+            overlaps = _overlaps(spans)
+            for start, end in overlaps:
+                per_line[row].append((start, end, overlap_style))
+            if overlaps:
+                gutter[row] = ("█", gutter[row][1])
         self._line_paint = dict(per_line)
+        self._gutter = gutter
 
     def get_line(self, line_index: int) -> Text:
         line = super().get_line(line_index)
         label = self._labels.get(line_index)
-        if label and label[1]:
-            line.stylize(label[2], label[0], label[1])
+        if label and label[0]:
+            line.stylize(label[1], 0, label[0])
         for start, end, style in self._line_paint.get(line_index, ()):
             line.stylize(style, start, end)
         return line
 
+    def render_line(self, y: int) -> Strip:
+        strip = super().render_line(y)
+        mark, color = " ", None
+        info = self.wrapped_document._offset_to_line_info
+        absolute = y + self.scroll_offset.y
+        if 0 <= absolute < len(info) and info[absolute] is not None:
+            line_index, section = info[absolute]
+            if line_index in self._gutter:
+                mark, color = self._gutter[line_index]
+        gutter = Strip([Segment(mark + " " * (GUTTER - 1), Style(color=color) if color else None)], GUTTER)
+        return Strip.join([gutter, strip]).simplify()
+
+    # -- positions -------------------------------------------------------------------------------
     @property
     def cursor_offset(self) -> int:
         return self.textmap.offset(self.cursor_location)
@@ -100,7 +148,19 @@ class TranscriptView(TextArea):
         return self.textmap.offset(start), self.textmap.offset(end)
 
     def select_span(self, start: int, end: int) -> None:
-        from textual.widgets.text_area import Selection
-
         self.selection = Selection(self.textmap.location(start), self.textmap.location(end))
         self.scroll_cursor_visible(center=True)
+
+
+def _overlaps(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Ranges covered by two or more spans."""
+    events = sorted([(s, 1) for s, _ in spans] + [(e, -1) for _, e in spans])
+    out, depth, start = [], 0, None
+    for at, change in events:
+        before = depth
+        depth += change
+        if before < 2 <= depth:
+            start = at
+        elif before >= 2 > depth and start is not None and at > start:
+            out.append((start, at))
+    return out

@@ -1,0 +1,1 @@
+"""Analyses over codings: ratings of factor strength, matrices, co-occurrence."""

@@ -1,0 +1,55 @@
+"""Key bindings as data: every binding has an id, so users remap it in the config file's [keys] table."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from textual.binding import Binding
+
+
+@dataclass(frozen=True)
+class Key:
+    id: str
+    keys: str
+    action: str
+    zh: str
+    en: str
+    show: bool = True
+    priority: bool = False
+
+
+APP_KEYS: list[Key] = [
+    Key("help", "question_mark", "help", "說明", "Help"),
+    Key("pick-code", "c", "pick_code", "選代碼", "Code…"),
+    Key("select-turn", "t", "select_turn", "選本輪", "Turn"),
+    Key("select-sentence", "s", "select_sentence", "選本句", "Sentence"),
+    Key("remove-coding", "x", "remove_coding", "移除編碼", "Uncode"),
+    Key("memo", "m", "memo", "備忘", "Memo"),
+    Key("undo", "u,ctrl+z", "undo", "復原", "Undo", priority=False),
+    Key("redo", "U,ctrl+y", "redo", "重做", "Redo", show=False),
+    Key("search", "slash", "search", "搜尋", "Search"),
+    Key("next-hit", "n", "next_hit", "下一筆", "Next hit", show=False),
+    Key("previous-hit", "N", "previous_hit", "上一筆", "Previous hit", show=False),
+    Key("ratings", "r", "ratings", "評定", "Ratings"),
+    Key("export", "e", "export", "匯出", "Export"),
+    Key("only-mine", "o", "toggle_only_mine", "只看我的", "Only mine", show=False),
+    Key("language", "L", "toggle_language", "中/英", "中/EN", show=False),
+    Key("next-document", "right_square_bracket", "next_document", "下一份", "Next doc", show=False),
+    Key("previous-document", "left_square_bracket", "previous_document", "上一份", "Prev doc", show=False),
+    Key("quit", "q", "quit", "離開", "Quit"),
+] + [
+    Key(f"apply-code-{d}", d, f"apply_shortcut('{d}')", f"套用代碼 {d}", f"Apply code {d}", show=False)
+    for d in "1234567890"
+]
+
+
+def bindings(keys: list[Key], language: str = "zh") -> list[Binding]:
+    return [
+        Binding(k.keys, k.action, k.zh if language == "zh" else k.en, show=k.show, id=k.id, priority=k.priority)
+        for k in keys
+    ]
+
+
+def describe(keys: list[Key], language: str, keymap: dict[str, str]) -> list[tuple[str, str, str]]:
+    """(binding id, keys as the user has them, description) for the help screen."""
+    return [(k.id, keymap.get(k.id, k.keys), k.zh if language == "zh" else k.en) for k in keys]

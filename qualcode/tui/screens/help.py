@@ -1,0 +1,58 @@
+"""The help screen: every binding with its id, keys and meaning."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Static
+
+from qualcode.config import config_path
+from qualcode.tui.i18n import label
+from qualcode.tui.keymap import APP_KEYS, describe
+
+EXTRA = {
+    "zh": [
+        ("", "tab / shift+tab", "在面板間移動焦點"),
+        ("", "shift+方向鍵、滑鼠拖曳", "選取文字"),
+        ("", "enter（引文清單）", "跳到引文"),
+        ("", "ctrl+p", "命令面板（所有動作）"),
+    ],
+    "en": [
+        ("", "tab / shift+tab", "Move focus between panels"),
+        ("", "shift+arrows, mouse drag", "Select text"),
+        ("", "enter (quote list)", "Jump to the quote"),
+        ("", "ctrl+p", "Command palette (every action)"),
+    ],
+}
+
+
+class HelpScreen(ModalScreen[None]):
+    BINDINGS = [Binding("escape,question_mark,q", "close", "Close", id="help-close")]
+    DEFAULT_CSS = """
+    HelpScreen { align: center middle; }
+    HelpScreen > VerticalScroll { width: 90%; max-width: 100; height: 90%; border: round $accent; background: $surface; padding: 0 1; }
+    """
+
+    def __init__(self, language: str, keymap: dict[str, str]):
+        super().__init__()
+        self.language, self.keymap = language, keymap
+
+    def compose(self) -> ComposeResult:
+        body = Text()
+        body.append(label("help_title", self.language) + "\n\n", style="bold")
+        rows = describe(APP_KEYS, self.language, self.keymap) + EXTRA[self.language]
+        for binding_id, keys, meaning in rows:
+            body.append(f"{keys.replace('question_mark', '?').replace('slash', '/').replace('_square_bracket', ' bracket'):<26}", style="bold")
+            body.append(f"{meaning}")
+            if binding_id:
+                body.append(f"  [{binding_id}]", style="dim")
+            body.append("\n")
+        body.append("\n" + label("help_footer", self.language, path=config_path()), style="dim")
+        with VerticalScroll():
+            yield Static(body)
+
+    def action_close(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,258 @@
+"""The ratings screen: cases as columns, factors as rows grouped by dimension, one tab per facet."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Label, TabbedContent, TabPane
+
+from qualcode.analysis.table import build
+from qualcode.errors import QualcodeError
+from qualcode.tui.i18n import label
+from qualcode.tui.screens.dialogs import ChooseScreen, LineScreen
+from qualcode.tui.widgets.transcript import readable_on
+
+FIRST_CASE_COLUMN = 2
+
+
+@dataclass(frozen=True)
+class JumpTo:
+    document: int
+    start: int
+    end: int
+
+
+class RatingsScreen(Screen[JumpTo | None]):
+    BINDINGS = [
+        Binding("escape", "close", "Back", id="ratings-close"),
+        Binding("1", "set_step(0)", "弱/weak", id="rate-1"),
+        Binding("2", "set_step(1)", "中/medium", id="rate-2"),
+        Binding("3", "set_step(2)", "強/strong", id="rate-3"),
+        Binding("0", "clear", "Clear", id="rate-clear"),
+        Binding("n", "note", "Note", id="rate-note"),
+        Binding("a", "attach", "Attach", id="rate-attach"),
+        Binding("d", "detach", "Detach", id="rate-detach"),
+        Binding("enter", "open_quotes", "Quotes", id="rate-quotes"),
+        Binding("f", "next_facet", "Facet", id="rate-facet"),
+    ]
+    DEFAULT_CSS = """
+    RatingsScreen #ratings-help { height: 1; color: $text-muted; padding: 0 1; }
+    RatingsScreen DataTable { height: 1fr; }
+    """
+
+    def __init__(self, project, coder: str, language: str):
+        super().__init__()
+        self.project, self.coder, self.language = project, coder, language
+        self.facets = project.facets()
+        self.steps = project.scale()
+
+    def compose(self) -> ComposeResult:
+        yield Label(label("ratings_title", self.language) + f" · {self.coder}", id="ratings-title")
+        yield Label(label("ratings_help", self.language), id="ratings-help")
+        with TabbedContent(id="facets"):
+            for facet in self.facets:
+                title = facet.name if self.language == "zh" else (facet.name_en or facet.name)
+                with TabPane(title, id=f"facet-{facet.id}"):
+                    yield DataTable(id=f"table-{facet.id}", cursor_type="cell", zebra_stripes=True)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        for facet in self.facets:
+            self._fill(facet.id)
+        if self.facets:
+            table = self._table(self.facets[0].id)
+            table.focus()
+            table.move_cursor(row=0, column=FIRST_CASE_COLUMN)
+
+    # -- data ------------------------------------------------------------------------------------
+    def _table(self, facet_id: str) -> DataTable:
+        return self.query_one(f"#table-{facet_id}", DataTable)
+
+    @property
+    def facet_id(self) -> str:
+        active = self.query_one(TabbedContent).active or f"facet-{self.facets[0].id}"
+        return active.removeprefix("facet-")
+
+    def _fill(self, facet_id: str) -> None:
+        table = self._table(facet_id)
+        cursor = table.cursor_coordinate
+        table.clear(columns=True)
+        data = build(self.project, facet_id, self.coder)
+        self.rows = data.rows
+        self.cases = data.cases
+        zh = self.language == "zh"
+        table.add_column("構面" if zh else "Dimension", key="dimension")
+        table.add_column("因素" if zh else "Factor", key="factor")
+        for case in data.cases:
+            table.add_column(f"{case.name or case.id} ({case.id})", key=case.id)
+        previous = None
+        for row in data.rows:
+            dimension = row.dimension.name if previous != row.dimension.id else ""
+            previous = row.dimension.id
+            factor = row.factor.name if not row.is_dimension else "—"
+            cells = [self._cell_text(data.cell(row.factor.id, case.id)) for case in data.cases]
+            table.add_row(Text(dimension, style="bold"), factor, *cells, key=row.factor.id)
+        if table.row_count:
+            table.move_cursor(row=min(cursor.row, table.row_count - 1), column=max(cursor.column, FIRST_CASE_COLUMN))
+
+    def _cell_text(self, cell) -> Text:
+        text = Text()
+        if cell.step is not None:
+            color = cell.step.color or "#888888"
+            text.append(f" {cell.step.label} ", style=f"bold {readable_on(color)} on {color}")
+            text.append(f" ({cell.evidence})")
+        else:
+            text.append(" · ", style="dim")
+        if cell.codings:
+            text.append(f" ·{cell.codings}", style="dim")
+        if cell.note:
+            text.append(" ✎", style="italic")
+        return text
+
+    def _current(self) -> tuple[str, str] | None:
+        table = self._table(self.facet_id)
+        coordinate = table.cursor_coordinate
+        if coordinate.column < FIRST_CASE_COLUMN or not self.rows:
+            self.notify("← → 選擇個案欄" if self.language == "zh" else "Move to a case column", severity="warning")
+            return None
+        return self.rows[coordinate.row].factor.id, self.cases[coordinate.column - FIRST_CASE_COLUMN].id
+
+    def _refresh(self) -> None:
+        self._fill(self.facet_id)
+
+    # -- actions ---------------------------------------------------------------------------------
+    def action_set_step(self, index: int) -> None:
+        current = self._current()
+        if current is None or index >= len(self.steps):
+            return
+        code_id, case_id = current
+        try:
+            self.project.rate(case_id, code_id, self.steps[index].id, coder=self.coder, facet=self.facet_id)
+        except QualcodeError as exc:
+            self.notify(str(exc), severity="error")
+            return
+        self._refresh()
+
+    def action_clear(self) -> None:
+        current = self._current()
+        if current is not None:
+            self.project.clear_rating(current[1], current[0], coder=self.coder, facet=self.facet_id)
+            self._refresh()
+
+    def action_note(self) -> None:
+        current = self._current()
+        if current is None:
+            return
+        code_id, case_id = current
+        existing = self.project.ratings(facet=self.facet_id, coder=self.coder, case=case_id, code=code_id)
+        if not existing:
+            self.notify("先評定強度再加註記" if self.language == "zh" else "Rate the cell before adding a note", severity="warning")
+            return
+
+        def save(note: str | None) -> None:
+            if note is not None:
+                self.project.rating_note(case_id, code_id, note, coder=self.coder, facet=self.facet_id)
+                self._refresh()
+
+        self.app.push_screen(LineScreen(label("note", self.language), existing[0].note), save)
+
+    def _evidence(self, case_id: str, code_id: str) -> tuple[str, ...]:
+        found = self.project.ratings(facet=self.facet_id, coder=self.coder, case=case_id, code=code_id)
+        return found[0].evidence if found else ()
+
+    def _quote_prompt(self, coding) -> Text:
+        text = Text()
+        text.append(f"({coding.case_id}) ", style="bold")
+        text.append(f"{coding.code_id} ", style="dim")
+        quote = coding.text.replace("\n", " ")
+        text.append("「" + (quote if len(quote) <= 70 else quote[:69] + "…") + "」")
+        return text
+
+    def action_attach(self) -> None:
+        current = self._current()
+        if current is None:
+            return
+        code_id, case_id = current
+        attached = set(self._evidence(case_id, code_id))
+        candidates = [c for c in self.project.codings(code=code_id, case=case_id, include_descendants=True)
+                      if c.id not in attached]
+        if not candidates:
+            self.notify(label("no_candidates", self.language), severity="warning")
+            return
+
+        def chosen(coding_id: str | None) -> None:
+            if coding_id is None:
+                return
+            found = self.project.ratings(facet=self.facet_id, coder=self.coder, case=case_id, code=code_id)
+            if not found:
+                self.notify("先評定強度再加證據" if self.language == "zh" else "Rate the cell before attaching evidence", severity="warning")
+                return
+            self.project.rate(case_id, code_id, found[0].step_id, coder=self.coder, facet=self.facet_id, evidence=[coding_id])
+            self._refresh()
+
+        self.app.push_screen(ChooseScreen(label("attach", self.language),
+                                          [(c.id, self._quote_prompt(c)) for c in candidates]), chosen)
+
+    def action_detach(self) -> None:
+        current = self._current()
+        if current is None:
+            return
+        code_id, case_id = current
+        attached = [self.project.coding(e) for e in self._evidence(case_id, code_id)]
+        if not attached:
+            self.notify(label("no_evidence", self.language), severity="warning")
+            return
+
+        def chosen(coding_id: str | None) -> None:
+            if coding_id is not None:
+                self.project.detach_evidence(case_id, code_id, coding_id, coder=self.coder, facet=self.facet_id)
+                self._refresh()
+
+        self.app.push_screen(ChooseScreen(label("detach", self.language),
+                                          [(c.id, self._quote_prompt(c)) for c in attached]), chosen)
+
+    def action_open_quotes(self) -> None:
+        current = self._current()
+        if current is None:
+            return
+        code_id, case_id = current
+        evidence = set(self._evidence(case_id, code_id))
+        codings = self.project.codings(code=code_id, case=case_id, include_descendants=True)
+        codings.sort(key=lambda c: (c.id not in evidence, c.document_id, c.start))
+        if not codings:
+            self.notify(label("no_candidates", self.language), severity="warning")
+            return
+        options = []
+        for c in codings:
+            prompt = self._quote_prompt(c)
+            if c.id in evidence:
+                prompt = Text("★ ") + prompt
+            options.append((c.id, prompt))
+        by_id = {c.id: c for c in codings}
+
+        def chosen(coding_id: str | None) -> None:
+            if coding_id is not None:
+                c = by_id[coding_id]
+                self.dismiss(JumpTo(c.document_id, c.start, c.end))
+
+        self.app.push_screen(ChooseScreen(label("evidence", self.language), options), chosen)
+
+    def on_data_table_cell_selected(self, event: DataTable.CellSelected) -> None:
+        self.action_open_quotes()
+
+    def action_next_facet(self) -> None:
+        tabs = self.query_one(TabbedContent)
+        ids = [f"facet-{f.id}" for f in self.facets]
+        if ids:
+            tabs.active = ids[(ids.index(tabs.active) + 1) % len(ids)] if tabs.active in ids else ids[0]
+            self._table(self.facet_id).focus()
+
+    def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
+        self._fill(self.facet_id)
+
+    def action_close(self) -> None:
+        self.dismiss(None)

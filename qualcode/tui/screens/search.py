@@ -1,0 +1,134 @@
+"""The search screen: query with the search syntax, filters, results with highlighted hits."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import Checkbox, Footer, Input, Label, OptionList, Select
+from textual.widgets.option_list import Option
+
+from qualcode.errors import QualcodeError
+from qualcode.tui.i18n import label
+
+
+@dataclass(frozen=True)
+class Hit:
+    document: int
+    start: int
+    end: int
+    case: str
+    turn: int
+
+
+@dataclass(frozen=True)
+class SearchOutcome:
+    hits: list[Hit]
+    index: int  # the chosen hit
+
+
+class SearchScreen(Screen[SearchOutcome | None]):
+    BINDINGS = [
+        Binding("escape", "close", "Back", id="search-close"),
+        Binding("ctrl+f", "focus_query", "Query", id="search-focus-query", show=False),
+    ]
+    DEFAULT_CSS = """
+    SearchScreen #filters { height: 3; }
+    SearchScreen #filters Select { width: 1fr; }
+    SearchScreen #filters Checkbox { width: auto; }
+    SearchScreen #summary { height: 1; color: $text-muted; padding: 0 1; }
+    SearchScreen #results { height: 1fr; }
+    """
+
+    def __init__(self, project, language: str, last_query: str = ""):
+        super().__init__()
+        self.project = project
+        self.language = language
+        self.last_query = last_query
+        self.hits: list[Hit] = []
+
+    def compose(self) -> ComposeResult:
+        lang = self.language
+        with Vertical():
+            yield Input(self.last_query, placeholder=label("search_placeholder", lang), id="query")
+            with Horizontal(id="filters"):
+                cases = [(f"{c.id} {c.name}", c.id) for c in self.project.cases()]
+                yield Select(cases, prompt=label("all_cases", lang), id="case")
+                codes = [(f"{c.name} ({c.id})", c.id) for c in self.project.codes()]
+                yield Select(codes, prompt=label("all_codes", lang), id="code")
+                coders = [(c, c) for c in self.project.coders()]
+                yield Select(coders, prompt=label("all_coders", lang), id="coder")
+                yield Checkbox(label("coded_only", lang), id="coded")
+            yield Label("", id="summary")
+            yield OptionList(id="results")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#query", Input).focus()
+        if self.last_query:
+            self.run_search()
+
+    def action_focus_query(self) -> None:
+        self.query_one("#query", Input).focus()
+
+    def _value(self, selector: str) -> str | None:
+        value = self.query_one(selector, Select).value
+        return value if isinstance(value, str) else None
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        self.run_search()
+        results = self.query_one("#results", OptionList)
+        if results.option_count:
+            results.focus()
+
+    def on_select_changed(self, event: Select.Changed) -> None:
+        if self.query_one("#query", Input).value.strip():
+            self.run_search()
+
+    def on_checkbox_changed(self, event: Checkbox.Changed) -> None:
+        if self.query_one("#query", Input).value.strip():
+            self.run_search()
+
+    def run_search(self) -> None:
+        query = self.query_one("#query", Input).value
+        case = self._value("#case")
+        results = self.query_one("#results", OptionList)
+        summary = self.query_one("#summary", Label)
+        results.clear_options()
+        self.hits = []
+        try:
+            found = self.project.search(
+                query, cases=(case,) if case else (), code=self._value("#code"), coder=self._value("#coder"),
+                coded_only=self.query_one("#coded", Checkbox).value, limit=200,
+            )
+        except QualcodeError as exc:
+            summary.update(Text(str(exc), style="bold red"))
+            self.notify(str(exc), severity="error")
+            return
+        self.last_query = query
+        notes = ("  " + " · ".join(found.notices)) if found.notices else ""
+        summary.update(label("results", self.language, total=found.total, shown=len(found.results)) + notes)
+        for i, r in enumerate(found.results):
+            prompt = Text()
+            prompt.append(f"({r.case}) ", style="bold")
+            prompt.append(f"{r.turn:>3} {r.speaker}  ", style="dim")
+            snippet = Text(r.snippet)
+            for s, e in r.snippet_hits:
+                snippet.stylize("bold black on yellow", s, e)
+            prompt.append_text(snippet)
+            if r.codes:
+                prompt.append(f"  [{', '.join(r.codes)}]", style="dim")
+            results.add_option(Option(prompt, id=str(i)))
+            self.hits.append(Hit(r.document, r.start, r.end, r.case, r.turn))
+        if results.option_count:
+            results.highlighted = 0
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        self.dismiss(SearchOutcome(self.hits, int(event.option.id)))
+
+    def action_close(self) -> None:
+        self.dismiss(None)

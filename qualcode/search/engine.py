@@ -182,16 +182,18 @@ def _proximity(turns: TurnTable, units: _Units, unit_rows: np.ndarray, term_list
     keep = wanted[a_rows]
     a, a_rows = a[keep], a_rows[keep]
     window = np.zeros(a.size, dtype=np.int64)
+    turn_start = turns.gpos[a_rows]
+    turn_end = turn_start + turns.length[a_rows]
     for other in present:
         if other is anchor:
             continue
         p = other.positions
-        p_rows, _ = turns.locate(p, 0)
         j = np.searchsorted(p, a)
         left = np.clip(j - 1, 0, p.size - 1)
         right = np.clip(j, 0, p.size - 1)
-        d_left = np.where((j > 0) & (p_rows[left] == a_rows), np.abs(a - p[left]), big)
-        d_right = np.where((j < p.size) & (p_rows[right] == a_rows), np.abs(p[right] - a), big)
+        # a neighbour counts only inside the anchor's own turn
+        d_left = np.where((j > 0) & (p[left] >= turn_start), np.abs(a - p[left]), big)
+        d_right = np.where((j < p.size) & (p[right] < turn_end), np.abs(p[right] - a), big)
         window = np.maximum(window, np.minimum(d_left, d_right))
     best = np.full(turns.gpos.size, big, dtype=np.int64)
     np.minimum.at(best, a_rows, window)

@@ -62,6 +62,6 @@ LABELS: dict[str, tuple[str, str]] = {
 }
 
 
-def label(key: str, language: str, **values: object) -> str:
-    zh, en = LABELS[key]
+def label(name: str, language: str, /, **values: object) -> str:
+    zh, en = LABELS[name]
     return (zh if language == "zh" else en).format(**values)

@@ -15,19 +15,29 @@ from qualcode.timeutil import now
 
 UNDOABLE = ("code", "uncode", "memo")
 
+# The quoted text is sliced in Python from each document's text, fetched once: SQLite's substr() on
+# UTF-8 text walks from the start of the text, which is quadratic over a long transcript's codings.
 CODING_SELECT = """
-SELECT c.id, c.document_id, d.case_id, c.code_id, c.coder, c.start, c."end", substr(d.text, c.start + 1, c."end" - c.start) AS text,
-       c.memo, c.created_at, c.updated_at
+SELECT c.id, c.document_id, d.case_id, c.code_id, c.coder, c.start, c."end", c.memo, c.created_at, c.updated_at
 FROM codings c JOIN documents d ON d.id = c.document_id
 """
 
 
-def _coding(row: sqlite3.Row) -> Coding:
-    return Coding(
-        id=row["id"], document_id=row["document_id"], case_id=row["case_id"], code_id=row["code_id"],
-        coder=row["coder"], start=row["start"], end=row["end"], text=row["text"], memo=row["memo"],
-        created_at=row["created_at"], updated_at=row["updated_at"],
-    )
+def _codings(store: Store, rows: list[tuple]) -> list[Coding]:
+    """Rows of CODING_SELECT (plain tuples, in its column order) as Codings with their text."""
+    texts: dict[int, str] = {}
+    for document_id in {r[1] for r in rows}:
+        texts[document_id] = store.conn.execute("SELECT text FROM documents WHERE id = ?", (document_id,)).fetchone()[0]
+    return [
+        Coding(id, document_id, case_id, code_id, coder, start, end, texts[document_id][start:end], memo, created, updated)
+        for id, document_id, case_id, code_id, coder, start, end, memo, created, updated in rows
+    ]
+
+
+def _tuples(store: Store, sql: str, params) -> list[tuple]:
+    cursor = store.conn.cursor()
+    cursor.row_factory = None
+    return cursor.execute(sql, params).fetchall()
 
 
 def log_event(store: Store, coder: str, action: str, target: str = "", payload: dict | None = None) -> int:
@@ -39,10 +49,10 @@ def log_event(store: Store, coder: str, action: str, target: str = "", payload: 
 
 
 def get(store: Store, coding_id: str) -> Coding:
-    row = store.conn.execute(CODING_SELECT + " WHERE c.id = ?", (coding_id,)).fetchone()
-    if row is None:
+    rows = _tuples(store, CODING_SELECT + " WHERE c.id = ?", (coding_id,))
+    if not rows:
         raise NotFound(f"no coding with id {coding_id!r}")
-    return _coding(row)
+    return _codings(store, rows)[0]
 
 
 def find(store: Store, coding_id_prefix: str) -> Coding:
@@ -81,7 +91,7 @@ def select(store: Store, *, document_id: int | None = None, code_ids: Iterable[s
         params.append(case_id)
     sql = CODING_SELECT + (" WHERE " + " AND ".join(where) if where else "")
     sql += " ORDER BY d.case_id, c.document_id, c.start, c.\"end\", c.created_at, c.id"
-    return [_coding(r) for r in store.conn.execute(sql, params)]
+    return _codings(store, _tuples(store, sql, params))
 
 
 def apply(store: Store, *, document_id: int, code_id: str, coder: str, start: int, end: int, memo: str = "") -> Coding:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections.abc import Iterable
 
 from rich.text import Text
@@ -45,6 +46,9 @@ class QualcodeApp(App):
         self.keys = dict(keys or {})
         self.set_reactive(QualcodeApp.language, language if language in ("zh", "en") else "zh")
         self.document_id: int | None = None
+        self.turns: list = []
+        self.turn_starts: list[int] = []
+        self._case_names: dict[str, str] = {}
         self.codes: list[Code] = []
         self.codings: list[Coding] = []  # of the open document, as shown (all coders or only mine)
         self.hits: list = []
@@ -70,6 +74,7 @@ class QualcodeApp(App):
             self._bindings = BindingsMap(keymap.bindings(keymap.APP_KEYS, self.language))
         self._titles()
         self.codes = self.project.codes()
+        self._case_names = {c.id: c.name for c in self.project.cases()}
         self.query_one(DocumentsTree).fill(self.project)
         self.query_one(CodeTree).fill(self.codes, self._counts())
         place = self.project.place(self.coder)
@@ -110,25 +115,33 @@ class QualcodeApp(App):
 
     def _paints(self) -> list[Paint]:
         colors = self._colors()
-        order = {c.id: i for i, c in enumerate(self.codings)}
-        return [Paint(c.start, c.end, colors.get(c.code_id, "#888888"), order[c.id]) for c in self.codings]
+        return [Paint(c.start, c.end, colors.get(c.code_id, "#888888"), c.created_at, c.id) for c in self.codings]
 
     def open_document(self, document_id: int, *, cursor: int | None = None, select: tuple[int, int] | None = None) -> None:
         if self.document_id is not None and self.document_id != document_id:
             self._save_place()
         self.document_id = document_id
+        self.turns = self.project.turns(document_id)
+        self.turn_starts = [t.start for t in self.turns]
+        self._document = self.project.document(document_id)
         self._load_codings()
         view = self.view
-        view.show_document(self.project.text(document_id), self.project.turns(document_id), self._paints())
+        view.show_document(self.project.text_cached(document_id), self.turns, self._paints())
         if select is not None:
             view.select_span(*select)
         elif cursor is not None:
             view.select_span(cursor, cursor)
         self._update_side()
 
-    def refresh_codings(self) -> None:
-        """After any change: repaint, recount, and refresh the segments panel and status bar."""
-        self._load_codings()
+    def refresh_codings(self, added: Coding | None = None) -> None:
+        """After any change: repaint, recount, and refresh the segments panel and status bar.
+
+        A coding just added is merged into the list in memory; anything else reloads the document's codings.
+        """
+        if added is not None and added.document_id == self.document_id:
+            self.codings.insert(bisect_right([(c.start, c.end) for c in self.codings], (added.start, added.end)), added)
+        else:
+            self._load_codings()
         self.view.set_paints(self._paints())
         self.query_one(CodeTree).update_counts(self.codes, self._counts())
         self._update_side()
@@ -156,8 +169,8 @@ class QualcodeApp(App):
         lang = self.language
         parts = [str(self.project.path.name), f"{label('coder', lang)} {self.coder}"]
         if self.document_id is not None:
-            doc = self.project.document(self.document_id)
-            case_name = next((c.name for c in self.project.cases() if c.id == doc.case_id), "")
+            doc = self._document
+            case_name = self._case_names.get(doc.case_id, "")
             parts.append(f"{doc.case_id} {case_name} · {doc.title}".strip())
             start, end = self.view.selected_span
             offset = self.view.cursor_offset
@@ -173,10 +186,11 @@ class QualcodeApp(App):
         self.query_one("#status", Static).update(" · ".join(parts))
 
     def _turn_at(self, offset: int):
-        turns = self.project.turns(self.document_id) if self.document_id is not None else []
-        for turn in turns:
-            if turn.start <= offset <= turn.end:
-                return turn
+        if self.document_id is None:
+            return None
+        index = bisect_right(self.turn_starts, offset) - 1
+        if index >= 0 and self.turns[index].start <= offset <= self.turns[index].end:
+            return self.turns[index]
         return None
 
     def _save_place(self) -> None:
@@ -236,7 +250,7 @@ class QualcodeApp(App):
         except QualcodeError as exc:
             self.notify(str(exc), severity="error")
             return
-        self.refresh_codings()
+        self.refresh_codings(added=coding)
         quote = coding.text if len(coding.text) <= 20 else coding.text[:19] + "…"
         self.notify(label("coded", self.language, name=self._names().get(code_id, code_id), text=quote), timeout=2)
 
@@ -273,7 +287,7 @@ class QualcodeApp(App):
         if self.document_id is None:
             return
         offset = self.view.cursor_offset
-        turn = self._turn_at(offset) or next((t for t in self.project.turns(self.document_id) if t.start >= offset), None)
+        turn = self._turn_at(offset) or next((t for t in self.turns if t.start >= offset), None)
         if turn is not None:
             self.view.select_span(turn.start, turn.end)
 

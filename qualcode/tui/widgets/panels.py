@@ -34,12 +34,16 @@ class CodeTree(Tree):
             self._code_nodes[code.id] = parent.add(self._label(code, counts), data=code.id, expand=True)
         for node in self._code_nodes.values():
             node.allow_expand = bool(node.children)
+        self._shown_counts = {code.id: counts.get(code.id, 0) for code in codes}
 
     def update_counts(self, codes: list[Code], counts: dict[str, int]) -> None:
+        """Relabel only the codes whose count changed (each relabel repaints the tree)."""
+        shown = getattr(self, "_shown_counts", {})
         for code in codes:
             node = getattr(self, "_code_nodes", {}).get(code.id)
-            if node is not None:
+            if node is not None and shown.get(code.id) != counts.get(code.id, 0):
                 node.set_label(self._label(code, counts))
+        self._shown_counts = {code.id: counts.get(code.id, 0) for code in codes}
 
     @staticmethod
     def _label(code: Code, counts: dict[str, int]) -> Text:

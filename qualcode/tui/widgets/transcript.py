@@ -8,18 +8,20 @@ coding, doubled when codings overlap on that line.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass
 
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
 from textual.binding import Binding
+from textual.document._document import Document
+from textual.document._document_navigator import DocumentNavigator
 from textual.strip import Strip
 from textual.widgets import TextArea
 from textual.widgets.text_area import Selection
 
 from qualcode.tui.textmap import TextMap
+from qualcode.tui.widgets.wrap import FastWrappedDocument
 
 GUTTER = 2
 
@@ -31,9 +33,11 @@ class Paint:
     start: int
     end: int
     color: str
-    order: int
+    order: str  # e.g. when it was made: among spans of equal length the later one paints on top
+    key: str = ""  # the coding id, so a repaint after one change touches only the rows it changed
 
 
+OVERLAP_STYLE = Style(underline=True, bold=True)
 SPEAKER_STYLES = {"問": Style(bold=True, color="#7aa2f7"), "答": Style(bold=True, color="#e0af68")}
 DEFAULT_SPEAKER_STYLE = Style(bold=True, color="#9ece6a")
 
@@ -51,7 +55,7 @@ class TranscriptView(TextArea):
     """Shows one document; codings are backgrounds (innermost on top), speaker labels are bold."""
 
     DEFAULT_CSS = """
-    TranscriptView { border: round $panel-lighten-2; padding: 0 1 0 0; }
+    TranscriptView { border: round $panel-lighten-2; padding: 0 1 0 0; scrollbar-gutter: stable; }
     TranscriptView:focus { border: round $accent; }
     """
     # Editing keys of TextArea do nothing here; the app's keys take ctrl+z / ctrl+y / delete.
@@ -67,13 +71,36 @@ class TranscriptView(TextArea):
             show_cursor=True, **kwargs,
         )
         self.textmap = TextMap("")
+        self._paints: dict = {}
+        self._row_paints: dict[int, list[Paint]] = {}
+        self._styles: dict[str, Style] = {}
         self._line_paint: dict[int, list[tuple[int, int, Style]]] = {}
         self._gutter: dict[int, tuple[str, str]] = {}
+        self._built: set[int] = set()
         self._labels: dict[int, tuple[int, Style]] = {}
 
     @property
     def gutter_width(self) -> int:
         return GUTTER
+
+    def _rewrap_and_refresh_virtual_size(self) -> None:
+        """Skip re-wrapping when the width did not change (a scrollbar appearing in its reserved gutter)."""
+        wrapped = self.wrapped_document
+        if self.wrap_width == wrapped._width and wrapped._wrap_offsets and len(wrapped._wrap_offsets) == self.document.line_count:
+            self._line_cache.clear()
+            self._refresh_size()
+            return
+        super()._rewrap_and_refresh_virtual_size()
+
+    def _set_document(self, text: str, language: str | None) -> None:
+        """TextArea's plain-text path, with the faster soft wrap of wrap.py (transcripts have no language)."""
+        self._highlight_query = None
+        self.document = Document(text)
+        self.wrapped_document = FastWrappedDocument(self.document, width=0, tab_width=self.indent_width)
+        self.navigator = DocumentNavigator(self.wrapped_document)
+        self._build_highlight_map()
+        self.move_cursor((0, 0))
+        self._rewrap_and_refresh_virtual_size()
 
     def show_document(self, text: str, turns: list, paints: list[Paint]) -> None:
         self.textmap = TextMap(text)
@@ -86,37 +113,85 @@ class TranscriptView(TextArea):
         self.move_cursor((0, 0))
 
     def set_paints(self, paints: list[Paint]) -> None:
-        self._set_paints(paints)
+        """Repaint after codings changed; only the rows of added or removed paints are recomputed."""
+        new = {p.key or (p.start, p.end, p.color, p.order): p for p in paints}
+        old = self._paints
+        gone = [p for k, p in old.items() if new.get(k) != p]
+        added = [p for k, p in new.items() if old.get(k) != p]
+        if len(gone) + len(added) > 500:
+            self._set_paints(paints)
+        else:
+            touched: set[int] = set()
+            for paint in gone:
+                for row in self._rows_of(paint):
+                    self._row_paints[row].remove(paint)
+                    touched.add(row)
+            for paint in added:
+                for row in self._rows_of(paint):
+                    self._row_paints.setdefault(row, []).append(paint)
+                    touched.add(row)
+            self._paints = new
+            self._built -= touched
+            self._forget_rows(touched)
+            self.refresh()
+            return
         self._line_cache.clear()
         self.refresh()
 
+    def _forget_rows(self, rows: set[int]) -> None:
+        """Drop the cached rendering of these document lines only (the cache is keyed by wrapped row)."""
+        offsets = self.wrapped_document._line_index_to_offsets
+        stale = {y for row in rows if row < len(offsets) for y in offsets[row]}
+        for key in [k for k in self._line_cache.keys() if k[2] in stale]:
+            self._line_cache.discard(key)
+
+    def _rows_of(self, paint: Paint) -> range:
+        first, _ = self.textmap.location(paint.start)
+        last, _ = self.textmap.location(max(paint.start, paint.end - 1))
+        return range(first, last + 1)
+
     def _set_paints(self, paints: list[Paint]) -> None:
-        """Split spans by line; longer spans first so inner (shorter) ones paint on top."""
-        per_line: dict[int, list[tuple[int, int, Style]]] = defaultdict(list)
-        gutter: dict[int, tuple[str, str]] = {}
-        depth: dict[int, list[tuple[int, int]]] = defaultdict(list)
+        self._paints = {p.key or (p.start, p.end, p.color, p.order): p for p in paints}
+        self._row_paints = {}
+        for paint in paints:
+            for row in self._rows_of(paint):
+                self._row_paints.setdefault(row, []).append(paint)
+        self._line_paint, self._gutter = {}, {}
+        self._built: set[int] = set()  # rows whose spans are computed; the rest are computed when drawn
+
+    def _row(self, row: int) -> None:
+        if row not in self._built:
+            self._rebuild_row(row)
+            self._built.add(row)
+
+    def _style(self, color: str) -> Style:
+        style = self._styles.get(color)
+        if style is None:
+            style = self._styles[color] = Style(bgcolor=color, color=readable_on(color))
+        return style
+
+    def _rebuild_row(self, row: int) -> None:
+        """Styled spans and the gutter mark of one row: longer spans first, so inner ones paint on top."""
+        paints = self._row_paints.get(row) or []
+        line_start, line_end = self.textmap.line_span(row)
+        spans, ranges, color = [], [], None
         for paint in sorted(paints, key=lambda p: (-(p.end - p.start), p.order)):
-            style = Style(bgcolor=paint.color, color=readable_on(paint.color))
-            first, _ = self.textmap.location(paint.start)
-            last, _ = self.textmap.location(max(paint.start, paint.end - 1))
-            for row in range(first, last + 1):
-                line_start, line_end = self.textmap.line_span(row)
-                start, end = max(paint.start, line_start), min(paint.end, line_end)
-                if start < end:
-                    per_line[row].append((start - line_start, end - line_start, style))
-                    depth[row].append((start - line_start, end - line_start))
-                    gutter[row] = ("▌", paint.color)
-        overlap_style = Style(underline=True, bold=True)
-        for row, spans in depth.items():
-            overlaps = _overlaps(spans)
-            for start, end in overlaps:
-                per_line[row].append((start, end, overlap_style))
-            if overlaps:
-                gutter[row] = ("█", gutter[row][1])
-        self._line_paint = dict(per_line)
-        self._gutter = gutter
+            start, end = max(paint.start, line_start), min(paint.end, line_end)
+            if start < end:
+                spans.append((start - line_start, end - line_start, self._style(paint.color)))
+                ranges.append((start - line_start, end - line_start))
+                color = paint.color
+        if not spans:
+            self._line_paint.pop(row, None)
+            self._gutter.pop(row, None)
+            return
+        overlaps = _overlaps(ranges) if len(ranges) > 1 else []
+        spans.extend((start, end, OVERLAP_STYLE) for start, end in overlaps)
+        self._line_paint[row] = spans
+        self._gutter[row] = ("█" if overlaps else "▌", color)
 
     def get_line(self, line_index: int) -> Text:
+        self._row(line_index)
         line = super().get_line(line_index)
         label = self._labels.get(line_index)
         if label and label[0]:
@@ -132,6 +207,7 @@ class TranscriptView(TextArea):
         absolute = y + self.scroll_offset.y
         if 0 <= absolute < len(info) and info[absolute] is not None:
             line_index, section = info[absolute]
+            self._row(line_index)
             if line_index in self._gutter:
                 mark, color = self._gutter[line_index]
         gutter = Strip([Segment(mark + " " * (GUTTER - 1), Style(color=color) if color else None)], GUTTER)

@@ -40,7 +40,11 @@ class RatingsScreen(Screen[JumpTo | None]):
         Binding("f", "next_facet", "Facet", id="rate-facet"),
     ]
     DEFAULT_CSS = """
+    RatingsScreen { layout: vertical; }
+    RatingsScreen #ratings-title { height: 1; padding: 0 1; text-style: bold; }
     RatingsScreen #ratings-help { height: 1; color: $text-muted; padding: 0 1; }
+    RatingsScreen TabbedContent { height: 1fr; }
+    RatingsScreen TabPane { height: 1fr; padding: 0; }
     RatingsScreen DataTable { height: 1fr; }
     """
 

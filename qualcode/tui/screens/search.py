@@ -37,6 +37,8 @@ class SearchScreen(Screen[SearchOutcome | None]):
         Binding("ctrl+f", "focus_query", "Query", id="search-focus-query", show=False),
     ]
     DEFAULT_CSS = """
+    SearchScreen { layout: vertical; }
+    SearchScreen > Vertical { height: 1fr; }
     SearchScreen #filters { height: 3; }
     SearchScreen #filters Select { width: 1fr; }
     SearchScreen #filters Checkbox { width: auto; }

@@ -1,0 +1,64 @@
+"""SVG snapshots of the main, search and ratings screens at a fixed size with CJK text.
+
+They complement the functional tests: a changed picture fails here and is reviewed by eye
+(`pytest --snapshot-update` accepts it). Run with the same Textual version as pinned.
+"""
+
+from __future__ import annotations
+
+from qualcode.tui.app import QualcodeApp
+
+SIZE = (140, 40)
+
+
+def _app(project) -> QualcodeApp:
+    project.code_span("A", "budget", "alice", turn=6, memo="經費規模")
+    project.code_span("A", "central-support", "alice", quote="中央根本就是希望我們關掉")
+    doc = project.document("A")
+    text = project.text(doc.id)
+    start = text.index("初期的經費大概")
+    project.code_span("A", "staffing", "bob", span=(start, start + 12))
+    return QualcodeApp(project, coder="alice")
+
+
+async def _steady(pilot) -> None:
+    pilot.app.view.cursor_blink = False
+    await pilot.pause()
+
+
+def test_main_screen(snap_compare, project):
+    app = _app(project)
+
+    async def run_before(pilot):
+        await _steady(pilot)
+        turn = project.turn(project.document("A").id, 6)
+        pilot.app.view.select_span(turn.start + 40, turn.start + 40)
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
+
+
+def test_search_screen(snap_compare, project):
+    app = _app(project)
+
+    async def run_before(pilot):
+        await _steady(pilot)
+        await pilot.press("slash", *"就業e網", "enter")
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
+
+
+def test_ratings_screen(snap_compare, project):
+    app = _app(project)
+    for case, step in zip("ABCDE", ["strong", "medium", "strong", "medium", "strong"]):
+        project.rate(case, "leader-attention", step, coder="alice")
+    project.rate("A", "central-support", "medium", coder="alice",
+                 evidence=[c.id for c in project.codings(code="central-support")])
+
+    async def run_before(pilot):
+        await _steady(pilot)
+        await pilot.press("r")
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=SIZE, run_before=run_before)

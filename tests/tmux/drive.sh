@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# Drive the real app in a real terminal (tmux): open the A–E project, select a quote, code it,
+# search, jump to a hit, code it, quit; then check the database. Usage: tests/tmux/drive.sh [QUALCODE]
+set -euo pipefail
+QUALCODE=${1:-qualcode}
+work=$(mktemp -d)
+db="$work/qualcode.db"
+session="qualcode-drive-$$"
+trap 'tmux kill-session -t "$session" 2>/dev/null || true; rm -rf "$work"' EXIT
+
+"$QUALCODE" --project "$db" demo --no-tui >/dev/null 2>&1
+tmux new-session -d -s "$session" -x 150 -y 45 "QUALCODE_CONFIG=$work/none.toml $QUALCODE --project $db --coder tmux"
+wait_for() {  # wait until the screen shows $1
+  for _ in $(seq 1 50); do
+    tmux capture-pane -t "$session" -p | grep -q -- "$1" && return 0
+    sleep 0.2
+  done
+  echo "screen never showed: $1" >&2; tmux capture-pane -t "$session" -p >&2; return 1
+}
+keys() { tmux send-keys -t "$session" "$@"; sleep 0.4; }
+
+wait_for "受訪者編號：A"
+# the first answer starts on line 7; select its first 8 characters after the label
+keys Down Down Down Down Down Down
+keys Right Right
+for _ in $(seq 1 8); do keys S-Right; done
+wait_for "選取 8 字"
+keys 2                                   # shortcut 2 = public-demand
+wait_for "本文件 1 筆編碼"
+keys /
+wait_for "搜尋"
+tmux send-keys -t "$session" -l "就業e網"; sleep 0.4
+keys Enter
+wait_for "筆符合"
+keys Enter                               # jump to the first hit, selected
+wait_for "選取 4 字"
+keys 7                                   # code the hit: central-support
+sleep 0.5
+keys q
+sleep 1
+
+codings_json() { "$QUALCODE" --project "$db" codings --json; }
+codings=$(codings_json)
+python3 - "$codings" <<'PY'
+import json, sys
+codings = json.loads(sys.argv[1])
+assert len(codings) == 2, codings
+first, second = sorted(codings, key=lambda c: c["code"], reverse=True)
+assert first["code"] == "public-demand" and first["text"] == "第一個原因最主要", first
+assert second["code"] == "central-support" and second["text"] in ("就業ｅ網", "就業e網", "就業 e網"), second
+assert all(c["coder"] == "tmux" for c in codings)
+print("tmux drive: ok", [(c["case"], c["code"], c["text"]) for c in codings])
+PY

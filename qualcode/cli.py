@@ -11,11 +11,28 @@ from typing import Any, Optional
 import typer
 from rich.console import Console
 from rich.table import Table
+from typer.core import TyperGroup
 
 from qualcode.config import default_coder, default_project
 from qualcode.errors import QualcodeError
 
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+class QualcodeGroup(TyperGroup):
+    """Turns the core's errors into one line on stderr and the exit status they carry."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except QualcodeError as exc:
+            err.print(f"qualcode: error: {exc}", markup=False)
+            raise typer.Exit(exc.exit_code) from None
+
+
 app = typer.Typer(
+    cls=QualcodeGroup,
     name="qualcode",
     help="Qualitative coding of interview transcripts: import, code, search, rate, export.",
     no_args_is_help=False,
@@ -25,11 +42,11 @@ app = typer.Typer(
 )
 cases_app = typer.Typer(help="Cases (interviewees) and their attributes.", no_args_is_help=True)
 codebook_app = typer.Typer(help="The codebook: codes, rating facets and scale, kept as YAML.", no_args_is_help=True)
+export_app = typer.Typer(help="Export tables, matrices, quote reports and REFI-QDA files.", no_args_is_help=True)
 app.add_typer(cases_app, name="cases")
 app.add_typer(codebook_app, name="codebook")
+app.add_typer(export_app, name="export")
 
-out = Console(highlight=False, soft_wrap=True)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
 @dataclass
@@ -502,12 +519,186 @@ def reindex(ctx: typer.Context) -> None:
     out.print(f"indexed {characters:,} characters in {elapsed:.2f} s")
 
 
+@app.command()
+def rate(
+    ctx: typer.Context,
+    case: str = typer.Argument(..., metavar="CASE"),
+    code_id: str = typer.Argument(..., metavar="CODE", help="A factor or a dimension (e.g. leader-attention)."),
+    value: str = typer.Argument(..., metavar="VALUE", help="A scale step id or label: strong / 強."),
+    facet: Optional[str] = typer.Option(None, "--facet", help="Facet id or name (default: the codebook's first)."),
+    note: Optional[str] = typer.Option(None, "--note"),
+    evidence: Optional[list[str]] = typer.Option(None, "--evidence", help="A coding id to attach as evidence (repeatable)."),
+    coder: Optional[str] = CoderOption,
+) -> None:
+    """Rate a factor's strength in a case on a facet, with evidence codings."""
+    with _open(ctx) as project:
+        rating = project.rate(case, code_id, value, coder=_settings(ctx).coder_for(coder), facet=facet, note=note,
+                              evidence=evidence or [])
+        label = next(s.label for s in project.scale() if s.id == rating.step_id)
+    out.print(f"{rating.case_id} {rating.code_id} ({rating.facet_id}): {label} by {rating.coder}, {len(rating.evidence)} evidence coding(s)")
+
+
+@app.command()
+def unrate(
+    ctx: typer.Context,
+    case: str = typer.Argument(..., metavar="CASE"),
+    code_id: str = typer.Argument(..., metavar="CODE"),
+    facet: Optional[str] = typer.Option(None, "--facet"),
+    coder: Optional[str] = CoderOption,
+) -> None:
+    """Clear a rating."""
+    with _open(ctx) as project:
+        cleared = project.clear_rating(case, code_id, coder=_settings(ctx).coder_for(coder), facet=facet)
+    out.print("cleared" if cleared else "there was no such rating")
+
+
+@app.command()
+def ratings(
+    ctx: typer.Context,
+    facet: Optional[str] = typer.Option(None, "--facet"),
+    coder: Optional[str] = typer.Option(None, "--coder", help="Only this coder's ratings."),
+    json_: bool = JsonOption,
+) -> None:
+    """List ratings."""
+    with _open(ctx) as project:
+        rows = project.ratings(facet=facet, coder=coder)
+        labels = {s.id: s.label for s in project.scale()}
+    if json_:
+        _json([{"case": r.case_id, "code": r.code_id, "facet": r.facet_id, "coder": r.coder, "value": r.step_id,
+                "label": labels.get(r.step_id, ""), "note": r.note, "evidence": list(r.evidence)} for r in rows])
+        return
+    table = Table("facet", "case", "code", "value", "coder", "evidence", "note")
+    for r in rows:
+        table.add_row(r.facet_id, r.case_id, r.code_id, labels.get(r.step_id, r.step_id), r.coder, str(len(r.evidence)), r.note)
+    out.print(table)
+
+
+OutputOption = typer.Option(None, "-o", "--output", help="Where to write (default: exports/<name>).")
+ForceOption = typer.Option(False, "--force", help="Overwrite an existing file.")
+PseudonymOption = typer.Option(None, "--pseudonyms", help="A map file of `name -> replacement` lines.")
+
+
+def _write(data: bytes, output: Optional[Path], default: str, force: bool) -> None:
+    from qualcode.fileio import write_atomic
+
+    target = output or Path("exports") / default
+    write_atomic(target, data, force=force)
+    err.print(f"wrote {target}")
+
+
+@export_app.command("table")
+def export_table(
+    ctx: typer.Context,
+    facet: Optional[str] = typer.Option(None, "--facet", help="One facet (default: one table per facet)."),
+    fmt: str = typer.Option("md", "--format", help="md, csv, xlsx, html, or term (a coloured table here)."),
+    counts: bool = typer.Option(False, "--counts", help="Show the number of evidence quotes: 強 (3)."),
+    all_cases: bool = typer.Option(False, "--all-cases", help="Keep cases that have no rating in a facet."),
+    coder: Optional[str] = typer.Option(None, "--coder", help="Whose ratings (needed when several coders rated)."),
+    output: Optional[Path] = OutputOption,
+    force: bool = ForceOption,
+) -> None:
+    """The factor-strength table: rows grouped by dimension, one column per case, one table per facet."""
+    from qualcode.export import tables as t
+
+    if fmt not in (*t.FORMATS, "term"):
+        raise typer.BadParameter(f"use one of {', '.join(t.FORMATS)}, term")
+    with _open(ctx) as project:
+        tables = t.collect(project, facet=facet, coder=coder, all_cases=all_cases)
+        title = "影響因素影響程度分析"
+    if fmt == "term":
+        _term_table(tables, counts)
+        return
+    data = {
+        "md": lambda: t.markdown(tables, counts, title).encode("utf-8"),
+        "csv": lambda: t.csv_bytes(tables, counts),
+        "xlsx": lambda: t.xlsx_bytes(tables, counts),
+        "html": lambda: t.html_page(tables, counts, title).encode("utf-8"),
+    }[fmt]()
+    if output is None and fmt == "md":
+        sys.stdout.write(data.decode("utf-8"))
+        return
+    _write(data, output, f"factor-strength.{fmt}", force)
+
+
+def _term_table(tables, counts: bool) -> None:
+    from qualcode.export.tables import cell_text
+
+    for table in tables:
+        grid = Table(title=table.facet.name, show_lines=False)
+        grid.add_column("影響因素", style="bold")
+        grid.add_column("因素")
+        for case in table.cases:
+            grid.add_column(case.name or case.id, justify="center")
+        for dimension, rows in table.groups():
+            for i, row in enumerate(rows):
+                cells = []
+                for case in table.cases:
+                    cell = table.cell(row.factor.id, case.id)
+                    color = cell.step.color if cell.step else None
+                    text = cell_text(cell, counts) or "·"
+                    cells.append(f"[on {color}] {text} [/]" if color else text)
+                grid.add_row(dimension.name if i == 0 else "", "" if row.is_dimension else row.factor.name, *cells)
+        out.print(grid)
+
+
+@export_app.command("matrix")
+def export_matrix(
+    ctx: typer.Context,
+    kind: str = typer.Option("count", "--kind", help="count, coverage, presence or cooccurrence."),
+    mode: str = typer.Option("overlap", "--cooccurrence", help="For --kind cooccurrence: overlap or turn."),
+    fmt: str = typer.Option("csv", "--format", help="csv, xlsx or md."),
+    coder: Optional[str] = typer.Option(None, "--coder", help="Only this coder's codings."),
+    output: Optional[Path] = OutputOption,
+    force: bool = ForceOption,
+) -> None:
+    """Case x code matrices (codes as rows with their dimension, cases as columns), or code co-occurrence."""
+    from qualcode.analysis import matrix as m
+    from qualcode.export import matrices as out_m
+
+    if kind not in m.KINDS or fmt not in out_m.FORMATS or mode not in m.COOCCURRENCE:
+        raise typer.BadParameter(f"--kind {'/'.join(m.KINDS)}, --format {'/'.join(out_m.FORMATS)}, --cooccurrence {'/'.join(m.COOCCURRENCE)}")
+    with _open(ctx) as project:
+        matrix = m.cooccurrence(project, mode, coder) if kind == "cooccurrence" else m.case_by_code(project, kind, coder)
+    data = {"csv": lambda: out_m.csv_bytes(matrix), "xlsx": lambda: out_m.xlsx_bytes(matrix),
+            "md": lambda: out_m.markdown(matrix).encode("utf-8")}[fmt]()
+    if output is None and fmt == "md":
+        sys.stdout.write(data.decode("utf-8"))
+        return
+    _write(data, output, f"matrix-{matrix.kind}.{fmt}", force)
+
+
+@export_app.command("quotes")
+def export_quotes(
+    ctx: typer.Context,
+    code_id: Optional[str] = typer.Option(None, "--code", help="Only this code and its descendants."),
+    fmt: str = typer.Option("md", "--format", help="md or docx."),
+    coder: Optional[str] = typer.Option(None, "--coder", help="Only this coder's codings."),
+    pseudonyms: Optional[Path] = PseudonymOption,
+    output: Optional[Path] = OutputOption,
+    force: bool = ForceOption,
+) -> None:
+    """Every coded quote per code, grouped by case, cited 「…」(A), with coder and memo."""
+    from qualcode.export import quotes as q
+    from qualcode.export.pseudonyms import Pseudonyms
+
+    if fmt not in q.FORMATS:
+        raise typer.BadParameter("use md or docx")
+    names = Pseudonyms.load(pseudonyms)
+    with _open(ctx) as project:
+        if code_id:
+            project.code(code_id)
+        sections = q.collect(project, code=code_id, coder=coder, pseudonyms=names)
+    title = "編碼引文報告"
+    data = q.markdown(sections, title).encode("utf-8") if fmt == "md" else q.docx_bytes(sections, title)
+    if output is None and fmt == "md":
+        sys.stdout.write(data.decode("utf-8"))
+        return
+    _write(data, output, f"quotes.{fmt}", force)
+
+
 def run() -> None:
     """Console-script entry point: one clear line and exit 2 for bad input, 1 for other failures."""
     try:
         app(standalone_mode=True)
-    except QualcodeError as exc:
-        err.print(f"qualcode: error: {exc}", markup=False)
-        sys.exit(exc.exit_code)
     except KeyboardInterrupt:
         sys.exit(130)

@@ -68,6 +68,17 @@ class CLI:
     def json(self, *args: str):
         return json.loads(self(*args, "--json").stdout)
 
+    def fast(self, *args: str, ok: bool = True):
+        """The same command in this process (typer's CliRunner): for tests that run many commands."""
+        from typer.testing import CliRunner
+
+        from qualcode.cli import app
+
+        result = CliRunner().invoke(app, list(args), env={"COLUMNS": "200", "NO_COLOR": "1"})
+        if ok and result.exit_code != 0:
+            raise AssertionError(f"qualcode {' '.join(args)} failed ({result.exit_code}): {result.stderr} {result.exception!r}")
+        return result
+
 
 @pytest.fixture
 def cli(tmp_path) -> CLI:

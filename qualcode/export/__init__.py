@@ -1,0 +1,1 @@
+"""Exports: factor-strength tables, matrices, quote reports, REFI-QDA exchange files."""

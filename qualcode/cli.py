@@ -696,6 +696,50 @@ def export_quotes(
     _write(data, output, f"quotes.{fmt}", force)
 
 
+@export_app.command("qdpx")
+def export_qdpx(
+    ctx: typer.Context,
+    output: Path = typer.Option(..., "-o", "--output", help="The .qdpx file to write."),
+    pseudonyms: Optional[Path] = PseudonymOption,
+    force: bool = ForceOption,
+) -> None:
+    """A REFI-QDA 1.5 project (NVivo, ATLAS.ti, MAXQDA, QualCoder open it)."""
+    from qualcode.export.pseudonyms import Pseudonyms
+    from qualcode.export.refi import export_qdpx as build
+
+    names = Pseudonyms.load(pseudonyms)
+    with _open(ctx) as project:
+        data = build(project, names)
+    _write(data, output, "project.qdpx", force)
+
+
+@export_app.command("qdc")
+def export_qdc(
+    ctx: typer.Context,
+    output: Path = typer.Option(..., "-o", "--output", help="The .qdc file to write."),
+    force: bool = ForceOption,
+) -> None:
+    """The codebook as a REFI-QDA .qdc file."""
+    from qualcode.export.refi import export_qdc as build
+
+    with _open(ctx) as project:
+        data = build(project)
+    _write(data, output, "codebook.qdc", force)
+
+
+@app.command("import-qdpx")
+def import_qdpx(
+    ctx: typer.Context,
+    file: Path = typer.Argument(..., metavar="FILE", help="A .qdpx project or a .qdc codebook."),
+) -> None:
+    """Import a REFI-QDA project (sources, codes, codings, cases, notes) or codebook; all or nothing."""
+    from qualcode.export.refi import import_file
+
+    with _open(ctx) as project:
+        counts = import_file(project, file, coder=_settings(ctx).coder_for(None))
+    out.print(f"{file}: imported {counts['codes']} codes, {counts['documents']} documents, {counts['codings']} codings")
+
+
 def run() -> None:
     """Console-script entry point: one clear line and exit 2 for bad input, 1 for other failures."""
     try:

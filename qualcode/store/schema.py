@@ -164,3 +164,18 @@ MIGRATIONS.append(
     """
 )
 SCHEMA_VERSION = len(MIGRATIONS)
+
+# Version 3: GUIDs of things that came from (or went to) REFI-QDA files, so a project exported,
+# imported elsewhere and exported again keeps them, and other programs' GUIDs survive an import.
+MIGRATIONS.append(
+    """
+    CREATE TABLE exchange_guids (
+        kind TEXT NOT NULL,
+        local_id TEXT NOT NULL,
+        guid TEXT NOT NULL,
+        PRIMARY KEY (kind, local_id)
+    );
+    CREATE UNIQUE INDEX exchange_guids_by_guid ON exchange_guids(kind, guid);
+    """
+)
+SCHEMA_VERSION = len(MIGRATIONS)

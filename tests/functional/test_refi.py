@@ -1,0 +1,214 @@
+"""REFI-QDA: exported files validate against the XSDs, round trips are identical, other programs' files
+import, and hostile archives are refused with nothing written."""
+
+from __future__ import annotations
+
+import io
+import sqlite3
+import zipfile
+from pathlib import Path
+
+import pytest
+import xmlschema
+
+from qualcode.errors import BadInput
+from qualcode.export.refi import export_qdc, export_qdpx, import_file
+from qualcode.project import Project
+
+XSD = Path(__file__).resolve().parents[1] / "data" / "refi-qda"
+
+
+@pytest.fixture(scope="module")
+def schemas():
+    return xmlschema.XMLSchema(XSD / "Project.xsd"), xmlschema.XMLSchema(XSD / "Codebook.xsd")
+
+
+def _coded(project):
+    project.code_span("A", "central-support", "alice", quote="中央根本就是希望我們關掉", memo="中央的態度")
+    project.code_span("A", "budget", "alice", turn=6)
+    project.code_span("B", "leader-priority", "bob", turn=4)
+    project.code_span("B", "leader-priority", "alice", turn=4)
+    return project
+
+
+def _dump(path: Path) -> list[str]:
+    conn = sqlite3.connect(path)
+    try:
+        return list(conn.iterdump())
+    finally:
+        conn.close()
+
+
+def test_exports_validate_against_the_schemas(project, schemas):
+    project_xsd, codebook_xsd = schemas
+    data = export_qdpx(_coded(project))
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        names = archive.namelist()
+        qde = archive.read("project.qde")
+        project_xsd.validate(qde)
+        sources = [n for n in names if n.startswith("sources/")]
+        assert len(sources) == 5
+        texts = [archive.read(n) for n in sources]
+    assert all(not t.startswith(b"\xef\xbb\xbf") and b"\r\n" not in t for t in texts)
+    codebook_xsd.validate(export_qdc(project))
+    text = qde.decode("utf-8")
+    # parents are codable only when they hold codings themselves
+    assert 'name="地方政策與內部整合" isCodable="false"' in text and 'name="中央政府對於地方政府支持程度" isCodable="true"' in text
+    assert "<User " in text and 'name="bob"' in text and "中央的態度" in text and "typeOfVariable=\"Integer\"" in text
+
+
+def test_selections_are_code_points_into_the_source_files(project, tmp_path):
+    from xml.etree import ElementTree as ET
+
+    _coded(project)
+    path = tmp_path / "x.txt"
+    path.write_text("問：𠮷野家的𩸽魚？\n\n答：就業服務處在臺北。\n", encoding="utf-8")
+    project.import_files([path], case_id="X")
+    outside_bmp = project.code_span("X", "budget", "carol", quote="𩸽魚")
+    data = export_qdpx(project)
+    ns = {"q": "urn:QDA-XML:project:1.0"}
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        root = ET.fromstring(archive.read("project.qde"))
+        checked = 0
+        for source in root.iterfind(".//q:TextSource", ns):
+            text = archive.read("sources/" + source.get("plainTextPath").split("://")[1]).decode("utf-8")
+            for selection in source.iterfind("q:PlainTextSelection", ns):
+                start, end = int(selection.get("startPosition")), int(selection.get("endPosition"))
+                assert text[start:end] in {c.text for c in project.codings()}
+                checked += 1
+        assert checked == 5
+    assert outside_bmp.text == "𩸽魚"
+
+
+def test_round_trip_is_identical_and_guids_stable(project, tmp_path):
+    first = export_qdpx(_coded(project))
+    assert export_qdpx(project) == first  # the same GUIDs every time
+    path = tmp_path / "p.qdpx"
+    path.write_bytes(first)
+    with Project.open(tmp_path / "copy.db", create=True) as copy:
+        counts = import_file(copy, path)
+        assert counts == {"codes": 25, "documents": 5, "codings": 4}
+        assert export_qdpx(copy) == first
+        memo = next(c for c in copy.codings() if c.memo)
+        assert memo.memo == "中央的態度" and memo.text == "中央根本就是希望我們關掉" and memo.case_id == "A"
+        assert copy.case("A").name == "臺北市" and copy.case("A").attributes["staff"] == 189
+        assert copy.search('"中央根本就是希望我們關掉"', limit=None).total == 1  # indexed on import
+        assert {c.coder for c in copy.codings()} == {"alice", "bob"}
+
+
+def test_import_into_a_project_with_the_same_codebook_keeps_code_ids(project, tmp_path):
+    from qualcode.project import bundled_path
+
+    path = tmp_path / "p.qdpx"
+    path.write_bytes(export_qdpx(_coded(project)))
+    with Project.open(tmp_path / "copy.db", create=True) as copy:
+        copy.load_codebook(bundled_path("codebooks", "five-municipalities.yaml"))
+        import_file(copy, path)
+        assert {c.code_id for c in copy.codings()} == {"central-support", "budget", "leader-priority"}
+        assert len(copy.codes()) == 25
+
+
+def _other_program_qdpx(tmp_path: Path, *, text: str = "問：你好嗎？\r\n答：我很好，謝謝。\r\n", start=None, end=None,
+                        code_ref="B7A3C1D0-0000-4000-8000-00000000C0DE", members=None, qde_name="Interview Study.qde",
+                        xml_prefix="") -> Path:
+    source_guid = "0F9E8D7C-6B5A-4948-8776-655443322110"
+    a = text.index("我很好")
+    start = a if start is None else start
+    end = a + 3 if end is None else end
+    qde = f"""<?xml version="1.0" encoding="utf-8"?>{xml_prefix}
+<Project xmlns="urn:QDA-XML:project:1.0" name="Other">
+  <Users><User guid="{{11111111-2222-4333-8444-555555555555}}" name="maxqda user"/></Users>
+  <CodeBook><Codes>
+    <Code guid="B7A3C1D0-0000-4000-8000-00000000C0DE" name="Wellbeing" isCodable="true" color="#FF0000"/>
+  </Codes></CodeBook>
+  <Cases><Case guid="AAAAAAAA-BBBB-4CCC-8DDD-EEEEEEEEEEEE" name="P1"><SourceRef targetGUID="{source_guid}"/></Case></Cases>
+  <Sources>
+    <TextSource guid="{source_guid}" name="Interview 1" plainTextPath="internal://{source_guid}.txt">
+      <PlainTextSelection guid="22222222-3333-4444-8555-666666666666" startPosition="{start}" endPosition="{end}" creatingUser="11111111-2222-4333-8444-555555555555">
+        <Coding guid="33333333-4444-4555-8666-777777777777" creatingUser="11111111-2222-4333-8444-555555555555"><CodeRef targetGUID="{code_ref}"/></Coding>
+      </PlainTextSelection>
+    </TextSource>
+  </Sources>
+</Project>"""
+    path = tmp_path / "other.qdpx"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr(qde_name, qde)
+        archive.writestr(f"Sources/{source_guid}.txt", b"\xef\xbb\xbf" + text.encode("utf-8"))
+        for name, data in (members or {}).items():
+            archive.writestr(name, data)
+    return path
+
+
+def test_imports_what_other_programs_write(tmp_path):
+    path = _other_program_qdpx(tmp_path)  # upper-case GUIDs, braces, Sources/, BOM, CRLF, named .qde
+    with Project.open(tmp_path / "p.db", create=True) as project:
+        assert import_file(project, path)["codings"] == 1
+        [coding] = project.codings()
+        assert coding.text == "我很好" and coding.coder == "maxqda user" and coding.case_id == "P1"
+        text = project.text(coding.document_id)
+        assert "\r" not in text and not text.startswith("\ufeff")
+        assert len(project.turns(coding.document_id)) == 2
+
+
+@pytest.mark.parametrize(
+    "kind,message",
+    [
+        ("zip-slip", "points outside the archive"),
+        ("absolute", "points outside the archive"),
+        ("bomb", "zip bomb"),
+        ("entities", "refused an XML construct"),
+        ("outside", "is outside source"),
+        ("unknown-code", "refers to unknown code"),
+        ("missing-source", "is missing from the archive"),
+        ("not-zip", "not a .qdpx"),
+    ],
+)
+def test_hostile_or_broken_archives_are_refused_and_nothing_is_written(tmp_path, kind, message):
+    if kind == "zip-slip":
+        path = _other_program_qdpx(tmp_path, members={"../../evil.txt": b"x"})
+    elif kind == "absolute":
+        path = _other_program_qdpx(tmp_path, members={"/etc/evil": b"x"})
+    elif kind == "bomb":
+        path = _other_program_qdpx(tmp_path, members={"sources/big.txt": b"\0" * (64 << 20)})
+    elif kind == "entities":
+        path = _other_program_qdpx(tmp_path, xml_prefix='\n<!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;">]>')
+    elif kind == "outside":
+        path = _other_program_qdpx(tmp_path, start=5, end=500)
+    elif kind == "unknown-code":
+        path = _other_program_qdpx(tmp_path, code_ref="99999999-0000-4000-8000-000000000000")
+    elif kind == "missing-source":
+        path = tmp_path / "m.qdpx"
+        with zipfile.ZipFile(_other_program_qdpx(tmp_path)) as src, zipfile.ZipFile(path, "w") as dst:
+            for item in src.infolist():
+                if not item.filename.startswith("Sources/"):
+                    dst.writestr(item, src.read(item))
+    else:
+        path = tmp_path / "x.qdpx"
+        path.write_bytes(b"not a zip at all")
+    db = tmp_path / "p.db"
+    Project.open(db, create=True).close()
+    before = _dump(db)
+    with Project.open(db) as project:
+        with pytest.raises(BadInput, match=message):
+            import_file(project, path)
+    assert _dump(db) == before
+    assert not (tmp_path.parent / "evil.txt").exists()
+
+
+def test_cli_export_and_import(cli, demo_db, tmp_path, schemas):
+    p = ("--project", str(demo_db))
+    cli(*p, "code", "A", "budget", "--turn", "6")
+    target = tmp_path / "out.qdpx"
+    cli(*p, "export", "qdpx", "-o", str(target))
+    codebook = tmp_path / "out.qdc"
+    cli(*p, "export", "qdc", "-o", str(codebook))
+    schemas[1].validate(codebook.read_bytes())
+    fresh = tmp_path / "fresh.db"
+    cli("--project", str(fresh), "init")
+    out = cli("--project", str(fresh), "import-qdpx", str(target)).stdout
+    assert "imported 25 codes, 5 documents, 1 codings" in out
+    again = cli("--project", str(fresh), "import-qdpx", str(target), ok=False)
+    assert again.returncode == 2 and "already imported" in again.stderr
+    cb_only = tmp_path / "cb.db"
+    cli("--project", str(cb_only), "init")
+    assert "imported 25 codes" in cli("--project", str(cb_only), "import-qdpx", str(codebook)).stdout

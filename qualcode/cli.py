@@ -590,7 +590,7 @@ def _write(data: bytes, output: Optional[Path], default: str, force: bool) -> No
 def export_table(
     ctx: typer.Context,
     facet: Optional[str] = typer.Option(None, "--facet", help="One facet (default: one table per facet)."),
-    fmt: str = typer.Option("md", "--format", help="md, csv, xlsx, html, or term (a coloured table here)."),
+    fmt: str = typer.Option("md", "--format", help="md, csv, xlsx, html, svg or png (a heatmap), or term (coloured, here)."),
     counts: bool = typer.Option(False, "--counts", help="Show the number of evidence quotes: 強 (3)."),
     all_cases: bool = typer.Option(False, "--all-cases", help="Keep cases that have no rating in a facet."),
     coder: Optional[str] = typer.Option(None, "--coder", help="Whose ratings (needed when several coders rated)."),
@@ -600,15 +600,19 @@ def export_table(
     """The factor-strength table: rows grouped by dimension, one column per case, one table per facet."""
     from qualcode.export import tables as t
 
-    if fmt not in (*t.FORMATS, "term"):
-        raise typer.BadParameter(f"use one of {', '.join(t.FORMATS)}, term")
+    if fmt not in (*t.FORMATS, "svg", "png", "term"):
+        raise typer.BadParameter(f"use one of {', '.join(t.FORMATS)}, svg, png, term")
     with _open(ctx) as project:
         tables = t.collect(project, facet=facet, coder=coder, all_cases=all_cases)
         title = "影響因素影響程度分析"
     if fmt == "term":
         _term_table(tables, counts)
         return
+    from qualcode.export.heatmap import table_heatmap
+
     data = {
+        "svg": lambda: table_heatmap(tables, "svg"),
+        "png": lambda: table_heatmap(tables, "png"),
         "md": lambda: t.markdown(tables, counts, title).encode("utf-8"),
         "csv": lambda: t.csv_bytes(tables, counts),
         "xlsx": lambda: t.xlsx_bytes(tables, counts),
@@ -646,7 +650,7 @@ def export_matrix(
     ctx: typer.Context,
     kind: str = typer.Option("count", "--kind", help="count, coverage, presence or cooccurrence."),
     mode: str = typer.Option("overlap", "--cooccurrence", help="For --kind cooccurrence: overlap or turn."),
-    fmt: str = typer.Option("csv", "--format", help="csv, xlsx or md."),
+    fmt: str = typer.Option("csv", "--format", help="csv, xlsx, md, or svg / png (a heatmap)."),
     coder: Optional[str] = typer.Option(None, "--coder", help="Only this coder's codings."),
     output: Optional[Path] = OutputOption,
     force: bool = ForceOption,
@@ -655,11 +659,14 @@ def export_matrix(
     from qualcode.analysis import matrix as m
     from qualcode.export import matrices as out_m
 
-    if kind not in m.KINDS or fmt not in out_m.FORMATS or mode not in m.COOCCURRENCE:
+    if kind not in m.KINDS or fmt not in (*out_m.FORMATS, "svg", "png") or mode not in m.COOCCURRENCE:
         raise typer.BadParameter(f"--kind {'/'.join(m.KINDS)}, --format {'/'.join(out_m.FORMATS)}, --cooccurrence {'/'.join(m.COOCCURRENCE)}")
     with _open(ctx) as project:
         matrix = m.cooccurrence(project, mode, coder) if kind == "cooccurrence" else m.case_by_code(project, kind, coder)
+    from qualcode.export.heatmap import matrix_heatmap
+
     data = {"csv": lambda: out_m.csv_bytes(matrix), "xlsx": lambda: out_m.xlsx_bytes(matrix),
+            "svg": lambda: matrix_heatmap(matrix, "svg"), "png": lambda: matrix_heatmap(matrix, "png"),
             "md": lambda: out_m.markdown(matrix).encode("utf-8")}[fmt]()
     if output is None and fmt == "md":
         sys.stdout.write(data.decode("utf-8"))

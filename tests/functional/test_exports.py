@@ -186,3 +186,33 @@ def test_bad_export_input(cli, demo_db, tmp_path):
     coding = cli.json(*p, "code", "B", "budget", "--turn", "2")
     proc = cli(*p, "rate", "A", "budget", "強", "--evidence", coding["id"], ok=False)
     assert proc.returncode == 2 and "is from case B, not A" in proc.stderr
+
+
+def test_heatmaps_render_cjk_as_svg_and_png(cli, rated, tmp_path):
+    p = ("--project", str(rated))
+    svg = tmp_path / "t.svg"
+    cli(*p, "export", "table", "--format", "svg", "-o", str(svg))
+    text = svg.read_text(encoding="utf-8")
+    assert text.lstrip().startswith("<?xml") and "<svg" in text
+    assert text.count("<path") > 100  # labels drawn as glyph outlines: CJK shows without the font
+    again = tmp_path / "again.svg"
+    cli(*p, "export", "table", "--format", "svg", "-o", str(again))
+    assert again.read_bytes() == svg.read_bytes()
+    png = tmp_path / "m.png"
+    cli(*p, "code", "A", "budget", "--turn", "6")
+    cli(*p, "export", "matrix", "--format", "png", "-o", str(png))
+    data = png.read_bytes()
+    assert data.startswith(b"\x89PNG\r\n\x1a\n") and len(data) > 20_000
+
+
+def test_cjk_font_is_found():
+    from qualcode.export.heatmap import cjk_font
+    from matplotlib import font_manager
+
+    path = cjk_font()
+    font = font_manager.FontProperties(fname=str(path))
+    from matplotlib.ft2font import FT2Font
+
+    face = FT2Font(str(path))
+    assert face.get_char_index(ord("臺")) and face.get_char_index(ord("強"))
+    assert font.get_name()

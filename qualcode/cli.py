@@ -578,14 +578,6 @@ ForceOption = typer.Option(False, "--force", help="Overwrite an existing file.")
 PseudonymOption = typer.Option(None, "--pseudonyms", help="A map file of `name -> replacement` lines.")
 
 
-def _write(data: bytes, output: Optional[Path], default: str, force: bool) -> None:
-    from qualcode.fileio import write_atomic
-
-    target = output or Path("exports") / default
-    write_atomic(target, data, force=force)
-    err.print(f"wrote {target}")
-
-
 @export_app.command("table")
 def export_table(
     ctx: typer.Context,
@@ -598,30 +590,27 @@ def export_table(
     force: bool = ForceOption,
 ) -> None:
     """The factor-strength table: rows grouped by dimension, one column per case, one table per facet."""
-    from qualcode.export import tables as t
+    from qualcode.export import run as exports
 
-    if fmt not in (*t.FORMATS, "svg", "png", "term"):
-        raise typer.BadParameter(f"use one of {', '.join(t.FORMATS)}, svg, png, term")
+    options = exports.Options(facet=facet, coder=coder, counts=counts, all_cases=all_cases)
     with _open(ctx) as project:
-        tables = t.collect(project, facet=facet, coder=coder, all_cases=all_cases)
-        title = "影響因素影響程度分析"
-    if fmt == "term":
-        _term_table(tables, counts)
-        return
-    from qualcode.export.heatmap import table_heatmap
+        if fmt == "term":
+            from qualcode.export.tables import collect
 
-    data = {
-        "svg": lambda: table_heatmap(tables, "svg"),
-        "png": lambda: table_heatmap(tables, "png"),
-        "md": lambda: t.markdown(tables, counts, title).encode("utf-8"),
-        "csv": lambda: t.csv_bytes(tables, counts),
-        "xlsx": lambda: t.xlsx_bytes(tables, counts),
-        "html": lambda: t.html_page(tables, counts, title).encode("utf-8"),
-    }[fmt]()
+            _term_table(collect(project, facet=facet, coder=coder, all_cases=all_cases), counts)
+            return
+        _export(project, "table", fmt, output, options, force)
+
+
+def _export(project, what: str, fmt: str, output: Optional[Path], options, force: bool) -> None:
+    """Markdown without -o goes to stdout; everything else to a file (exports/<name> by default)."""
+    from qualcode.export import run as exports
+
     if output is None and fmt == "md":
-        sys.stdout.write(data.decode("utf-8"))
+        sys.stdout.write(exports.render(project, what, fmt, options).decode("utf-8"))
         return
-    _write(data, output, f"factor-strength.{fmt}", force)
+    target = exports.write(project, what, fmt, output, options, force=force)
+    err.print(f"wrote {target}")
 
 
 def _term_table(tables, counts: bool) -> None:
@@ -656,22 +645,10 @@ def export_matrix(
     force: bool = ForceOption,
 ) -> None:
     """Case x code matrices (codes as rows with their dimension, cases as columns), or code co-occurrence."""
-    from qualcode.analysis import matrix as m
-    from qualcode.export import matrices as out_m
+    from qualcode.export import run as exports
 
-    if kind not in m.KINDS or fmt not in (*out_m.FORMATS, "svg", "png") or mode not in m.COOCCURRENCE:
-        raise typer.BadParameter(f"--kind {'/'.join(m.KINDS)}, --format {'/'.join(out_m.FORMATS)}, --cooccurrence {'/'.join(m.COOCCURRENCE)}")
     with _open(ctx) as project:
-        matrix = m.cooccurrence(project, mode, coder) if kind == "cooccurrence" else m.case_by_code(project, kind, coder)
-    from qualcode.export.heatmap import matrix_heatmap
-
-    data = {"csv": lambda: out_m.csv_bytes(matrix), "xlsx": lambda: out_m.xlsx_bytes(matrix),
-            "svg": lambda: matrix_heatmap(matrix, "svg"), "png": lambda: matrix_heatmap(matrix, "png"),
-            "md": lambda: out_m.markdown(matrix).encode("utf-8")}[fmt]()
-    if output is None and fmt == "md":
-        sys.stdout.write(data.decode("utf-8"))
-        return
-    _write(data, output, f"matrix-{matrix.kind}.{fmt}", force)
+        _export(project, "matrix", fmt, output, exports.Options(coder=coder, kind=kind, cooccurrence=mode), force)
 
 
 @export_app.command("quotes")
@@ -685,22 +662,12 @@ def export_quotes(
     force: bool = ForceOption,
 ) -> None:
     """Every coded quote per code, grouped by case, cited 「…」(A), with coder and memo."""
-    from qualcode.export import quotes as q
+    from qualcode.export import run as exports
     from qualcode.export.pseudonyms import Pseudonyms
 
-    if fmt not in q.FORMATS:
-        raise typer.BadParameter("use md or docx")
-    names = Pseudonyms.load(pseudonyms)
+    options = exports.Options(code=code_id, coder=coder, pseudonyms=Pseudonyms.load(pseudonyms))
     with _open(ctx) as project:
-        if code_id:
-            project.code(code_id)
-        sections = q.collect(project, code=code_id, coder=coder, pseudonyms=names)
-    title = "編碼引文報告"
-    data = q.markdown(sections, title).encode("utf-8") if fmt == "md" else q.docx_bytes(sections, title)
-    if output is None and fmt == "md":
-        sys.stdout.write(data.decode("utf-8"))
-        return
-    _write(data, output, f"quotes.{fmt}", force)
+        _export(project, "quotes", fmt, output, options, force)
 
 
 @export_app.command("qdpx")
@@ -711,13 +678,11 @@ def export_qdpx(
     force: bool = ForceOption,
 ) -> None:
     """A REFI-QDA 1.5 project (NVivo, ATLAS.ti, MAXQDA, QualCoder open it)."""
+    from qualcode.export import run as exports
     from qualcode.export.pseudonyms import Pseudonyms
-    from qualcode.export.refi import export_qdpx as build
 
-    names = Pseudonyms.load(pseudonyms)
     with _open(ctx) as project:
-        data = build(project, names)
-    _write(data, output, "project.qdpx", force)
+        _export(project, "qdpx", "qdpx", output, exports.Options(pseudonyms=Pseudonyms.load(pseudonyms)), force)
 
 
 @export_app.command("qdc")
@@ -727,11 +692,10 @@ def export_qdc(
     force: bool = ForceOption,
 ) -> None:
     """The codebook as a REFI-QDA .qdc file."""
-    from qualcode.export.refi import export_qdc as build
+    from qualcode.export import run as exports
 
     with _open(ctx) as project:
-        data = build(project)
-    _write(data, output, "codebook.qdc", force)
+        _export(project, "qdc", "qdc", output, exports.Options(), force)
 
 
 @app.command("import-qdpx")

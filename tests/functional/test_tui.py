@@ -317,3 +317,33 @@ async def test_reopens_where_the_coder_left_off(project):
     other = _app(project, coder="bob")
     async with other.run_test(size=SIZE):
         assert other.document_id == project.document("A").id
+
+
+async def test_export_screen_writes_and_says_where(project, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    project.rate("A", "leader-attention", "強", coder="alice")
+    app = _app(project)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("e")
+        await pilot.pause()
+        screen = app.screen
+        screen.query_one("#format").value = "csv"
+        await pilot.pause()
+        assert screen.query_one("#path").value == "exports/factor-strength.csv"
+        await pilot.click("#go")
+        await pilot.pause()
+        written = tmp_path / "exports" / "factor-strength.csv"
+        assert written.exists() and "主管重視程度" in written.read_text(encoding="utf-8-sig")
+        assert str(written) in str(screen.query_one("#where").render())
+        screen.query_one("#path").focus()
+        await pilot.press("enter")  # again, without overwrite: refused, file kept
+        await pilot.pause()
+        assert any("already exists" in n for n in _notes(app))
+        screen.query_one("#what").value = "qdpx"
+        await pilot.pause()
+        assert screen.query_one("#format").value == "qdpx"
+        assert screen.query_one("#path").value == "exports/project.qdpx"
+        screen.query_one("#path").focus()
+        await pilot.press("enter")
+        await pilot.pause()
+        assert (tmp_path / "exports" / "project.qdpx").stat().st_size > 10_000

@@ -134,7 +134,9 @@ def export_qdpx(project, pseudonyms: Pseudonyms = Pseudonyms()) -> bytes:
             files[f"sources/{filename}"] = text.encode("utf-8")
             element = _element(sources, "TextSource", ns, guid=guid, name=document.title,
                                plainTextPath=f"internal://{filename}", creationDateTime=document.imported_at)
-            for coding in sorted(by_document.get(document.id, []), key=lambda c: (c.start, c.end, c.id)):
+            # order by GUID, not local id: a re-imported project has other ids but the same GUIDs
+            for coding in sorted(by_document.get(document.id, []),
+                                 key=lambda c: (c.start, c.end, _guid(project, "selection", c.id))):
                 selection = _element(element, "PlainTextSelection", ns, guid=_guid(project, "selection", coding.id),
                                      name=_selection_name(pseudonyms.apply(coding.text)),
                                      startPosition=str(mapped(coding.start)), endPosition=str(mapped(coding.end)),

@@ -97,11 +97,19 @@ def main(
 def _run_tui(settings: Settings, coder: Optional[str]) -> None:
     from qualcode.project import Project
 
+    from qualcode.config import load_config
+
+    config = load_config()
+    keys = config.get("keys", {})
+    if not isinstance(keys, dict) or not all(isinstance(v, str) for v in keys.values()):
+        raise QualcodeError("the [keys] table of the config file must map binding ids to key strings")
     project = Project.open(settings.project)
     from qualcode.tui.app import QualcodeApp
 
-    QualcodeApp(project, coder=settings.coder_for(coder)).run()
-    project.close()
+    try:
+        QualcodeApp(project, coder=settings.coder_for(coder), language=config.get("language"), keys=keys).run()
+    finally:
+        project.close()
 
 
 @app.command()

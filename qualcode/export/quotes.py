@@ -69,8 +69,6 @@ def markdown(sections: list[Section], title: str) -> str:
         heading = "#" * min(6, section.depth + 2)
         out.append(f"{heading} {section.name}（{section.name_en or section.code_id}）")
         out.append("")
-        if not section.cases:
-            out += ["_（尚無引文）_", ""]
         for case_id, case_name, quotes in section.cases:
             out.append(f"**{case_name}（{case_id}）**")
             out.append("")
@@ -101,8 +99,6 @@ def docx_bytes(sections: list[Section], title: str) -> bytes:
     document.add_heading(title, level=0)
     for section in sections:
         document.add_heading(f"{section.name}（{section.name_en or section.code_id}）", level=min(section.depth + 1, 3))
-        if not section.cases:
-            document.add_paragraph("（尚無引文）")
         for case_id, case_name, quotes in section.cases:
             document.add_heading(f"{case_name}（{case_id}）", level=min(section.depth + 2, 4))
             for quote in quotes:

@@ -1,5 +1,9 @@
 """Word frequencies from jieba tokens per case or per code, and each case's most distinctive words.
 
+jieba finds the words (with the domain dictionary); spaCy's Chinese vocabulary judges them: punctuation,
+numbers (2012, 一百, 兩三百萬) and its stop words are left out, as are the Traditional Chinese stop words in
+`zh/stopwords-zh-tw.txt`. Both work on the search form of the text, where Traditional and Simplified meet.
+
 Distinctiveness is Dunning's log-likelihood (G²) of a word's frequency in one case against all the
 other cases (Rayson & Garside 2000), reported only for words the case uses more than the rest.
 """
@@ -51,22 +55,45 @@ def stopwords() -> set[str]:
     return words
 
 
+NUMERALS = set("0123456789零〇一二三四五六七八九十百千万亿两兩萬億壹贰貳叁參肆伍陆陸柒捌玖拾佰仟几幾多")
+
+
+def _numeric(word: str) -> bool:
+    """Amounts spaCy's like_num misses, such as 一百万 or 两三百万 (numerals with counting units)."""
+    return all(ch in NUMERALS for ch in word) and any(ch not in "几幾多" for ch in word)
+
+
+def vocabulary():
+    """spaCy's Chinese vocabulary (lexical attributes only: no model is loaded or needed)."""
+    import spacy
+
+    return spacy.blank("zh").vocab
+
+
 class _Tally:
     """Counts words by their search form, remembering the most common way each was written."""
 
     def __init__(self, min_length: int):
         self.stop = stopwords()
         self.min_length = min_length
+        self.vocab = vocabulary()
         self.counts: dict[str, Counter] = defaultdict(Counter)
         self.forms: dict[str, Counter] = defaultdict(Counter)
 
     def add(self, group: str, text: str, extra_words) -> None:
+        from spacy.tokens import Doc
+
         from qualcode.zh.segment import segment
 
         folded = normalize(text)
-        for start, end in segment(text, extra_words):
-            key = folded[start:end].strip()
-            if len(key) < self.min_length or key in self.stop or not any(ch.isalpha() for ch in key):
+        spans = [(s, e) for s, e in segment(text, extra_words) if folded[s:e].strip()]
+        if not spans:
+            return
+        doc = Doc(self.vocab, words=[folded[s:e].strip() for s, e in spans], spaces=[False] * len(spans))
+        for token, (start, end) in zip(doc, spans):
+            key = token.text
+            if (len(key) < self.min_length or token.is_punct or token.like_num or _numeric(key) or token.is_stop
+                    or key in self.stop or not any(ch.isalpha() for ch in key)):
                 continue
             self.counts[group][key] += 1
             self.forms[key][text[start:end].strip()] += 1

@@ -68,3 +68,17 @@ def test_keyness_is_log_likelihood_and_finds_each_case_own_site(project):
         assert r.log_likelihood > 0
     # G² for a word seen 10 times in 100 tokens vs 0 in 100: 2 * 10 * ln(10 / 5)
     assert math.isclose(words.log_likelihood(10, 0, 100, 100), 20 * math.log(2))
+
+
+def test_numbers_and_punctuation_are_not_words(tmp_path):
+    from qualcode.codebook import Codebook
+    from qualcode.project import Project
+
+    path = tmp_path / "N.txt"
+    path.write_text("問：預算多少？\n\n答：預算大概一百萬，2012年預算兩百萬。預算很重要！\n", encoding="utf-8")
+    with Project.open(tmp_path / "p.db", create=True) as project:
+        project.set_codebook(Codebook())
+        project.import_files([path])
+        found = {r.word: r.count for r in words.frequencies(project, top=50, min_length=1)}
+    assert found.get("預算") == 4
+    assert not set(found) & {"一百萬", "2012", "2012年", "兩百萬", "，", "。", "！", "？", "很"}

@@ -43,6 +43,22 @@ def demo_db(demo_template, tmp_path) -> Path:
     return target
 
 
+def sql_dump(path: Path) -> list[str]:
+    """Every row of a project file as SQL, to prove a failed command changed nothing."""
+    import sqlite3
+
+    conn = sqlite3.connect(path)
+    try:
+        return list(conn.iterdump())
+    finally:
+        conn.close()
+
+
+@pytest.fixture
+def dump():
+    return sql_dump
+
+
 @pytest.fixture
 def project(demo_db):
     from qualcode.project import Project

@@ -2,20 +2,12 @@
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 
-
-def _dump(path: Path) -> list[str]:
-    conn = sqlite3.connect(path)
-    try:
-        return list(conn.iterdump())
-    finally:
-        conn.close()
 
 
 def test_status_json_shape(cli, demo_db):
@@ -88,21 +80,21 @@ BAD = [
 
 
 @pytest.mark.parametrize("args,message", BAD, ids=[" ".join(a[:2]) + " " + m[:25] for a, m in BAD])
-def test_bad_input_is_one_line_exit_2_and_changes_nothing(cli, demo_db, tmp_path, args, message):
+def test_bad_input_is_one_line_exit_2_and_changes_nothing(cli, demo_db, dump, tmp_path, args, message):
     (tmp_path / "empty.txt").write_bytes(b"")
     (tmp_path / "binary.txt").write_bytes(bytes(range(256)) * 8)
     (tmp_path / "latin1.txt").write_bytes(b"Q: caf\xe9 \xff\x80 na\xefve\nA: \xff\xfe\x80" * 20)
     (tmp_path / "broken.yaml").write_text("codes:\n- id: a\n  name: [x\n", encoding="utf-8")
     (tmp_path / "unknown-case.csv").write_text("id,name\nA,臺北市\nF,桃園市\n", encoding="utf-8")
     (tmp_path / "not-a-number.csv").write_text("id,staff:integer\nA,many\n", encoding="utf-8")
-    before = _dump(demo_db)
+    before = dump(demo_db)
     args = [a.format(tmp=tmp_path) for a in args]
     proc = cli("--project", str(demo_db), *args, ok=False)
     assert proc.returncode == 2, proc.stderr
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1 and message in lines[0], proc.stderr
     assert "Traceback" not in proc.stderr
-    assert _dump(demo_db) == before
+    assert dump(demo_db) == before
 
 
 def test_missing_project_is_a_clear_error(cli, tmp_path):

@@ -4,7 +4,6 @@ import, and hostile archives are refused with nothing written."""
 from __future__ import annotations
 
 import io
-import sqlite3
 import zipfile
 from pathlib import Path
 
@@ -30,13 +29,6 @@ def _coded(project):
     project.code_span("B", "leader-priority", "alice", turn=4)
     return project
 
-
-def _dump(path: Path) -> list[str]:
-    conn = sqlite3.connect(path)
-    try:
-        return list(conn.iterdump())
-    finally:
-        conn.close()
 
 
 def test_exports_validate_against_the_schemas(project, schemas):
@@ -163,7 +155,7 @@ def test_imports_what_other_programs_write(tmp_path):
         ("not-zip", "not a .qdpx"),
     ],
 )
-def test_hostile_or_broken_archives_are_refused_and_nothing_is_written(tmp_path, kind, message):
+def test_hostile_or_broken_archives_are_refused_and_nothing_is_written(tmp_path, dump, kind, message):
     if kind == "zip-slip":
         path = _other_program_qdpx(tmp_path, members={"../../evil.txt": b"x"})
     elif kind == "absolute":
@@ -187,11 +179,11 @@ def test_hostile_or_broken_archives_are_refused_and_nothing_is_written(tmp_path,
         path.write_bytes(b"not a zip at all")
     db = tmp_path / "p.db"
     Project.open(db, create=True).close()
-    before = _dump(db)
+    before = dump(db)
     with Project.open(db) as project:
         with pytest.raises(BadInput, match=message):
             import_file(project, path)
-    assert _dump(db) == before
+    assert dump(db) == before
     assert not (tmp_path.parent / "evil.txt").exists()
 
 

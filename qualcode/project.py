@@ -5,7 +5,7 @@ from __future__ import annotations
 import difflib
 import json
 import sqlite3
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -622,7 +622,3 @@ def build_demo(path: Path | str, *, coder: str = "") -> Project:
         project.close()
         raise
     return project
-
-
-def iter_ids(items: Iterable[Any]) -> list[str]:
-    return [getattr(i, "id") for i in items]

@@ -6,17 +6,23 @@ GUIDs are stable: a thing keeps the GUID it was imported with, else one derived 
 
 from __future__ import annotations
 
+import hashlib
 import io
+import json
 import posixpath
 import re
 import unicodedata
 import uuid
 import zipfile
 from dataclasses import dataclass, field
+from pathlib import Path
 from xml.etree import ElementTree as ET
 
+from qualcode.coding import log_event
 from qualcode.errors import BadInput, Conflict
 from qualcode.export.pseudonyms import Pseudonyms
+from qualcode.ingest.transcript import parse
+from qualcode.timeutil import now
 
 PROJECT_NS = "urn:QDA-XML:project:1.0"
 CODEBOOK_NS = "urn:QDA-XML:codebook:1.0"
@@ -397,8 +403,6 @@ def _parse_project(root: ET.Element, path: str, source_text) -> Parsed:
 
 
 def parse_qdc(path) -> list[_Code]:
-    from pathlib import Path
-
     root = _parse_xml(Path(path).read_bytes(), str(path))
     if _tag(root) != "CodeBook":
         raise BadInput(f"{path}: the root element is {_tag(root)!r}, not a REFI-QDA CodeBook")
@@ -449,11 +453,6 @@ def _import_codes(project, conn, codes: list[_Code]) -> dict[str, str]:
 
 def import_file(project, path, *, coder: str = "") -> dict[str, int]:
     """Import a .qdpx project or a .qdc codebook into the project, all of it or nothing."""
-    from pathlib import Path
-
-    from qualcode.coding import log_event
-    from qualcode.timeutil import now
-
     path = Path(path)
     if not path.exists():
         raise BadInput(f"{path}: no such file")
@@ -497,16 +496,11 @@ def import_file(project, path, *, coder: str = "") -> dict[str, int]:
         for source in parsed.sources:
             _, case_id, case_name = case_of_source.get(source.guid, ("", source.name, ""))
             project._ensure_case(case_id, case_name)
-            from qualcode.ingest.transcript import parse
-
             turns = parse(source.text).turns
-            import hashlib
-            import json as _json
-
             document_id = conn.execute(
                 "INSERT INTO documents (case_id, title, source_path, sha256, encoding, text, metadata, imported_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 (case_id, source.name, f"{path.name}:{source.guid}", hashlib.sha256(source.text.encode("utf-8")).hexdigest(),
-                 "utf-8", source.text, _json.dumps({"refi_guid": source.guid}), source.created or now()),
+                 "utf-8", source.text, json.dumps({"refi_guid": source.guid}), source.created or now()),
             ).lastrowid
             conn.executemany('INSERT INTO turns (document_id, number, speaker, start, "end") VALUES (?, ?, ?, ?, ?)',
                              [(document_id, i, t.speaker, t.start, t.end) for i, t in enumerate(turns, 1)])

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from qualcode.errors import BadInput
+from qualcode.export import heatmap
 from qualcode.export.pseudonyms import Pseudonyms
 
 FORMATS = {
@@ -48,7 +49,7 @@ def render(project, what: str, fmt: str, options: Options = Options()) -> bytes:
     if fmt not in FORMATS[what]:
         raise BadInput(f"{what} cannot be exported as {fmt!r} (use {', '.join(FORMATS[what])})")
     if what == "table":
-        from qualcode.export import heatmap, tables
+        from qualcode.export import tables
 
         found = tables.collect(project, facet=options.facet, coder=options.coder, all_cases=options.all_cases)
         return {
@@ -61,7 +62,7 @@ def render(project, what: str, fmt: str, options: Options = Options()) -> bytes:
         }[fmt]()
     if what == "matrix":
         from qualcode.analysis import matrix as m
-        from qualcode.export import heatmap, matrices
+        from qualcode.export import matrices
 
         if options.kind not in m.KINDS:
             raise BadInput(f"unknown matrix kind {options.kind!r} (use {', '.join(m.KINDS)})")

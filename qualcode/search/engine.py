@@ -13,7 +13,7 @@ import numpy as np
 
 from qualcode.errors import BadInput
 from qualcode.search.index import SearchIndex, TurnTable
-from qualcode.search.query import Query, Term, parse_query
+from qualcode.search.query import Query, parse_query
 from qualcode.zh.normalize import normalize
 
 SNIPPET_RADIUS = 30

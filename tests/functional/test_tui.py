@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
 
 from qualcode.tui.app import QualcodeApp
 from qualcode.tui.widgets.panels import CodeTree, SegmentsList

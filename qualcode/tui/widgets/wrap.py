@@ -48,7 +48,8 @@ def wrap_line(line: str, cumulative: list[int], offset: int, width: int) -> list
     while cumulative[offset + n] - cumulative[offset + start] > width:
         # the last offset whose row still fits
         end = bisect_right(cumulative, cumulative[offset + start] + width, offset + start, offset + n + 1) - 1 - offset
-        end = max(end, start + 1)
+        if end <= start:
+            end = start + 1
         if end < n and _is_word(line[end - 1]) and _is_word(line[end]):
             back = end
             while back > start and _is_word(line[back - 1]):
@@ -82,12 +83,15 @@ class FastWrappedDocument(WrappedDocument):
             self._tab_width = tab_width
         lines = self.document.lines
         wrap_offsets_all: list[list[int]] = []
+        line_offsets: list[list[int]] = []
         tab_cache: list[list[int]] = []
         cumulative = self._cumulative_widths() if width else None
+        no_tabs, blank = [0], []  # shared: Textual only reads these
+        current = 0
         line_start = 0
         for line in lines:
             length = len(line)
-            offsets: list[int] = []
+            offsets = blank
             if "\t" in line:
                 sections = get_tab_widths(line, self._tab_width)
                 if width:
@@ -96,14 +100,21 @@ class FastWrappedDocument(WrappedDocument):
             else:
                 if width and length * 2 > width and cumulative[line_start + length] - cumulative[line_start] > width:
                     offsets = wrap_line(line, cumulative, line_start, width)
-                tab_cache.append([0] if line else [])
+                tab_cache.append(no_tabs if length else blank)
             wrap_offsets_all.append(offsets)
+            if offsets:
+                rows = len(offsets) + 1
+                line_offsets.append(list(range(current, current + rows)))
+                current += rows
+            else:
+                line_offsets.append([current])
+                current += 1
             line_start += length + 1
-        rows = np.fromiter((len(o) + 1 for o in wrap_offsets_all), dtype=np.int64, count=len(wrap_offsets_all))
-        first = np.concatenate(([0], np.cumsum(rows)[:-1])) if rows.size else rows
+        rows = np.fromiter((len(o) for o in line_offsets), dtype=np.int64, count=len(line_offsets))
         line_of_row = np.repeat(np.arange(rows.size), rows)
+        first = np.cumsum(rows) - rows
         section_of_row = np.arange(line_of_row.size) - np.repeat(first, rows)
         self._wrap_offsets = wrap_offsets_all
         self._offset_to_line_info = list(zip(line_of_row.tolist(), section_of_row.tolist()))
-        self._line_index_to_offsets = [[f] if r == 1 else list(range(f, f + r)) for f, r in zip(first.tolist(), rows.tolist())]
+        self._line_index_to_offsets = line_offsets
         self._tab_width_cache = tab_cache

@@ -23,10 +23,10 @@ FROM codings c JOIN documents d ON d.id = c.document_id
 """
 
 
-def _codings(store: Store, rows: list[tuple]) -> list[Coding]:
+def _codings(store: Store, rows: list[tuple], texts: dict[int, str] | None = None) -> list[Coding]:
     """Rows of CODING_SELECT (plain tuples, in its column order) as Codings with their text."""
-    texts: dict[int, str] = {}
-    for document_id in {r[1] for r in rows}:
+    texts = dict(texts or {})
+    for document_id in {r[1] for r in rows} - set(texts):
         texts[document_id] = store.conn.execute("SELECT text FROM documents WHERE id = ?", (document_id,)).fetchone()[0]
     return [
         Coding(id, document_id, case_id, code_id, coder, start, end, texts[document_id][start:end], memo, created, updated)
@@ -74,7 +74,7 @@ def _like_prefix(prefix: str) -> str:
 
 
 def select(store: Store, *, document_id: int | None = None, code_ids: Iterable[str] | None = None,
-           coder: str | None = None, case_id: str | None = None) -> list[Coding]:
+           coder: str | None = None, case_id: str | None = None, texts: dict[int, str] | None = None) -> list[Coding]:
     where, params = [], []
     if document_id is not None:
         where.append("c.document_id = ?")
@@ -91,11 +91,13 @@ def select(store: Store, *, document_id: int | None = None, code_ids: Iterable[s
         params.append(case_id)
     sql = CODING_SELECT + (" WHERE " + " AND ".join(where) if where else "")
     sql += " ORDER BY d.case_id, c.document_id, c.start, c.\"end\", c.created_at, c.id"
-    return _codings(store, _tuples(store, sql, params))
+    return _codings(store, _tuples(store, sql, params), texts)
 
 
-def apply(store: Store, *, document_id: int, code_id: str, coder: str, start: int, end: int, memo: str = "") -> Coding:
-    """Insert one coding and log it, in one transaction."""
+def apply(store: Store, *, document_id: int, code_id: str, coder: str, start: int, end: int, memo: str = "",
+          case_id: str | None = None, text: str | None = None) -> Coding:
+    """Insert one coding and log it, in one transaction. Given the document's case and text, the
+    coding is returned without reading them back (they are long, and this is the hot path of coding)."""
     stamp = now()
     coding_id = str(uuid.uuid4())
     with store.transaction() as conn:
@@ -109,7 +111,9 @@ def apply(store: Store, *, document_id: int, code_id: str, coder: str, start: in
                    memo=memo, created_at=stamp, updated_at=stamp)
         _insert(conn, row)
         log_event(store, coder, "code", coding_id, {"coding": row})
-    return get(store, coding_id)
+    if case_id is None or text is None:
+        return get(store, coding_id)
+    return Coding(coding_id, document_id, case_id, code_id, coder, start, end, text[start:end], memo, stamp, stamp)
 
 
 def _insert(conn: sqlite3.Connection, row: dict) -> None:

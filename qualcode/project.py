@@ -157,9 +157,13 @@ class Project:
         """A document by id, by its case's id (when the case has one document) or by title."""
         ref_text = str(ref).strip()
         if ref_text.isdigit():
+            cache = self.__dict__.setdefault("_documents", {})
+            if int(ref_text) in cache:
+                return cache[int(ref_text)]
             row = self.conn.execute(self._DOC_SELECT + " WHERE d.id = ?", (int(ref_text),)).fetchone()
             if row:
-                return self._document(row)
+                cache[int(ref_text)] = self._document(row)
+                return cache[int(ref_text)]
         rows = self.conn.execute(self._DOC_SELECT + " WHERE d.case_id = ? ORDER BY d.id", (ref_text,)).fetchall()
         if len(rows) == 1:
             return self._document(rows[0])
@@ -218,6 +222,7 @@ class Project:
                 results.append(self._import_one(conn, path, decoded, parsed, target_case, title, coder))
             changed = [r.document_id for r in results if r.status != "unchanged"]
             self.__dict__.pop("_texts", None)
+            self.__dict__.pop("_documents", None)
             self.index.remove_documents([r.document_id for r in results if r.status == "replaced"])
             self.index.add_documents(changed)
         return results
@@ -334,6 +339,16 @@ class Project:
         return [c.id for c in book.codes if c.parent_id in tops]
 
     def codes(self) -> list[Code]:
+        """The code tree in codebook order (cached until the codebook changes)."""
+        key = self.conn.total_changes, self.conn.execute("PRAGMA data_version").fetchone()[0]
+        cached = self.__dict__.get("_codes")
+        if cached is not None and cached[0] == key:
+            return cached[1]
+        codes = self._load_codes()
+        self.__dict__["_codes"] = (key, codes)
+        return codes
+
+    def _load_codes(self) -> list[Code]:
         return [
             Code(id=r["id"], name=r["name"], parent_id=r["parent_id"], name_en=r["name_en"], description=r["description"],
                  color=r["color"], shortcut=r["shortcut"], keywords=tuple(json.loads(r["keywords"])), position=r["position"])
@@ -402,7 +417,8 @@ class Project:
         document = self.document(document_ref)
         self.code(code_id)
         start, end = self.resolve_span(document, span=span, quote=quote, turn=turn)
-        return coding_mod.apply(self.store, document_id=document.id, code_id=code_id, coder=coder, start=start, end=end, memo=memo)
+        return coding_mod.apply(self.store, document_id=document.id, code_id=code_id, coder=coder, start=start, end=end,
+                                memo=memo, case_id=document.case_id, text=self.text_cached(document.id))
 
     def uncode(self, coding_id: str, coder: str) -> Coding:
         return coding_mod.remove(self.store, coding_id, coder)
@@ -421,7 +437,9 @@ class Project:
             code_ids = self.descendants(code) if include_descendants else [self.code(code).id]
         if case is not None:
             self.case(case)
-        return coding_mod.select(self.store, document_id=document_id, code_ids=code_ids, coder=coder, case_id=case)
+        texts = {document_id: self.text_cached(document_id)} if document_id is not None else None
+        return coding_mod.select(self.store, document_id=document_id, code_ids=code_ids, coder=coder, case_id=case,
+                                 texts=texts)
 
     def undo(self, coder: str) -> coding_mod.UndoResult:
         return coding_mod.undo(self.store, coder)

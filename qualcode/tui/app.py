@@ -55,6 +55,7 @@ class QualcodeApp(App):
         self.hit_index = -1
         self.last_query = ""
         self.selected_code: str | None = None
+        self._count_cache: dict[str, int] | None = None
 
     # -- layout ----------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -140,11 +141,15 @@ class QualcodeApp(App):
         """
         if added is not None and added.document_id == self.document_id:
             self.codings.insert(bisect_right([(c.start, c.end) for c in self.codings], (added.start, added.end)), added)
+            self.view.add_paint(Paint(added.start, added.end, self._colors().get(added.code_id, "#888888"),
+                                      added.created_at, added.id))
         else:
             self._load_codings()
-        self.view.set_paints(self._paints())
-        self.query_one(CodeTree).update_counts(self.codes, self._counts())
+            self.view.set_paints(self._paints())
+        self._count_cache = self._counts()
+        self.query_one(CodeTree).update_counts(self.codes, self._count_cache)
         self._update_side()
+        self._count_cache = None
 
     def _codings_at_cursor(self) -> list[Coding]:
         start, end = self.view.selected_span
@@ -181,7 +186,8 @@ class QualcodeApp(App):
             if end > start:
                 parts.append(label("selected", lang, n=end - start))
             parts.append(label("doc_codings", lang, n=len(self.codings)))
-        parts.append(label("all_codings", lang, n=sum(self._counts().values())))
+        counts = self._count_cache if self._count_cache is not None else self._counts()
+        parts.append(label("all_codings", lang, n=sum(counts.values())))
         parts.append(label("only_mine" if self.only_mine else "everyone", lang))
         self.query_one("#status", Static).update(" · ".join(parts))
 

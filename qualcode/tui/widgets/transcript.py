@@ -145,6 +145,16 @@ class TranscriptView(TextArea):
         for key in [k for k in self._line_cache.keys() if k[2] in stale]:
             self._line_cache.discard(key)
 
+    def add_paint(self, paint: Paint) -> None:
+        """Paint one new coding: only its rows are recomputed and redrawn."""
+        self._paints[paint.key or (paint.start, paint.end, paint.color, paint.order)] = paint
+        touched = set(self._rows_of(paint))
+        for row in touched:
+            self._row_paints.setdefault(row, []).append(paint)
+        self._built -= touched
+        self._forget_rows(touched)
+        self.refresh()
+
     def _rows_of(self, paint: Paint) -> range:
         first, _ = self.textmap.location(paint.start)
         last, _ = self.textmap.location(max(paint.start, paint.end - 1))

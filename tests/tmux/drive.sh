@@ -28,7 +28,7 @@ wait_for "選取 8 字"
 keys 2                                   # shortcut 2 = public-demand
 wait_for "本文件 1 筆編碼"
 keys /
-wait_for "搜尋"
+wait_for "皆須出現"                       # the search screen's placeholder, not the footer
 tmux send-keys -t "$session" -l "就業e網"; sleep 0.4
 keys Enter
 wait_for "筆符合"

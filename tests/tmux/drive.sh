@@ -35,9 +35,9 @@ wait_for "筆符合"
 keys Enter                               # jump to the first hit, selected
 wait_for "選取 4 字"
 keys 7                                   # code the hit: central-support
-sleep 0.5
+wait_for "共 2 筆"
 keys q
-sleep 1
+for _ in $(seq 1 50); do tmux has-session -t "$session" 2>/dev/null || break; sleep 0.2; done
 
 codings_json() { "$QUALCODE" --project "$db" codings --json; }
 codings=$(codings_json)

@@ -110,15 +110,15 @@ class SearchIndex:
         marks = ",".join("?" * len(document_ids))
         texts = dict(conn.execute(f"SELECT id, text FROM documents WHERE id IN ({marks})", document_ids).fetchall())
         cursor = conn.execute(
-            f'SELECT document_id, number, start, "end" FROM turns WHERE document_id IN ({marks}) '
+            f'SELECT document_id, number, start, "end", speaker FROM turns WHERE document_id IN ({marks}) '
             f"ORDER BY document_id, number",
             document_ids,
         )
-        for document_id, number, start, end in cursor:
-            rows.append((gpos, document_id, number, start, end - start))
+        for document_id, number, start, end, speaker in cursor:
+            rows.append((gpos, document_id, number, start, end - start, speaker))
             pieces.append(texts[document_id][start:end])
             gpos += (end - start) + SEPARATOR_GAP
-        conn.executemany("INSERT INTO search_turns (gpos, document_id, number, start, length) VALUES (?, ?, ?, ?, ?)", rows)
+        conn.executemany("INSERT INTO search_turns (gpos, document_id, number, start, length, speaker) VALUES (?, ?, ?, ?, ?, ?)", rows)
         # One string for the whole batch: turn texts separated by NUL, which no turn contains after import.
         joined = "\0".join(pieces)
         characters = len(joined) - (len(pieces) - 1)
@@ -190,20 +190,23 @@ class SearchIndex:
         key = self.version()
         if self._turns is None or self._turns_key != key:
             conn = self.store.conn
-            cases = [r[0] for r in conn.execute("SELECT DISTINCT case_id FROM documents ORDER BY case_id")]
-            speakers = [r[0] for r in conn.execute("SELECT DISTINCT speaker FROM turns ORDER BY speaker")]
-            # Case and speaker come back as their rank in the sorted lists above, so every column is an integer.
-            rows = conn.execute(
-                "WITH c AS (SELECT case_id, row_number() OVER (ORDER BY case_id) - 1 AS k FROM (SELECT DISTINCT case_id FROM documents)), "
-                "s AS (SELECT speaker, row_number() OVER (ORDER BY speaker) - 1 AS k FROM (SELECT DISTINCT speaker FROM turns)) "
-                "SELECT st.gpos, st.length, st.document_id, st.number, st.start, c.k, s.k "
-                "FROM search_turns st JOIN documents d ON d.id = st.document_id JOIN c ON c.case_id = d.case_id "
-                "JOIN turns t ON t.document_id = st.document_id AND t.number = st.number JOIN s ON s.speaker = t.speaker "
-                "ORDER BY st.gpos"
+            cursor = conn.cursor()
+            cursor.row_factory = None  # plain tuples: a large project has hundreds of thousands of turns
+            rows = cursor.execute(
+                "SELECT gpos, length, document_id, number, start, speaker FROM search_turns ORDER BY gpos"
             ).fetchall()
-            data = np.array(rows, dtype=np.int64).reshape(-1, 7)
-            columns = [np.ascontiguousarray(data[:, i]) for i in range(7)]
-            self._turns = TurnTable(*columns, cases=cases, speakers=speakers)
+            case_of = dict(cursor.execute("SELECT id, case_id FROM documents").fetchall())
+            cases = sorted(set(case_of.values()))
+            speakers = sorted({row[5] for row in rows})
+            speaker_code = {name: i for i, name in enumerate(speakers)}
+            data = np.array([row[:5] for row in rows], dtype=np.int64).reshape(-1, 5)
+            columns = [np.ascontiguousarray(data[:, i]) for i in range(5)]
+            by_document = np.zeros(max(case_of, default=0) + 1, dtype=np.int64)
+            for document_id, case_id in case_of.items():
+                by_document[document_id] = cases.index(case_id)
+            case_column = by_document[columns[2]] if rows else np.empty(0, dtype=np.int64)
+            speaker_column = np.fromiter((speaker_code[row[5]] for row in rows), dtype=np.int64, count=len(rows))
+            self._turns = TurnTable(*columns, case_column, speaker_column, cases=cases, speakers=speakers)
             self._turns_key = key
         return self._turns
 

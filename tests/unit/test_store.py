@@ -57,3 +57,27 @@ def test_transaction_rolls_back_everything_on_error(tmp_path):
             raise RuntimeError("boom")
     assert store.conn.execute("SELECT count(*) FROM cases").fetchone()[0] == 0
     store.close()
+
+
+def test_a_version_1_project_is_migrated_and_indexed_on_first_search(tmp_path):
+    from qualcode.project import Project
+    from qualcode.store.connection import _statements
+    from qualcode.store.schema import MIGRATIONS
+
+    path = tmp_path / "old.db"
+    conn = sqlite3.connect(path)
+    for statement in _statements(MIGRATIONS[0]):
+        conn.execute(statement)
+    conn.execute("CREATE TABLE schema_version (version INTEGER NOT NULL)")
+    conn.execute("INSERT INTO schema_version VALUES (1)")
+    conn.execute("INSERT INTO cases (id, name) VALUES ('A', '臺北市')")
+    text = "問：經費從哪裡來？\n\n答：中央的就業安定基金。\n"
+    conn.execute("INSERT INTO documents (id, case_id, title, sha256, text, imported_at) VALUES (1, 'A', 'A', 'x', ?, 'now')", (text,))
+    conn.execute("INSERT INTO turns VALUES (1, 1, '問', 2, 9)")
+    conn.execute("INSERT INTO turns VALUES (1, 2, '答', 13, 24)")
+    conn.commit()
+    conn.close()
+    with Project.open(path) as project:
+        assert project.store.version == SCHEMA_VERSION
+        [hit] = project.search("就業安定基金").results
+        assert (hit.turn, hit.speaker, text[hit.start:hit.end]) == (2, "答", "就業安定基金")

@@ -501,15 +501,16 @@ def words(
         else:
             rows = word_stats.frequencies(project, by=by, cases=tuple(case or ()), code=code_id, speaker=speaker,
                                           top=top, min_length=min_length)
+    group = "code" if by == "code" or code_id else "case"
     if json_:
-        _json([r.to_json() if keyness else r.to_json("code" if by == "code" else "case") for r in rows])
+        _json([r.to_json() if keyness else r.to_json(group) for r in rows])
         return
     if keyness:
         table = Table("case", "word", "count", "rest", "log-likelihood G²", title="Distinctive words (G² vs. the other cases)")
         for r in rows:
             table.add_row(r.case, r.word, str(r.count), str(r.rest), f"{r.log_likelihood:.1f}")
     else:
-        table = Table(by, "word", "count")
+        table = Table(group, "word", "count")
         for r in rows:
             table.add_row(r.group or "", r.word, str(r.count))
     out.print(table)

@@ -36,6 +36,9 @@ def test_kwic_and_words_json(cli, demo_db):
     assert all(l["case"] == "E" and l["match"] == "經費" and len(l["left"]) <= 5 for l in lines)
     words = cli.json(*p, "words", "--case", "B", "--top", "3")
     assert len(words) == 3 and all(set(w) == {"word", "count", "case"} and w["case"] == "B" for w in words)
+    cli(*p, "code", "A", "budget", "--turn", "6")
+    by_code = cli.json(*p, "words", "--code", "resources", "--top", "2")
+    assert by_code and all(set(w) == {"word", "count", "code"} for w in by_code)
     key = cli.json(*p, "words", "--keyness", "--top", "1")
     assert {k["case"] for k in key} == set("ABCDE") and all(k["log_likelihood"] > 0 for k in key)
     assert "log-likelihood" in cli(*p, "words", "--keyness", "--top", "1").stdout

@@ -55,7 +55,7 @@ class QualcodeApp(App):
         self.hit_index = -1
         self.last_query = ""
         self.selected_code: str | None = None
-        self._count_cache: dict[str, int] | None = None
+        self.counts: dict[str, int] = {}  # codings per code, as shown (everyone's or only mine)
 
     # -- layout ----------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -77,7 +77,7 @@ class QualcodeApp(App):
         self.codes = self.project.codes()
         self._case_names = {c.id: c.name for c in self.project.cases()}
         self.query_one(DocumentsTree).fill(self.project)
-        self.query_one(CodeTree).fill(self.codes, self._counts())
+        self.query_one(CodeTree).fill(self.codes, self._recount())
         place = self.project.place(self.coder)
         documents = self.project.documents()
         if place is not None:
@@ -99,8 +99,10 @@ class QualcodeApp(App):
     def view(self) -> TranscriptView:
         return self.query_one(TranscriptView)
 
-    def _counts(self) -> dict[str, int]:
-        return self.project.code_counts(coder=self.coder if self.only_mine else None)
+    def _recount(self) -> dict[str, int]:
+        """Query the counts once per change; the status bar reads them on every cursor move."""
+        self.counts = self.project.code_counts(coder=self.coder if self.only_mine else None)
+        return self.counts
 
     def _colors(self) -> dict[str, str]:
         return {c.id: c.color or "#888888" for c in self.codes}
@@ -114,9 +116,13 @@ class QualcodeApp(App):
             return
         self.codings = self.project.codings(document=self.document_id, coder=self.coder if self.only_mine else None)
 
+    @staticmethod
+    def _paint(coding: Coding, colors: dict[str, str]) -> Paint:
+        return Paint(coding.start, coding.end, colors.get(coding.code_id, "#888888"), coding.created_at, coding.id)
+
     def _paints(self) -> list[Paint]:
         colors = self._colors()
-        return [Paint(c.start, c.end, colors.get(c.code_id, "#888888"), c.created_at, c.id) for c in self.codings]
+        return [self._paint(c, colors) for c in self.codings]
 
     def open_document(self, document_id: int, *, cursor: int | None = None, select: tuple[int, int] | None = None) -> None:
         if self.document_id is not None and self.document_id != document_id:
@@ -141,15 +147,12 @@ class QualcodeApp(App):
         """
         if added is not None and added.document_id == self.document_id:
             self.codings.insert(bisect_right([(c.start, c.end) for c in self.codings], (added.start, added.end)), added)
-            self.view.add_paint(Paint(added.start, added.end, self._colors().get(added.code_id, "#888888"),
-                                      added.created_at, added.id))
+            self.view.add_paint(self._paint(added, self._colors()))
         else:
             self._load_codings()
             self.view.set_paints(self._paints())
-        self._count_cache = self._counts()
-        self.query_one(CodeTree).update_counts(self.codes, self._count_cache)
+        self.query_one(CodeTree).update_counts(self.codes, self._recount())
         self._update_side()
-        self._count_cache = None
 
     def _codings_at_cursor(self) -> list[Coding]:
         start, end = self.view.selected_span
@@ -186,8 +189,7 @@ class QualcodeApp(App):
             if end > start:
                 parts.append(label("selected", lang, n=end - start))
             parts.append(label("doc_codings", lang, n=len(self.codings)))
-        counts = self._count_cache if self._count_cache is not None else self._counts()
-        parts.append(label("all_codings", lang, n=sum(counts.values())))
+        parts.append(label("all_codings", lang, n=sum(self.counts.values())))
         parts.append(label("only_mine" if self.only_mine else "everyone", lang))
         self.query_one("#status", Static).update(" · ".join(parts))
 
@@ -282,7 +284,7 @@ class QualcodeApp(App):
                     self.notify(str(exc), severity="error")
                     return
                 self.codes = self.project.codes()
-                self.query_one(CodeTree).fill(self.codes, self._counts())
+                self.query_one(CodeTree).fill(self.codes, self._recount())
                 self.notify(label("code_created", self.language, id=code.id))
                 result = code.id
             self.apply_code(result)
@@ -444,7 +446,7 @@ class QualcodeApp(App):
             return
         self._titles()
         self._bindings = BindingsMap(keymap.bindings(keymap.APP_KEYS, self.language))
-        self.query_one(CodeTree).fill(self.codes, self._counts())
+        self.query_one(CodeTree).fill(self.codes, self._recount())
         self._update_side()
         self.refresh_bindings()
 

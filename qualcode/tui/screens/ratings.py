@@ -181,7 +181,11 @@ class RatingsScreen(Screen[JumpTo | None]):
         if current is None:
             return
         code_id, case_id = current
-        attached = set(self._evidence(case_id, code_id))
+        found = self.project.ratings(facet=self.facet_id, coder=self.coder, case=case_id, code=code_id)
+        if not found:  # say so before the coder picks a quote, not after
+            self.notify("先評定強度再加證據" if self.language == "zh" else "Rate the cell before attaching evidence", severity="warning")
+            return
+        attached = set(found[0].evidence)
         candidates = [c for c in self.project.codings(code=code_id, case=case_id, include_descendants=True)
                       if c.id not in attached]
         if not candidates:
@@ -189,14 +193,10 @@ class RatingsScreen(Screen[JumpTo | None]):
             return
 
         def chosen(coding_id: str | None) -> None:
-            if coding_id is None:
-                return
-            found = self.project.ratings(facet=self.facet_id, coder=self.coder, case=case_id, code=code_id)
-            if not found:
-                self.notify("先評定強度再加證據" if self.language == "zh" else "Rate the cell before attaching evidence", severity="warning")
-                return
-            self.project.rate(case_id, code_id, found[0].step_id, coder=self.coder, facet=self.facet_id, evidence=[coding_id])
-            self._refresh()
+            if coding_id is not None:
+                self.project.rate(case_id, code_id, found[0].step_id, coder=self.coder, facet=self.facet_id,
+                                  evidence=[coding_id])
+                self._refresh()
 
         self.app.push_screen(ChooseScreen(label("attach", self.language),
                                           [(c.id, self._quote_prompt(c)) for c in candidates]), chosen)

@@ -34,7 +34,7 @@ class Paint:
     end: int
     color: str
     order: str  # e.g. when it was made: among spans of equal length the later one paints on top
-    key: str = ""  # the coding id, so a repaint after one change touches only the rows it changed
+    key: str  # the coding id, so a repaint after one change touches only the rows it changed
 
 
 OVERLAP_STYLE = Style(underline=True, bold=True)
@@ -71,7 +71,7 @@ class TranscriptView(TextArea):
             show_cursor=True, **kwargs,
         )
         self.textmap = TextMap("")
-        self._paints: dict = {}
+        self._paints: dict[str, Paint] = {}
         self._row_paints: dict[int, list[Paint]] = {}
         self._styles: dict[str, Style] = {}
         self._line_paint: dict[int, list[tuple[int, int, Style]]] = {}
@@ -114,7 +114,7 @@ class TranscriptView(TextArea):
 
     def set_paints(self, paints: list[Paint]) -> None:
         """Repaint after codings changed; only the rows of added or removed paints are recomputed."""
-        new = {p.key or (p.start, p.end, p.color, p.order): p for p in paints}
+        new = {p.key: p for p in paints}
         old = self._paints
         gone = [p for k, p in old.items() if new.get(k) != p]
         added = [p for k, p in new.items() if old.get(k) != p]
@@ -147,7 +147,7 @@ class TranscriptView(TextArea):
 
     def add_paint(self, paint: Paint) -> None:
         """Paint one new coding: only its rows are recomputed and redrawn."""
-        self._paints[paint.key or (paint.start, paint.end, paint.color, paint.order)] = paint
+        self._paints[paint.key] = paint
         touched = set(self._rows_of(paint))
         for row in touched:
             self._row_paints.setdefault(row, []).append(paint)
@@ -161,7 +161,7 @@ class TranscriptView(TextArea):
         return range(first, last + 1)
 
     def _set_paints(self, paints: list[Paint]) -> None:
-        self._paints = {p.key or (p.start, p.end, p.color, p.order): p for p in paints}
+        self._paints = {p.key: p for p in paints}
         self._row_paints = {}
         for paint in paints:
             for row in self._rows_of(paint):

@@ -253,9 +253,3 @@ class SearchIndex:
             at_clipped = np.minimum(at, other.size - 1)
             hits = hits[(at < other.size) & (other[at_clipped] == hits)]
         return hits
-
-    def size_bytes(self) -> int:
-        row = self.store.conn.execute(
-            "SELECT coalesce(sum(length(positions)), 0) + coalesce((SELECT count(*) * 24 FROM search_postings), 0) FROM search_postings"
-        ).fetchone()
-        return row[0]

@@ -16,13 +16,6 @@ def width_of(top: int) -> int:
     return 1 if top < 1 << 8 else 2 if top < 1 << 16 else 4
 
 
-def encode(positions: np.ndarray, base: int) -> bytes:
-    """`positions` sorted ascending, all >= base."""
-    deltas = np.diff(positions, prepend=np.int64(base))
-    width = width_of(int(deltas.max()) if deltas.size else 0)
-    return bytes([width]) + deltas.astype(_WIDTHS[width]).tobytes()
-
-
 def encode_groups(positions: np.ndarray, starts: np.ndarray, ends: np.ndarray, base: int):
     """Encode many lists at once: positions[starts[i]:ends[i]] for each i, each sorted ascending."""
     deltas = np.diff(positions, prepend=np.int64(base))

@@ -56,6 +56,3 @@ def segment(text: str, extra_words: Iterable[str] = ()) -> list[tuple[int, int]]
     folded = normalize(text)
     return [(start, end) for _, start, end in tokenizer(extra_words).tokenize(folded)]
 
-
-def words(text: str, extra_words: Iterable[str] = ()) -> list[str]:
-    return [text[s:e] for s, e in segment(text, extra_words)]

@@ -386,7 +386,7 @@ def redo(ctx: typer.Context, coder: Optional[str] = CoderOption) -> None:
     out.print(result.description)
 
 
-def _search_args(project, case: list[str], code_id, coder, speaker, coded):
+def _search_args(case: list[str] | None, code_id, coder, speaker, coded) -> dict:
     return dict(cases=tuple(case or ()), code=code_id, coder=coder, speaker=speaker, coded_only=coded)
 
 
@@ -420,7 +420,7 @@ def search(
 ) -> None:
     """Search transcripts (台/臺, Traditional/Simplified, full/half width fold together)."""
     with _open(ctx) as project:
-        found = project.search(query, limit=limit, **_search_args(project, case, code_id, coder, speaker, coded))
+        found = project.search(query, limit=limit, **_search_args(case, code_id, coder, speaker, coded))
     if json_:
         _json([r.to_json() for r in found.results])
         return
@@ -450,16 +450,8 @@ def kwic(
     json_: bool = JsonOption,
 ) -> None:
     """Keyword in context: every occurrence of TERM with aligned left and right context."""
-    from qualcode.search.engine import Filters
-    from qualcode.search.kwic import kwic as run_kwic
-
     with _open(ctx) as project:
-        args = _search_args(project, case, code_id, coder, speaker, coded)
-        for case_id in args["cases"]:
-            project.case(case_id)
-        code_ids = tuple(project.descendants(code_id)) if code_id else None
-        filters = Filters(cases=args["cases"], code_ids=code_ids, coder=coder, speaker=speaker, coded_only=coded)
-        lines = run_kwic(project, term, filters, width=width, sort=sort, limit=limit)
+        lines = project.kwic(term, width=width, sort=sort, limit=limit, **_search_args(case, code_id, coder, speaker, coded))
     if json_:
         _json([line.to_json() for line in lines])
         return

@@ -557,13 +557,26 @@ class Project:
     def search(self, query: str, *, cases: Sequence[str] = (), code: str | None = None, coder: str | None = None,
                speaker: str | None = None, coded_only: bool = False, limit: int | None = 50):
         """Search turns (or coded segments when code, coder or coded_only is given); see search/engine.py."""
-        from qualcode.search.engine import Filters, search
+        from qualcode.search.engine import search
+
+        return search(self, query, self._filters(cases, code, coder, speaker, coded_only), limit=limit)
+
+    def kwic(self, term: str, *, cases: Sequence[str] = (), code: str | None = None, coder: str | None = None,
+             speaker: str | None = None, coded_only: bool = False, width: int = 20, sort: str = "position",
+             limit: int | None = None):
+        """Every occurrence of a term with its left and right context; see search/kwic.py."""
+        from qualcode.search.kwic import kwic
+
+        return kwic(self, term, self._filters(cases, code, coder, speaker, coded_only), width=width, sort=sort, limit=limit)
+
+    def _filters(self, cases: Sequence[str], code: str | None, coder: str | None, speaker: str | None, coded_only: bool):
+        """Search filters with every case and code checked, the code expanded to its descendants."""
+        from qualcode.search.engine import Filters
 
         for case_id in cases:
             self.case(case_id)
         code_ids = tuple(self.descendants(code)) if code is not None else None
-        filters = Filters(cases=tuple(cases), code_ids=code_ids, coder=coder, speaker=speaker, coded_only=coded_only)
-        return search(self, query, filters, limit=limit)
+        return Filters(cases=tuple(cases), code_ids=code_ids, coder=coder, speaker=speaker, coded_only=coded_only)
 
     def codings_for_search(self, *, code_ids=None, coder=None, cases=()) -> list[tuple[str, int, int, int]]:
         where, params = [], []

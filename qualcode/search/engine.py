@@ -125,7 +125,7 @@ def turn_mask(turns: TurnTable, filters: Filters) -> np.ndarray | None:
 def coded_units(project, turns: TurnTable, filters: Filters) -> _Units:
     """Codings that pass the filters, mapped to global intervals (gaps between turns are harmless)."""
     key = (filters.code_ids, filters.coder, filters.cases, project.index.version())
-    cache = project.__dict__.setdefault("_coded_units", {})
+    cache = project.index.coded_units
     if key in cache:
         return cache[key]
     codings = project.codings_for_search(code_ids=filters.code_ids, coder=filters.coder, cases=filters.cases)

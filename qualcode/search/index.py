@@ -71,6 +71,7 @@ class SearchIndex:
         self._turns_key: tuple | None = None
         self._current_key: tuple | None = None
         self._stale_key: tuple | None = None
+        self.coded_units: dict = {}  # engine.coded_units' last result, keyed by filters and version()
         self._stale = False
 
     # -- building --------------------------------------------------------------------------------

@@ -258,9 +258,9 @@ class QualcodeApp(App):
         except QualcodeError as exc:
             self.notify(str(exc), severity="error")
             return
+        # No toast: the paint, the segments panel and the counts already show it, and a toast costs a third
+        # of the repaint of a coding on a long transcript.
         self.refresh_codings(added=coding)
-        quote = coding.text if len(coding.text) <= 20 else coding.text[:19] + "…"
-        self.notify(label("coded", self.language, name=self._names().get(code_id, code_id), text=quote), timeout=2)
 
     def action_apply_shortcut(self, key: str) -> None:
         code = next((c for c in self.codes if c.shortcut == key), None)

@@ -18,7 +18,6 @@ LABELS: dict[str, tuple[str, str]] = {
     "quotes_of": ("「{name}」的所有引文", "Every quote of {name}"),
     "select_first": ("請先選取文字（shift+方向鍵、t 選本輪、s 選本句）", "Select text first (shift+arrows, t for the turn, s for the sentence)"),
     "no_code_for_key": ("按鍵 {key} 沒有對應的代碼", "No code has shortcut {key}"),
-    "coded": ("已編碼：{name}「{text}」", "Coded {name}: “{text}”"),
     "removed": ("已移除：{name}「{text}」", "Removed {name}: “{text}”"),
     "nothing_to_remove": ("游標處沒有可移除的編碼", "No coding under the cursor"),
     "choose_coding": ("選擇編碼", "Choose a coding"),

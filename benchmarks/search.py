@@ -36,20 +36,19 @@ def percentile(values: list[float], q: float) -> float:
 def build(workdir: Path, documents: int, characters: int) -> tuple[Project, float, int]:
     paths = generate(workdir / "corpus", documents, characters)
     project = Project.open(workdir / "bench.db", create=True)
-    project.load_codebook(bundled_path("codebooks", "five-municipalities.yaml"))
+    project.codebook.load(bundled_path("codebooks", "five-municipalities.yaml"))
     started = time.perf_counter()
-    project.import_files(paths)
+    project.documents.import_files(paths)
     elapsed = time.perf_counter() - started
-    total = project.conn.execute("SELECT sum(length(text)) FROM documents").fetchone()[0]
+    total = project.store.conn.execute("SELECT sum(length(text)) FROM documents").fetchone()[0]
     return project, elapsed, total
 
 
 def add_codings(project: Project, rng: random.Random) -> None:
     """Code whole turns at random, as an analyst's codings would spread, in one transaction."""
-    from qualcode.coding import log_event
     from qualcode.timeutil import now
 
-    rows = project.conn.execute('SELECT document_id, start, "end" FROM turns WHERE speaker = \'答\'').fetchall()
+    rows = project.store.conn.execute('SELECT document_id, start, "end" FROM turns WHERE speaker = \'答\'').fetchall()
     chosen = rng.sample(rows, min(CODINGS, len(rows)))
     stamp = now()
     with project.store.transaction() as conn:
@@ -58,7 +57,7 @@ def add_codings(project: Project, rng: random.Random) -> None:
             "VALUES (?, ?, 'budget', 'bench', ?, ?, '', ?, ?)",
             [(f"bench-{i}", d, s, e, stamp, stamp) for i, (d, s, e) in enumerate(chosen)],
         )
-        log_event(project.store, "bench", "bench.codings", "", {"count": len(chosen)})
+        project.log.log("bench", "bench.codings", "", {"count": len(chosen)})
 
 
 class Scan:
@@ -66,13 +65,13 @@ class Scan:
 
     def __init__(self, project: Project):
         self.turns = []
-        for document in project.documents():
-            text = project.text(document.id)
-            for turn in project.turns(document.id):
+        for document in project.documents.documents():
+            text = project.documents.text(document.id)
+            for turn in project.documents.turns(document.id):
                 self.turns.append((document.id, turn.number, turn.start, normalize(text[turn.start : turn.end])))
         self.codings = [
-            (c[0], c[1], c[2], normalize(project.text_cached(c[1])[c[2] : c[3]]))
-            for c in project.codings_for_search(code_ids=["budget"])
+            (c[0], c[1], c[2], normalize(project.documents.text(c[1])[c[2] : c[3]]))
+            for c in project.codings.spans(code_ids=["budget"])
         ]
 
     def turns_matching(self, terms: list[str]) -> dict[tuple[int, int], int]:
@@ -133,14 +132,14 @@ def main() -> int:
     workdir.mkdir(parents=True, exist_ok=True)
 
     project, import_seconds, characters = build(workdir, args.documents, args.characters)
-    text_bytes = project.conn.execute("SELECT sum(length(CAST(text AS BLOB))) FROM documents").fetchone()[0]
-    index_bytes = project.conn.execute(
+    text_bytes = project.store.conn.execute("SELECT sum(length(CAST(text AS BLOB))) FROM documents").fetchone()[0]
+    index_bytes = project.store.conn.execute(
         "SELECT sum(pgsize) FROM dbstat WHERE name LIKE 'search_%' OR name LIKE 'sqlite_autoindex_search_%'"
     ).fetchone()[0]
     print(f"corpus: {args.documents} transcripts, {characters:,} characters ({text_bytes / 1e6:.1f} MB UTF-8)")
     print(f"import + index: {import_seconds:.1f} s = {characters / import_seconds / 1e6:.2f} M characters/s (target >= 1.00)")
     started = time.perf_counter()
-    project.reindex()
+    project.search.reindex()
     reindex_seconds = time.perf_counter() - started
     print(f"reindex alone: {reindex_seconds:.1f} s = {characters / reindex_seconds / 1e6:.2f} M characters/s")
     print(f"index size: {index_bytes / 1e6:.1f} MB = {index_bytes / text_bytes:.2f} x the text's UTF-8 bytes (target <= 4)")
@@ -148,7 +147,7 @@ def main() -> int:
     add_codings(project, rng)
     scan = Scan(project)
     started = time.perf_counter()
-    project.search("經費", limit=20)
+    project.search.find("經費", limit=20)
     print(f"first query (loads the turn table): {(time.perf_counter() - started) * 1000:.0f} ms")
 
     kinds: list[tuple[str, list[list[str]], dict]] = []
@@ -179,15 +178,15 @@ def main() -> int:
             else:
                 text = " ".join('"' + t + '"' for t in terms)  # quoted: literal, as the scan is
             code = options.get("code")
-            index_times += timed(lambda: project.search(text, code=code, limit=20), args.repeat)
+            index_times += timed(lambda: project.search.find(text, code=code, limit=20), args.repeat)
             if code:
                 scan_times += timed(lambda: scan.coded_hits(terms[0]), 1)
                 expected = scan.codings_matching(terms[0])
-                got = {r.coding for r in project.search(text, code=code, limit=None).results}
+                got = {r.coding for r in project.search.find(text, code=code, limit=None).results}
             else:
                 scan_times += timed(lambda: scan.turns_matching(terms), 1)
                 expected = scan.turns_matching(terms)
-                got = {(r.document, r.turn): r.start for r in project.search(text, limit=None).results}
+                got = {(r.document, r.turn): r.start for r in project.search.find(text, limit=None).results}
                 if len(terms) == 1:
                     got_offsets = got
                     assert all(got_offsets.get(k) == v for k, v in expected.items()), "offset mismatch"

@@ -89,10 +89,10 @@ def big_project(workdir: Path, characters: int, codings: int):
     path = workdir / "BIG.txt"
     path.write_text("\n".join(body), encoding="utf-8")
     project = Project.open(workdir / "big.db", create=True)
-    project.load_codebook(bundled_path("codebooks", "five-municipalities.yaml"))
-    project.import_files([path])
-    document = project.document("BIG")
-    code_ids = [c.id for c in project.codes()]
+    project.codebook.load(bundled_path("codebooks", "five-municipalities.yaml"))
+    project.documents.import_files([path])
+    document = project.documents.document("BIG")
+    code_ids = [c.id for c in project.codebook.codes()]
     from qualcode.timeutil import now
 
     stamp = now()
@@ -112,7 +112,7 @@ async def open_and_code(project, document, repeat: int) -> None:
 
     from qualcode.tui.app import QualcodeApp
 
-    text = project.text(document.id)
+    text = project.documents.text(document.id)
 
     class Plain(App):
         def compose(self):
@@ -129,7 +129,7 @@ async def open_and_code(project, document, repeat: int) -> None:
             area.load_text("")
             await pilot.pause()
 
-    small = project.document("BIG").id
+    small = project.documents.document("BIG").id
     app = QualcodeApp(project, coder="bench")
     open_times, apply_times, write_times, press_times = [], [], [], []
     async with app.run_test(size=(150, 45)) as pilot:
@@ -164,13 +164,13 @@ async def open_and_code(project, document, repeat: int) -> None:
             press_times.append(time.perf_counter() - started)
             span_start = rng.randrange(0, document.length - 100)
             started = time.perf_counter()
-            project.code_span(document.id, "staffing", "bench-db", span=(span_start, span_start + 10))
+            project.codings.apply(document.id, "staffing", "bench-db", span=(span_start, span_start + 10))
             write_times.append(time.perf_counter() - started)
     o50, p50 = percentile(open_times, 0.5), percentile(plain_times, 0.5)
     print(f"open a {document.length:,}-character transcript: p50 {o50 * 1000:.0f} ms (target <= 300); "
           f"a plain TextArea loading the same text: {p50 * 1000:.0f} ms; ratio {o50 / p50:.2f}x")
     a50, a95, w50 = percentile(apply_times, 0.5), percentile(apply_times, 0.95), percentile(write_times, 0.5)
-    print(f"apply a code with {len(project.codings(document=document.id)):,} codings in the transcript (action + repaint): "
+    print(f"apply a code with {len(project.codings.select(document=document.id)):,} codings in the transcript (action + repaint): "
           f"p50 {a50 * 1000:.1f} ms, p95 {a95 * 1000:.1f} ms (target <= 50); the database write alone: {w50 * 1000:.1f} ms; "
           f"ratio {a50 / w50:.1f}x")
     print(f"  of which the action (write, model, paint bookkeeping): p50 {percentile(action_times, 0.5) * 1000:.1f} ms; "

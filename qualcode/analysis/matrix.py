@@ -64,7 +64,7 @@ def _subtrees(codes) -> dict[str, set[str]]:
 
 
 def _rows(project):
-    codes = project.codes()
+    codes = project.codebook.codes()
     by_id = {c.id: c for c in codes}
     rows = []
     for code in codes:
@@ -79,12 +79,12 @@ def case_by_code(project, kind: str = "count", coder: str | None = None, speaker
     """Codes as rows (with their dimension), cases as columns."""
     codes, rows = _rows(project)
     trees = _subtrees(codes)
-    cases = project.cases()
-    documents = project.documents()
+    cases = project.documents.cases()
+    documents = project.documents.documents()
     spans_by_doc: dict[int, dict[str, list[tuple[int, int]]]] = defaultdict(lambda: defaultdict(list))
-    for coding in project.codings(coder=coder):
+    for coding in project.codings.select(coder=coder):
         spans_by_doc[coding.document_id][coding.code_id].append((coding.start, coding.end))
-    answer_regions = {d.id: [(t.start, t.end) for t in project.turns(d.id) if t.speaker == speaker] for d in documents}
+    answer_regions = {d.id: [(t.start, t.end) for t in project.documents.turns(d.id) if t.speaker == speaker] for d in documents}
     answer_total = defaultdict(int)
     for d in documents:
         answer_total[d.case_id] += sum(e - s for s, e in answer_regions[d.id])
@@ -116,15 +116,15 @@ def cooccurrence(project, mode: str = "overlap", coder: str | None = None) -> Ma
     """Codes x codes: how often segments of two codes overlap, or how many turns hold both."""
     codes, rows = _rows(project)
     trees = _subtrees(codes)
-    documents = project.documents()
+    documents = project.documents.documents()
     by_doc: dict[int, dict[str, list[tuple[int, int]]]] = defaultdict(lambda: defaultdict(list))
-    for coding in project.codings(coder=coder):
+    for coding in project.codings.select(coder=coder):
         by_doc[coding.document_id][coding.code_id].append((coding.start, coding.end))
     values: dict[tuple[str, str], float] = {}
     for d in documents:
         merged = {c.id: merge([s for m in trees[c.id] for s in by_doc[d.id].get(m, [])]) for c in codes}
         if mode == "turn":
-            turns = project.turns(d.id)
+            turns = project.documents.turns(d.id)
             present = {cid: {t.number for t in turns for s, e in spans if s < t.end and e > t.start}
                        for cid, spans in merged.items() if spans}
             for a in present:

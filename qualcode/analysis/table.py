@@ -53,24 +53,20 @@ def top_ancestor(code: Code, by_id: dict[str, Code]) -> Code:
 
 def factor_rows(project) -> list[FactorRow]:
     """Rated codes grouped by their dimension, dimensions and factors in codebook order."""
-    codes = project.codes()
+    codes = project.codebook.codes()
     by_id = {c.id: c for c in codes}
-    rated = set(project.rated_codes())
+    rated = set(project.codebook.rated_codes())
     rows = [FactorRow(top_ancestor(c, by_id), c) for c in codes if c.id in rated]
     order = {c.id: i for i, c in enumerate(codes)}
     rows.sort(key=lambda r: (order[r.dimension.id], order[r.factor.id]))
     return rows
 
 
-def coding_counts(project, cases: list[Case]) -> dict[tuple[str, str], int]:
+def coding_counts(project) -> dict[tuple[str, str], int]:
     """Codings per (code, case), each code counting its descendants' codings too."""
     counts: dict[tuple[str, str], int] = {}
-    codes = project.codes()
-    by_id = {c.id: c for c in codes}
-    rows = project.conn.execute(
-        "SELECT c.code_id, d.case_id, count(*) FROM codings c JOIN documents d ON d.id = c.document_id GROUP BY 1, 2"
-    )
-    for code_id, case_id, n in rows:
+    by_id = {c.id: c for c in project.codebook.codes()}
+    for (code_id, case_id), n in project.codings.counts_by_case().items():
         code = by_id.get(code_id)
         while code is not None:
             counts[(code.id, case_id)] = counts.get((code.id, case_id), 0) + n
@@ -80,11 +76,11 @@ def coding_counts(project, cases: list[Case]) -> dict[tuple[str, str], int]:
 
 def build(project, facet_id: str, coder: str | None) -> FactorTable:
     """The table of one facet; `coder` picks whose ratings (None: the only rater, if there is just one)."""
-    facets = {f.id: f for f in project.facets()}
-    steps = {s.id: s for s in project.scale()}
-    cases = project.cases()
-    ratings = project.ratings(facet=facet_id, coder=coder) if facet_id in facets else []
-    counts = coding_counts(project, cases)
+    facets = {f.id: f for f in project.codebook.facets()}
+    steps = {s.id: s for s in project.codebook.scale()}
+    cases = project.documents.cases()
+    ratings = project.ratings.select(facet=facet_id, coder=coder) if facet_id in facets else []
+    counts = coding_counts(project)
     cells: dict[tuple[str, str], Cell] = {}
     for rating in ratings:
         cells[(rating.code_id, rating.case_id)] = Cell(

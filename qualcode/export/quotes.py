@@ -30,11 +30,12 @@ class Section:
 
 def collect(project, *, code: str | None = None, coder: str | None = None,
             pseudonyms: Pseudonyms = Pseudonyms()) -> list[Section]:
-    codes = project.codes()
-    wanted = set(project.descendants(code)) if code else {c.id for c in codes}
+    codes = project.codebook.codes()
+    wanted = set(project.codebook.descendants(code)) if code else {c.id for c in codes}
     by_id = {c.id: c for c in codes}
-    case_names = {c.id: c.name for c in project.cases()}
-    case_order = {c.id: i for i, c in enumerate(project.cases())}
+    cases = project.documents.cases()
+    case_names = {c.id: c.name for c in cases}
+    case_order = {c.id: i for i, c in enumerate(cases)}
     sections = []
     for c in codes:
         if c.id not in wanted:
@@ -43,7 +44,7 @@ def collect(project, *, code: str | None = None, coder: str | None = None,
         while parent and parent in by_id:
             depth, parent = depth + 1, by_id[parent].parent_id
         grouped: dict[str, list[Quote]] = {}
-        for coding in project.codings(code=c.id, coder=coder):
+        for coding in project.codings.select(code=c.id, coder=coder):
             quote = " ".join(pseudonyms.apply(coding.text).split())
             grouped.setdefault(coding.case_id, []).append(Quote(coding.case_id, quote, coding.coder, pseudonyms.apply(coding.memo)))
         cases = [(cid, case_names.get(cid, cid), grouped[cid]) for cid in sorted(grouped, key=lambda k: case_order.get(k, 99))]

@@ -79,7 +79,7 @@ def render(project, what: str, fmt: str, options: Options = Options()) -> bytes:
         from qualcode.export import quotes
 
         if options.code:
-            project.code(options.code)
+            project.codebook.code(options.code)
         sections = quotes.collect(project, code=options.code, coder=options.coder, pseudonyms=options.pseudonyms)
         return quotes.markdown(sections, QUOTES_TITLE).encode("utf-8") if fmt == "md" else quotes.docx_bytes(sections, QUOTES_TITLE)
     from qualcode.export import refi

@@ -152,18 +152,17 @@ def collect(project, *, facet: str | None = None, coder: str | None = None, all_
     unless `all_cases`, as Table 5-10 shows only the three municipalities that run a site."""
     from dataclasses import replace
 
-    from qualcode.analysis.ratings import resolve_facet
     from qualcode.analysis.table import build
     from qualcode.errors import BadInput
 
-    raters = project.raters()
+    raters = project.ratings.raters()
     if coder is None:
         if len(raters) > 1:
             raise BadInput(f"several coders rated ({', '.join(raters)}): choose one with --coder")
         coder = raters[0] if raters else None
     elif raters and coder not in raters:
         raise BadInput(f"coder {coder!r} has no ratings (raters: {', '.join(raters)})")
-    facet_ids = [resolve_facet(project.store, facet)] if facet is not None else [f.id for f in project.facets()]
+    facet_ids = [project.codebook.facet_id(facet)] if facet is not None else [f.id for f in project.codebook.facets()]
     tables = []
     for facet_id in facet_ids:
         table = build(project, facet_id, coder)

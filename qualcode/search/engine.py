@@ -8,6 +8,7 @@ words they hold, then by how close those words stand, then in document order.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Protocol
 
 import numpy as np
 
@@ -70,6 +71,19 @@ class _Units:
     coding_spans: list[tuple[int, int]] | None = None  # document offsets of each coding
 
 
+class SearchSource(Protocol):
+    """What the engine needs from the project besides the index (SearchService provides it)."""
+
+    def text(self, document_id: int) -> str: ...
+
+    def coded_spans(self, code_ids: tuple[str, ...] | None, coder: str | None,
+                    cases: tuple[str, ...]) -> list[tuple[str, int, int, int]]:
+        """(coding id, document id, start, end) of the codings that pass the filters, in document order."""
+        ...
+
+    def codes_in_span(self, document_id: int, start: int, end: int) -> list[str]: ...
+
+
 @dataclass(frozen=True)
 class Filters:
     cases: tuple[str, ...] = ()
@@ -122,13 +136,13 @@ def turn_mask(turns: TurnTable, filters: Filters) -> np.ndarray | None:
     return mask
 
 
-def coded_units(project, turns: TurnTable, filters: Filters) -> _Units:
+def coded_units(index: SearchIndex, source: SearchSource, turns: TurnTable, filters: Filters) -> _Units:
     """Codings that pass the filters, mapped to global intervals (gaps between turns are harmless)."""
-    key = (filters.code_ids, filters.coder, filters.cases, project.index.version())
-    cache = project.index.coded_units
+    key = (filters.code_ids, filters.coder, filters.cases, index.version())
+    cache = index.coded_units
     if key in cache:
         return cache[key]
-    codings = project.codings_for_search(code_ids=filters.code_ids, coder=filters.coder, cases=filters.cases)
+    codings = source.coded_spans(filters.code_ids, filters.coder, filters.cases)
     if not codings:
         empty = np.empty(0, dtype=np.int64)
         return _Units(empty, empty, [], [])
@@ -212,72 +226,83 @@ def _splittable(term: str) -> bool:
 
 def split_words(term: str) -> list[str]:
     """jieba's words of an unspaced phrase, punctuation dropped."""
-    from qualcode.zh.segment import segment
+    from qualcode.zh.tokenize import tokenize
 
     words = []
-    for start, end in segment(term):
+    for start, end in tokenize(term):
         word = term[start:end].strip()
         if word and any(ch.isalnum() for ch in word) and word not in words:
             words.append(word)
     return words
 
 
-def search(project, query_text: str, filters: Filters = Filters(), limit: int | None = 50) -> SearchResults:
+def search(index: SearchIndex, source: SearchSource, query_text: str, filters: Filters = Filters(),
+           limit: int | None = 50) -> SearchResults:
+    """Match a query against an up-to-date index; rank and build the results (see the module docstring)."""
     query = parse_query(query_text)
-    index = project.ensure_index()
     turns = index.turns()
     allowed = turn_mask(turns, filters)
-    notices: list[str] = []
-
-    units = coded_units(project, turns, filters) if filters.segments else _Units(turns.gpos, turns.end_gpos, None)
-    unit_rows = np.arange(units.start.size)
-    match = np.ones(units.start.size, dtype=bool)
-    held = np.zeros(units.start.size, dtype=np.int64)
-    ranked_terms: list[_TermHits] = []
-
-    for group in query.groups:
-        group_present = np.zeros(units.start.size, dtype=bool)
-        for term in group:
-            hits = term_hits(index, turns, term.text, allowed)
-            words = []
-            if hits.positions.size == 0 and not term.phrase and _splittable(term.text):
-                if index.positions(normalize(term.text)).size == 0:  # absent anywhere, not just under the filters
-                    words = split_words(term.text)
-            if len(words) > 1:
-                notices.append(f"{term.text} does not occur as written; searched for its words {' / '.join(words)}")
-                for word in words:
-                    word_hits = term_hits(index, turns, word, allowed)
-                    present = _presence(word_hits, units)
-                    group_present |= present
-                    held += present
-                    ranked_terms.append(word_hits)
-            else:
-                present = _presence(hits, units)
-                group_present |= present
-                held += present
-                ranked_terms.append(hits)
-        match &= group_present
-    for term in query.excluded:
-        match &= ~_presence(term_hits(index, turns, term.text, allowed), units)
-
-    phrase = np.ones(units.start.size, dtype=bool)
-    if len(query.positive_terms) > 1:
-        joined = "".join(t.text for t in query.positive_terms)
-        phrase = _presence(term_hits(index, turns, joined, allowed), units)
-
-    selected = np.flatnonzero(match)
+    units = coded_units(index, source, turns, filters) if filters.segments else _Units(turns.gpos, turns.end_gpos, None)
+    matched = _match(index, turns, query, units, allowed)
+    selected = np.flatnonzero(matched.match)
     total = int(selected.size)
-    if len(ranked_terms) == 1:
+    if len(matched.terms) == 1:
         ordered = selected  # one term: every match ranks alike, so document order (units are in it)
     else:
-        prox = _proximity(turns, units, unit_rows[selected], ranked_terms) if selected.size else np.empty(0, np.int64)
-        ordered = selected[np.lexsort((units.start[selected], prox, -held[selected], ~phrase[selected]))]
+        unit_rows = np.arange(units.start.size)
+        prox = _proximity(turns, units, unit_rows[selected], matched.terms) if selected.size else np.empty(0, np.int64)
+        ordered = selected[np.lexsort((units.start[selected], prox, -matched.held[selected], ~matched.phrase[selected]))]
     chosen = ordered if limit is None else ordered[:limit]
-    results = [_result(project, turns, units, int(u), ranked_terms) for u in chosen.tolist()]
-    return SearchResults(query=query, results=results, total=total, notices=notices)
+    results = [_result(source, turns, units, int(u), matched.terms) for u in chosen.tolist()]
+    return SearchResults(query=query, results=results, total=total, notices=matched.notices)
 
 
-def _result(project, turns: TurnTable, units: _Units, unit: int, terms: list[_TermHits]) -> SearchResult:
+@dataclass
+class _Matched:
+    match: np.ndarray  # per unit: the query holds
+    held: np.ndarray  # per unit: how many query words it holds
+    phrase: np.ndarray  # per unit: it holds the positive terms as one exact phrase
+    terms: list[_TermHits]  # every term (or word of a split term) that ranks
+    notices: list[str]
+
+
+def _match(index: SearchIndex, turns: TurnTable, query: Query, units: _Units, allowed: np.ndarray | None) -> _Matched:
+    """Boolean matching of every unit: groups ANDed, terms in a group ORed, exclusions removed."""
+    size = units.start.size
+    matched = _Matched(np.ones(size, dtype=bool), np.zeros(size, dtype=np.int64), np.ones(size, dtype=bool), [], [])
+    for group in query.groups:
+        group_present = np.zeros(size, dtype=bool)
+        for term in group:
+            for hits in _term_or_words(index, turns, term, allowed, matched.notices):
+                present = _presence(hits, units)
+                group_present |= present
+                matched.held += present
+                matched.terms.append(hits)
+        matched.match &= group_present
+    for term in query.excluded:
+        matched.match &= ~_presence(term_hits(index, turns, term.text, allowed), units)
+    if len(query.positive_terms) > 1:
+        joined = "".join(t.text for t in query.positive_terms)
+        matched.phrase = _presence(term_hits(index, turns, joined, allowed), units)
+    return matched
+
+
+def _term_or_words(index: SearchIndex, turns: TurnTable, term, allowed: np.ndarray | None,
+                   notices: list[str]) -> list[_TermHits]:
+    """A term's hits; a long unspaced phrase that occurs nowhere is searched as its jieba words instead."""
+    hits = term_hits(index, turns, term.text, allowed)
+    if hits.positions.size or term.phrase or not _splittable(term.text):
+        return [hits]
+    if index.positions(normalize(term.text)).size:  # present, just not under the filters
+        return [hits]
+    words = split_words(term.text)
+    if len(words) <= 1:
+        return [hits]
+    notices.append(f"{term.text} does not occur as written; searched for its words {' / '.join(words)}")
+    return [term_hits(index, turns, word, allowed) for word in words]
+
+
+def _result(source: SearchSource, turns: TurnTable, units: _Units, unit: int, terms: list[_TermHits]) -> SearchResult:
     lo, hi = int(units.start[unit]), int(units.end[unit])
     global_hits: list[tuple[int, int]] = []
     for term in terms:
@@ -291,7 +316,7 @@ def _result(project, turns: TurnTable, units: _Units, unit: int, terms: list[_Te
     to_doc = lambda g: int(turns.start[row] + (g - turns.gpos[row]))  # noqa: E731
     turn_start, turn_end = int(turns.start[row]), int(turns.start[row] + turns.length[row])
     hits = [(to_doc(s), to_doc(e)) for s, e in global_hits if turns.gpos[row] <= s and e <= turns.gpos[row] + turns.length[row]]
-    text = project.text_cached(document)
+    text = source.text(document)
     start, end = hits[0] if hits else (turn_start, turn_start)
     snippet_start = max(turn_start, start - SNIPPET_RADIUS)
     snippet_end = min(turn_end, end + SNIPPET_RADIUS)
@@ -310,6 +335,6 @@ def _result(project, turns: TurnTable, units: _Units, unit: int, terms: list[_Te
         case=turns.cases[int(turns.case[row])], document=document, turn=int(turns.number[row]),
         speaker=turns.speakers[int(turns.speaker[row])], start=start, end=end, text=text[start:end],
         snippet=prefix + snippet.replace("\n", " ") + suffix, snippet_hits=snippet_hits, hits=hits,
-        codes=project.codes_in_span(document, turn_start, turn_end), unit_start=unit_start, unit_end=unit_end,
+        codes=source.codes_in_span(document, turn_start, turn_end), unit_start=unit_start, unit_end=unit_end,
         coding=coding,
     )

@@ -6,7 +6,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from qualcode.search.engine import Filters, coded_units, term_hits, turn_mask
+from qualcode.errors import BadInput
+from qualcode.search.engine import Filters, SearchSource, coded_units, term_hits, turn_mask
+from qualcode.search.index import SearchIndex
 from qualcode.zh.normalize import normalize
 
 SORTS = ("position", "left", "right")
@@ -28,26 +30,21 @@ class KwicLine:
                 "end": self.end, "left": self.left, "match": self.match, "right": self.right}
 
 
-def kwic(project, term: str, filters: Filters = Filters(), *, width: int = 20, sort: str = "position",
-         limit: int | None = None) -> list[KwicLine]:
+def kwic(index: SearchIndex, source: SearchSource, term: str, filters: Filters = Filters(), *, width: int = 20,
+         sort: str = "position", limit: int | None = None) -> list[KwicLine]:
     """Occurrences in document order, or sorted by the words to their left (read leftwards) or right.
 
     Context stays inside the hit's turn, with line breaks shown as spaces.
     """
     if sort not in SORTS:
-        from qualcode.errors import BadInput
-
         raise BadInput(f"unknown sort {sort!r} (use {', '.join(SORTS)})")
     if not term.strip():
-        from qualcode.errors import BadInput
-
         raise BadInput("empty term: give a word to look for")
-    index = project.ensure_index()
     turns = index.turns()
     hits = term_hits(index, turns, term.strip(), turn_mask(turns, filters))
     positions = hits.positions
     if filters.segments:
-        units = coded_units(project, turns, filters)
+        units = coded_units(index, source, turns, filters)
         inside = np.zeros(positions.size, dtype=bool)
         for lo, hi in zip(units.start.tolist(), units.end.tolist()):
             a = np.searchsorted(positions, lo, side="left")
@@ -58,7 +55,7 @@ def kwic(project, term: str, filters: Filters = Filters(), *, width: int = 20, s
     lines = []
     for p, row in zip(positions.tolist(), rows.tolist()):
         document = int(turns.document_id[row])
-        text = project.text_cached(document)
+        text = source.text(document)
         turn_start = int(turns.start[row])
         turn_end = turn_start + int(turns.length[row])
         start = turn_start + (p - int(turns.gpos[row]))

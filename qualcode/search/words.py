@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -83,10 +84,10 @@ class _Tally:
     def add(self, group: str, text: str, extra_words) -> None:
         from spacy.tokens import Doc
 
-        from qualcode.zh.segment import segment
+        from qualcode.zh.tokenize import tokenize
 
         folded = normalize(text)
-        spans = [(s, e) for s, e in segment(text, extra_words) if folded[s:e].strip()]
+        spans = [(s, e) for s, e in tokenize(text, extra_words) if folded[s:e].strip()]
         if not spans:
             return
         doc = Doc(self.vocab, words=[folded[s:e].strip() for s, e in spans], spaces=[False] * len(spans))
@@ -102,38 +103,23 @@ class _Tally:
         return self.forms[key].most_common(1)[0][0]
 
 
-def _units(project, by: str, cases, code: str | None, speaker: str | None):
-    """(group, text) pieces: turns grouped by case, or coded segments grouped by code."""
-    if by == "code" or code is not None:
-        code_ids = project.descendants(code) if code else [c.id for c in project.codes()]
-        for coding in project.codings(code=code, include_descendants=True) if code else project.codings():
-            if coding.code_id in code_ids and (not cases or coding.case_id in cases):
-                yield (code if code and by != "code" else coding.code_id), coding.text
-        return
-    for document in project.documents():
-        if cases and document.case_id not in cases:
-            continue
-        text = project.text(document.id)
-        for turn in project.turns(document.id):
-            if speaker is None or turn.speaker == speaker:
-                yield document.case_id, text[turn.start:turn.end]
-
-
-def frequencies(project, *, by: str = "case", cases=(), code: str | None = None, speaker: str | None = None,
-                top: int = 20, min_length: int = 2, grouped: bool = True) -> list[WordCount]:
-    tally = _tally(project, by, cases, code, speaker, min_length)
+def frequencies(units: Iterable[tuple[str, str]], extra_words: Iterable[str] = (), *, top: int = 20,
+                min_length: int = 2, grouped: bool = True) -> list[WordCount]:
+    """The `top` words of each group of (group, text) units, or of all of them together."""
+    tally = _tally(units, extra_words, min_length)
     if not grouped:
         total: Counter = Counter()
         for counter in tally.counts.values():
             total.update(counter)
         return [WordCount(tally.form(k), n) for k, n in total.most_common(top)]
-    return [WordCount(tally.form(k), n, group) for group, counter in tally.counts.items() for k, n in counter.most_common(top)]
+    return [WordCount(tally.form(k), n, group) for group, counter in tally.counts.items()
+            for k, n in counter.most_common(top)]
 
 
-def _tally(project, by, cases, code, speaker, min_length) -> _Tally:
+def _tally(units: Iterable[tuple[str, str]], extra_words: Iterable[str], min_length: int) -> _Tally:
     tally = _Tally(min_length)
-    extra = project.keywords()
-    for group, text in _units(project, by, cases, code, speaker):
+    extra = list(extra_words)
+    for group, text in units:
         tally.add(group, text, extra)
     return tally
 
@@ -150,9 +136,10 @@ def log_likelihood(a: int, b: int, c: int, d: int) -> float:
     return 2 * g2
 
 
-def keyness(project, *, cases=(), speaker: str | None = None, top: int = 10, min_length: int = 2,
-            min_count: int = 3) -> list[Keyness]:
-    tally = _tally(project, "case", (), None, speaker, min_length)
+def keyness(units: Iterable[tuple[str, str]], extra_words: Iterable[str] = (), *, cases: Sequence[str] = (),
+            top: int = 10, min_length: int = 2, min_count: int = 3) -> list[Keyness]:
+    """Each case's most distinctive words against all the other cases; `units` are (case, text) of every case."""
+    tally = _tally(units, extra_words, min_length)
     totals = {case: sum(counter.values()) for case, counter in tally.counts.items()}
     everything: Counter = Counter()
     for counter in tally.counts.values():

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import re
 from bisect import bisect_right
 from collections.abc import Iterable
 
 from rich.text import Text
 from textual.app import App, ComposeResult, SystemCommand
-from textual.binding import BindingsMap
 from textual.containers import Horizontal, Vertical
 from textual.reactive import reactive
 from textual.screen import Screen
@@ -23,9 +21,8 @@ from qualcode.tui.screens.code_picker import CodePicker, NewCode
 from qualcode.tui.screens.dialogs import ChooseScreen, MemoScreen
 from qualcode.tui.screens.help import HelpScreen
 from qualcode.tui.widgets.panels import CodeTree, DocumentsTree, SegmentsList
+from qualcode.tui.widgets.textual_adapter import replace_bindings
 from qualcode.tui.widgets.transcript import Paint, TranscriptView
-
-SENTENCE_END = re.compile(r"[。！？!?]")
 
 
 class QualcodeApp(App):
@@ -72,14 +69,14 @@ class QualcodeApp(App):
         if self.keys:
             self.set_keymap(self.keys)
         if self.language != "zh":
-            self._bindings = BindingsMap(keymap.bindings(keymap.APP_KEYS, self.language))
+            replace_bindings(self, keymap.bindings(keymap.APP_KEYS, self.language))
         self._titles()
-        self.codes = self.project.codes()
-        self._case_names = {c.id: c.name for c in self.project.cases()}
+        self.codes = self.project.codebook.codes()
+        self._case_names = {c.id: c.name for c in self.project.documents.cases()}
         self.query_one(DocumentsTree).fill(self.project)
         self.query_one(CodeTree).fill(self.codes, self._recount())
         place = self.project.place(self.coder)
-        documents = self.project.documents()
+        documents = self.project.documents.documents()
         if place is not None:
             self.open_document(place[0], cursor=place[1])
         elif documents:
@@ -101,7 +98,7 @@ class QualcodeApp(App):
 
     def _recount(self) -> dict[str, int]:
         """Query the counts once per change; the status bar reads them on every cursor move."""
-        self.counts = self.project.code_counts(coder=self.coder if self.only_mine else None)
+        self.counts = self.project.codings.counts(coder=self.coder if self.only_mine else None)
         return self.counts
 
     def _colors(self) -> dict[str, str]:
@@ -114,7 +111,7 @@ class QualcodeApp(App):
         if self.document_id is None:
             self.codings = []
             return
-        self.codings = self.project.codings(document=self.document_id, coder=self.coder if self.only_mine else None)
+        self.codings = self.project.codings.select(document=self.document_id, coder=self.coder if self.only_mine else None)
 
     @staticmethod
     def _paint(coding: Coding, colors: dict[str, str]) -> Paint:
@@ -128,12 +125,12 @@ class QualcodeApp(App):
         if self.document_id is not None and self.document_id != document_id:
             self._save_place()
         self.document_id = document_id
-        self.turns = self.project.turns(document_id)
+        self.turns = self.project.documents.turns(document_id)
         self.turn_starts = [t.start for t in self.turns]
-        self._document = self.project.document(document_id)
+        self._document = self.project.documents.document(document_id)
         self._load_codings()
         view = self.view
-        view.show_document(self.project.text_cached(document_id), self.turns, self._paints())
+        view.show_document(self.project.documents.text(document_id), self.turns, self._paints())
         if select is not None:
             view.select_span(*select)
         elif cursor is not None:
@@ -164,8 +161,8 @@ class QualcodeApp(App):
         segments = self.query_one(SegmentsList)
         names, colors = self._names(), self._colors()
         if self.selected_code is not None and self.focused is not self.view:
-            quotes = self.project.codings(code=self.selected_code, include_descendants=True,
-                                          coder=self.coder if self.only_mine else None)
+            quotes = self.project.codings.select(code=self.selected_code, include_descendants=True,
+                                                 coder=self.coder if self.only_mine else None)
             segments.show(quotes, names, colors, quotes=True, title=label("quotes_of", self.language, name=names.get(self.selected_code, "")),
                           empty="—")
         else:
@@ -228,7 +225,7 @@ class QualcodeApp(App):
     def on_option_list_option_selected(self, event) -> None:
         if event.control.id != "segments" or not event.option.id:
             return
-        coding = self.project.coding(event.option.id)
+        coding = self.project.codings.get(event.option.id)
         self.jump_to(coding.document_id, coding.start, coding.end)
 
     def jump_to(self, document_id: int, start: int, end: int) -> None:
@@ -254,7 +251,7 @@ class QualcodeApp(App):
         if span is None:
             return
         try:
-            coding = self.project.code_span(self.document_id, code_id, self.coder, span=span)
+            coding = self.project.codings.apply(self.document_id, code_id, self.coder, span=span)
         except QualcodeError as exc:
             self.notify(str(exc), severity="error")
             return
@@ -278,12 +275,12 @@ class QualcodeApp(App):
                 return
             if isinstance(result, NewCode):
                 try:
-                    code = self.project.create_code(result.id, result.name, parent=result.parent, color=result.color,
-                                                    coder=self.coder)
+                    code = self.project.codebook.create_code(result.id, result.name, parent=result.parent,
+                                                             color=result.color, coder=self.coder)
                 except QualcodeError as exc:
                     self.notify(str(exc), severity="error")
                     return
-                self.codes = self.project.codes()
+                self.codes = self.project.codebook.codes()
                 self.query_one(CodeTree).fill(self.codes, self._recount())
                 self.notify(label("code_created", self.language, id=code.id))
                 result = code.id
@@ -303,21 +300,9 @@ class QualcodeApp(App):
         if self.document_id is None:
             return
         offset = self.view.cursor_offset
-        text = self.project.text_cached(self.document_id)
-        turn = self._turn_at(offset)
-        low, high = (turn.start, turn.end) if turn else (0, len(text))
-        start = offset
-        while start > low and not SENTENCE_END.match(text[start - 1]) and text[start - 1] != "\n":
-            start -= 1
-        while start < high and text[start].isspace():
-            start += 1
-        end = max(offset, start)
-        while end < high and text[end] != "\n" and not SENTENCE_END.match(text[end]):
-            end += 1
-        if end < high and SENTENCE_END.match(text[end]):
-            end += 1
-        if end > start:
-            self.view.select_span(start, end)
+        sentence = self.project.documents.sentence_at(self.document_id, offset, self._turn_at(offset))
+        if sentence is not None:
+            self.view.select_span(*sentence)
 
     def _choose_coding(self, candidates: list[Coding], then) -> None:
         if not candidates:
@@ -340,7 +325,7 @@ class QualcodeApp(App):
     def action_remove_coding(self) -> None:
         def remove(coding_id: str) -> None:
             try:
-                coding = self.project.uncode(coding_id, self.coder)
+                coding = self.project.codings.remove(coding_id, self.coder)
             except QualcodeError as exc:
                 self.notify(str(exc), severity="error")
                 return
@@ -352,12 +337,12 @@ class QualcodeApp(App):
 
     def action_memo(self) -> None:
         def edit(coding_id: str) -> None:
-            coding = self.project.coding(coding_id)
+            coding = self.project.codings.get(coding_id)
 
             def save(text: str | None) -> None:
                 if text is None or text == coding.memo:
                     return
-                self.project.set_memo(coding_id, text, self.coder)
+                self.project.codings.set_memo(coding_id, text, self.coder)
                 self.refresh_codings()
                 self.notify(label("memo_saved", self.language), timeout=2)
 
@@ -367,10 +352,10 @@ class QualcodeApp(App):
         self._choose_coding(self._codings_at_cursor(), edit)
 
     def action_undo(self) -> None:
-        self._undo_redo(self.project.undo, "undone")
+        self._undo_redo(self.project.codings.undo, "undone")
 
     def action_redo(self) -> None:
-        self._undo_redo(self.project.redo, "redone")
+        self._undo_redo(self.project.codings.redo, "redone")
 
     def _undo_redo(self, step, message: str) -> None:
         try:
@@ -445,13 +430,13 @@ class QualcodeApp(App):
         if not self.is_mounted:
             return
         self._titles()
-        self._bindings = BindingsMap(keymap.bindings(keymap.APP_KEYS, self.language))
+        replace_bindings(self, keymap.bindings(keymap.APP_KEYS, self.language))
         self.query_one(CodeTree).fill(self.codes, self._recount())
         self._update_side()
         self.refresh_bindings()
 
     def _document_step(self, step: int) -> None:
-        ids = [d.id for d in self.project.documents()]
+        ids = [d.id for d in self.project.documents.documents()]
         if not ids:
             return
         index = ids.index(self.document_id) if self.document_id in ids else -1

@@ -106,11 +106,11 @@ def test_several_raters_need_a_choice(cli, rated):
 def test_matrices(project):
     from qualcode.analysis.matrix import case_by_code, cooccurrence
 
-    a_turn = project.turn(project.document("A").id, 6)
-    project.code_span("A", "budget", "x", turn=6)
-    project.code_span("A", "staffing", "x", span=(a_turn.start + 5, a_turn.start + 30))  # overlaps the budget coding
-    project.code_span("A", "staffing", "y", span=(a_turn.start + 5, a_turn.start + 30))  # same span, second coder
-    project.code_span("E", "organization", "x", turn=2)
+    a_turn = project.documents.turn(project.documents.document("A").id, 6)
+    project.codings.apply("A", "budget", "x", turn=6)
+    project.codings.apply("A", "staffing", "x", span=(a_turn.start + 5, a_turn.start + 30))  # overlaps the budget coding
+    project.codings.apply("A", "staffing", "y", span=(a_turn.start + 5, a_turn.start + 30))  # same span, second coder
+    project.codings.apply("E", "organization", "x", turn=2)
     counts = case_by_code(project, "count")
     assert counts.value("budget", "A") == 1 and counts.value("staffing", "A") == 1  # two coders, one segment
     assert counts.value("resources", "A") == 1  # parent: overlapping child spans merged, not double counted
@@ -118,7 +118,7 @@ def test_matrices(project):
     presence = case_by_code(project, "presence")
     assert presence.value("organization", "E") == 1 and presence.value("organization", "A") == 0
     coverage = case_by_code(project, "coverage")
-    answers = sum(t.end - t.start for t in project.turns(project.document("A").id) if t.speaker == "答")
+    answers = sum(t.end - t.start for t in project.documents.turns(project.documents.document("A").id) if t.speaker == "答")
     assert coverage.value("budget", "A") == round(100 * (a_turn.end - a_turn.start) / answers, 2)
     co = cooccurrence(project, "overlap")
     assert co.value("budget", "staffing") == 1 and co.value("staffing", "budget") == 1

@@ -23,10 +23,10 @@ def schemas():
 
 
 def _coded(project):
-    project.code_span("A", "central-support", "alice", quote="中央根本就是希望我們關掉", memo="中央的態度")
-    project.code_span("A", "budget", "alice", turn=6)
-    project.code_span("B", "leader-priority", "bob", turn=4)
-    project.code_span("B", "leader-priority", "alice", turn=4)
+    project.codings.apply("A", "central-support", "alice", quote="中央根本就是希望我們關掉", memo="中央的態度")
+    project.codings.apply("A", "budget", "alice", turn=6)
+    project.codings.apply("B", "leader-priority", "bob", turn=4)
+    project.codings.apply("B", "leader-priority", "alice", turn=4)
     return project
 
 
@@ -55,8 +55,8 @@ def test_selections_are_code_points_into_the_source_files(project, tmp_path):
     _coded(project)
     path = tmp_path / "x.txt"
     path.write_text("問：𠮷野家的𩸽魚？\n\n答：就業服務處在臺北。\n", encoding="utf-8")
-    project.import_files([path], case_id="X")
-    outside_bmp = project.code_span("X", "budget", "carol", quote="𩸽魚")
+    project.documents.import_files([path], case_id="X")
+    outside_bmp = project.codings.apply("X", "budget", "carol", quote="𩸽魚")
     data = export_qdpx(project)
     ns = {"q": "urn:QDA-XML:project:1.0"}
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
@@ -66,7 +66,7 @@ def test_selections_are_code_points_into_the_source_files(project, tmp_path):
             text = archive.read("sources/" + source.get("plainTextPath").split("://")[1]).decode("utf-8")
             for selection in source.iterfind("q:PlainTextSelection", ns):
                 start, end = int(selection.get("startPosition")), int(selection.get("endPosition"))
-                assert text[start:end] in {c.text for c in project.codings()}
+                assert text[start:end] in {c.text for c in project.codings.select()}
                 checked += 1
         assert checked == 5
     assert outside_bmp.text == "𩸽魚"
@@ -81,11 +81,11 @@ def test_round_trip_is_identical_and_guids_stable(project, tmp_path):
         counts = import_file(copy, path)
         assert counts == {"codes": 25, "documents": 5, "codings": 4}
         assert export_qdpx(copy) == first
-        memo = next(c for c in copy.codings() if c.memo)
+        memo = next(c for c in copy.codings.select() if c.memo)
         assert memo.memo == "中央的態度" and memo.text == "中央根本就是希望我們關掉" and memo.case_id == "A"
-        assert copy.case("A").name == "臺北市" and copy.case("A").attributes["staff"] == 189
-        assert copy.search('"中央根本就是希望我們關掉"', limit=None).total == 1  # indexed on import
-        assert {c.coder for c in copy.codings()} == {"alice", "bob"}
+        assert copy.documents.case("A").name == "臺北市" and copy.documents.case("A").attributes["staff"] == 189
+        assert copy.search.find('"中央根本就是希望我們關掉"', limit=None).total == 1  # indexed on import
+        assert {c.coder for c in copy.codings.select()} == {"alice", "bob"}
 
 
 def test_import_into_a_project_with_the_same_codebook_keeps_code_ids(project, tmp_path):
@@ -94,10 +94,10 @@ def test_import_into_a_project_with_the_same_codebook_keeps_code_ids(project, tm
     path = tmp_path / "p.qdpx"
     path.write_bytes(export_qdpx(_coded(project)))
     with Project.open(tmp_path / "copy.db", create=True) as copy:
-        copy.load_codebook(bundled_path("codebooks", "five-municipalities.yaml"))
+        copy.codebook.load(bundled_path("codebooks", "five-municipalities.yaml"))
         import_file(copy, path)
-        assert {c.code_id for c in copy.codings()} == {"central-support", "budget", "leader-priority"}
-        assert len(copy.codes()) == 25
+        assert {c.code_id for c in copy.codings.select()} == {"central-support", "budget", "leader-priority"}
+        assert len(copy.codebook.codes()) == 25
 
 
 def _other_program_qdpx(tmp_path: Path, *, text: str = "問：你好嗎？\r\n答：我很好，謝謝。\r\n", start=None, end=None,
@@ -135,11 +135,11 @@ def test_imports_what_other_programs_write(tmp_path):
     path = _other_program_qdpx(tmp_path)  # upper-case GUIDs, braces, Sources/, BOM, CRLF, named .qde
     with Project.open(tmp_path / "p.db", create=True) as project:
         assert import_file(project, path)["codings"] == 1
-        [coding] = project.codings()
+        [coding] = project.codings.select()
         assert coding.text == "我很好" and coding.coder == "maxqda user" and coding.case_id == "P1"
-        text = project.text(coding.document_id)
+        text = project.documents.text(coding.document_id)
         assert "\r" not in text and not text.startswith("\ufeff")
-        assert len(project.turns(coding.document_id)) == 2
+        assert len(project.documents.turns(coding.document_id)) == 2
 
 
 @pytest.mark.parametrize(

@@ -12,12 +12,12 @@ SIZE = (140, 40)
 
 
 def _app(project) -> QualcodeApp:
-    project.code_span("A", "budget", "alice", turn=6, memo="經費規模")
-    project.code_span("A", "central-support", "alice", quote="中央根本就是希望我們關掉")
-    doc = project.document("A")
-    text = project.text(doc.id)
+    project.codings.apply("A", "budget", "alice", turn=6, memo="經費規模")
+    project.codings.apply("A", "central-support", "alice", quote="中央根本就是希望我們關掉")
+    doc = project.documents.document("A")
+    text = project.documents.text(doc.id)
     start = text.index("初期的經費大概")
-    project.code_span("A", "staffing", "bob", span=(start, start + 12))
+    project.codings.apply("A", "staffing", "bob", span=(start, start + 12))
     return QualcodeApp(project, coder="alice")
 
 
@@ -31,7 +31,7 @@ def test_main_screen(snap_compare, project):
 
     async def run_before(pilot):
         await _steady(pilot)
-        turn = project.turn(project.document("A").id, 6)
+        turn = project.documents.turn(project.documents.document("A").id, 6)
         pilot.app.view.select_span(turn.start + 40, turn.start + 40)
         await pilot.pause()
 
@@ -52,9 +52,9 @@ def test_search_screen(snap_compare, project):
 def test_ratings_screen(snap_compare, project):
     app = _app(project)
     for case, step in zip("ABCDE", ["strong", "medium", "strong", "medium", "strong"]):
-        project.rate(case, "leader-attention", step, coder="alice")
-    project.rate("A", "central-support", "medium", coder="alice",
-                 evidence=[c.id for c in project.codings(code="central-support")])
+        project.ratings.rate(case, "leader-attention", step, coder="alice")
+    project.ratings.rate("A", "central-support", "medium", coder="alice",
+                 evidence=[c.id for c in project.codings.select(code="central-support")])
 
     async def run_before(pilot):
         await _steady(pilot)

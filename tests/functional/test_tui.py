@@ -42,7 +42,7 @@ async def test_opens_on_first_document_with_transcript_focused(project):
 
 async def test_shift_arrows_and_a_shortcut_key_code_the_selection(project):
     app = _app(project)
-    text = project.text(project.document("A").id)
+    text = project.documents.text(project.documents.document("A").id)
     start = text.index("中央根本就是希望我們關掉")
     async with app.run_test(size=SIZE) as pilot:
         await _place_cursor(pilot, app, start)
@@ -50,7 +50,7 @@ async def test_shift_arrows_and_a_shortcut_key_code_the_selection(project):
         assert app.view.selected_span == (start, start + 12)
         await pilot.press("7")  # 7 = central-support in the default codebook
         await pilot.pause()
-        [coding] = project.codings()
+        [coding] = project.codings.select()
         assert (coding.code_id, coding.start, coding.end, coding.coder) == ("central-support", start, start + 12, "alice")
         assert coding.text == "中央根本就是希望我們關掉"
         # the code tree count, the segments panel and the paint follow at once
@@ -65,16 +65,16 @@ async def test_shift_arrows_and_a_shortcut_key_code_the_selection(project):
 
 async def test_select_turn_and_sentence(project):
     app = _app(project)
-    doc = project.document("A")
-    turn = project.turn(doc.id, 6)
-    text = project.text(doc.id)
+    doc = project.documents.document("A")
+    turn = project.documents.turn(doc.id, 6)
+    text = project.documents.text(doc.id)
     async with app.run_test(size=SIZE) as pilot:
         await _place_cursor(pilot, app, turn.start + 5)
         await pilot.press("t")
         assert app.view.selected_span == (turn.start, turn.end)
         await pilot.press("6")
         await pilot.pause()
-        assert [(c.code_id, c.start, c.end) for c in project.codings()] == [("budget", turn.start, turn.end)]
+        assert [(c.code_id, c.start, c.end) for c in project.codings.select()] == [("budget", turn.start, turn.end)]
         sentence_start = text.index("但是這個跟民間比較起來")
         await _place_cursor(pilot, app, sentence_start + 3)
         await pilot.press("s")
@@ -84,16 +84,16 @@ async def test_select_turn_and_sentence(project):
 
 async def test_fuzzy_picker_by_english_name_and_new_code(project):
     app = _app(project)
-    text = project.text(project.document("B").id)
+    text = project.documents.text(project.documents.document("B").id)
     async with app.run_test(size=SIZE) as pilot:
-        app.open_document(project.document("B").id)
+        app.open_document(project.documents.document("B").id)
         start = text.index("擴大內需的經費")
         app.view.select_span(start, start + 7)
         await pilot.press("c")
         await pilot.press(*"Budget")
         await pilot.press("enter")
         await pilot.pause()
-        assert [(c.code_id, c.text) for c in project.codings()] == [("budget", "擴大內需的經費")]
+        assert [(c.code_id, c.text) for c in project.codings.select()] == [("budget", "擴大內需的經費")]
         # a new code, created from the picker, under a parent, then applied
         app.view.select_span(start, start + 4)
         await pilot.press("c")
@@ -108,16 +108,16 @@ async def test_fuzzy_picker_by_english_name_and_new_code(project):
         form.query_one("#id").value = "stimulus"
         await pilot.press("enter")
         await pilot.pause()
-        assert project.code("stimulus").name == "擴大內需"
-        assert {c.code_id for c in project.codings()} == {"budget", "stimulus"}
+        assert project.codebook.code("stimulus").name == "擴大內需"
+        assert {c.code_id for c in project.codings.select()} == {"budget", "stimulus"}
         assert "stimulus" in app.query_one(CodeTree)._code_nodes
 
 
 async def test_remove_with_choice_memo_undo_redo(project):
-    doc = project.document("C")
-    turn = project.turn(doc.id, 2)
-    outer = project.code_span("C", "budget", "alice", span=(turn.start, turn.end))
-    inner = project.code_span("C", "staffing", "alice", span=(turn.start + 2, turn.start + 6))
+    doc = project.documents.document("C")
+    turn = project.documents.turn(doc.id, 2)
+    outer = project.codings.apply("C", "budget", "alice", span=(turn.start, turn.end))
+    inner = project.codings.apply("C", "staffing", "alice", span=(turn.start + 2, turn.start + 6))
     app = _app(project)
     async with app.run_test(size=SIZE) as pilot:
         app.open_document(doc.id, cursor=turn.start + 3)
@@ -132,26 +132,26 @@ async def test_remove_with_choice_memo_undo_redo(project):
         await pilot.press(*"人力不足")
         await pilot.press("ctrl+s")
         await pilot.pause()
-        assert project.coding(inner.id).memo == "人力不足"
+        assert project.codings.get(inner.id).memo == "人力不足"
         await pilot.press("x")
         await pilot.pause()
         chooser = app.screen.query_one("OptionList")
         chooser.highlighted = [chooser.get_option_at_index(i).id for i in range(2)].index(outer.id)
         await pilot.press("enter")
         await pilot.pause()
-        assert [c.id for c in project.codings()] == [inner.id]
+        assert [c.id for c in project.codings.select()] == [inner.id]
         await pilot.press("u")
         await pilot.pause()
-        assert {c.id for c in project.codings()} == {outer.id, inner.id}
+        assert {c.id for c in project.codings.select()} == {outer.id, inner.id}
         await pilot.press("U")
         await pilot.pause()
-        assert [c.id for c in project.codings()] == [inner.id]
+        assert [c.id for c in project.codings.select()] == [inner.id]
         assert len(app.codings) == 1
 
 
 async def test_segments_panel_lists_every_quote_of_a_code_and_jumps(project):
-    a = project.code_span("A", "budget", "bob", turn=6)
-    e = project.code_span("E", "budget", "bob", turn=4)
+    a = project.codings.apply("A", "budget", "bob", turn=6)
+    e = project.codings.apply("E", "budget", "bob", turn=4)
     app = _app(project)
     async with app.run_test(size=SIZE) as pilot:
         tree = app.query_one(CodeTree)
@@ -186,7 +186,7 @@ async def test_search_screen_jumps_and_steps_through_hits(project):
         await pilot.press("enter")
         await pilot.pause()
         start, end = app.view.selected_span
-        assert end > start and app.project.text(app.document_id)[start:end] in ("就業ｅ網", "就業e網", "就業 e網")
+        assert end > start and app.project.documents.text(app.document_id)[start:end] in ("就業ｅ網", "就業e網", "就業 e網")
         first = (app.document_id, start)
         await pilot.press("n")
         await pilot.pause()
@@ -196,7 +196,7 @@ async def test_search_screen_jumps_and_steps_through_hits(project):
         assert (app.document_id, app.view.selected_span[0]) == first
         await pilot.press("6")  # the hit is selected, ready to code
         await pilot.pause()
-        assert project.codings()[0].code_id == "budget"
+        assert project.codings.select()[0].code_id == "budget"
 
 
 async def test_search_bad_syntax_is_a_notification(project):
@@ -211,7 +211,7 @@ async def test_search_bad_syntax_is_a_notification(project):
 
 
 async def test_ratings_screen_sets_steps_notes_and_evidence(project):
-    evidence = project.code_span("A", "central-support", "alice", quote="中央根本就是希望我們關掉")
+    evidence = project.codings.apply("A", "central-support", "alice", quote="中央根本就是希望我們關掉")
     app = _app(project)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("r")
@@ -222,40 +222,40 @@ async def test_ratings_screen_sets_steps_notes_and_evidence(project):
         table.move_cursor(row=row, column=2)  # case A
         await pilot.press("2")
         await pilot.pause()
-        [rating] = project.ratings()
+        [rating] = project.ratings.select()
         assert (rating.case_id, rating.code_id, rating.facet_id, rating.step_id) == ("A", "central-support", "establishment", "medium")
         assert "中" in str(table.get_cell_at(table.cursor_coordinate))
         await pilot.press("a")
         await pilot.pause()
         await pilot.press("enter")
         await pilot.pause()
-        assert project.ratings()[0].evidence == (evidence.id,)
+        assert project.ratings.select()[0].evidence == (evidence.id,)
         assert "(1)" in str(screen.query_one("DataTable").get_cell_at(screen.query_one("DataTable").cursor_coordinate))
         await pilot.press("n")
         await pilot.pause()
         await pilot.press(*"中央要我們關掉")
         await pilot.press("enter")
         await pilot.pause()
-        assert project.ratings()[0].note == "中央要我們關掉"
+        assert project.ratings.select()[0].note == "中央要我們關掉"
         await pilot.press("f")  # next facet: content
         await pilot.pause()
         table = screen.query_one("#table-content")
         table.move_cursor(row=row, column=3)  # case B
         await pilot.press("3")
         await pilot.pause()
-        assert {(r.facet_id, r.case_id, r.step_id) for r in project.ratings()} == {
+        assert {(r.facet_id, r.case_id, r.step_id) for r in project.ratings.select()} == {
             ("establishment", "A", "medium"), ("content", "B", "strong")}
         await pilot.press("0")
         await pilot.pause()
-        assert len(project.ratings()) == 1
+        assert len(project.ratings.select()) == 1
         await pilot.press("escape")
         await pilot.pause()
         assert app.screen is app.screen_stack[0]
 
 
 async def test_only_mine_hides_other_coders(project):
-    project.code_span("A", "budget", "bob", turn=6)
-    project.code_span("A", "staffing", "alice", turn=8)
+    project.codings.apply("A", "budget", "bob", turn=6)
+    project.codings.apply("A", "staffing", "alice", turn=8)
     app = _app(project)
     async with app.run_test(size=SIZE) as pilot:
         assert len(app.codings) == 2
@@ -287,7 +287,7 @@ async def test_bad_actions_notify_and_change_nothing(project):
     from qualcode.codebook import Codebook
     from qualcode.model import Code
 
-    project.set_codebook(Codebook(codes=(Code(id="only", name="唯一", shortcut="1"),)))
+    project.codebook.replace(Codebook(codes=(Code(id="only", name="唯一", shortcut="1"),)))
     app = _app(project)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("1")  # nothing selected
@@ -297,15 +297,15 @@ async def test_bad_actions_notify_and_change_nothing(project):
         await pilot.pause()
         notes = " ".join(_notes(app))
         assert "請先選取文字" in notes and "沒有對應的代碼" in notes and "nothing to undo" in notes
-        assert project.codings() == []
+        assert project.codings.select() == []
         await pilot.resize_terminal(40, 12)
         await pilot.press("down", "shift+right", "1", "c", "escape", "slash", "escape", "r", "escape")
         await pilot.pause()
-        assert len(project.codings()) == 1
+        assert len(project.codings.select()) == 1
 
 
 async def test_reopens_where_the_coder_left_off(project):
-    doc = project.document("D")
+    doc = project.documents.document("D")
     app = _app(project)
     async with app.run_test(size=SIZE) as pilot:
         app.open_document(doc.id, cursor=200)
@@ -315,12 +315,12 @@ async def test_reopens_where_the_coder_left_off(project):
         assert again.document_id == doc.id and again.view.cursor_offset == 200
     other = _app(project, coder="bob")
     async with other.run_test(size=SIZE):
-        assert other.document_id == project.document("A").id
+        assert other.document_id == project.documents.document("A").id
 
 
 async def test_export_screen_writes_and_says_where(project, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    project.rate("A", "leader-attention", "強", coder="alice")
+    project.ratings.rate("A", "leader-attention", "強", coder="alice")
     app = _app(project)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("e")

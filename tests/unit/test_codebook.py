@@ -91,26 +91,26 @@ def test_yaml_syntax_error_names_line_and_column(tmp_path):
 
 
 def test_load_is_all_or_nothing(project, tmp_path):
-    before = list(project.conn.iterdump())
+    before = list(project.store.conn.iterdump())
     bad = tmp_path / "bad.yaml"
     bad.write_text(DEFAULT.read_text(encoding="utf-8").replace("color: '#3A6EA5'", "color: blue"), encoding="utf-8")
     with pytest.raises(CodebookInvalid, match="bad.yaml:.*bad colour 'blue'"):
-        project.load_codebook(bad)
-    assert list(project.conn.iterdump()) == before
+        project.codebook.load(bad)
+    assert list(project.store.conn.iterdump()) == before
 
 
 def test_load_refuses_to_drop_codes_that_have_codings(project, tmp_path):
-    project.code_span("A", "budget", "alice", turn=6)
+    project.codings.apply("A", "budget", "alice", turn=6)
     smaller = tmp_path / "smaller.yaml"
     book = codebook.load_file(DEFAULT)
     trimmed = codebook.Codebook(book.name, book.version, book.description, book.scale, book.facets,
                                 tuple(c for c in book.codes if c.id != "budget"))
     smaller.write_text(codebook.dumps(trimmed), encoding="utf-8")
-    before = list(project.conn.iterdump())
+    before = list(project.store.conn.iterdump())
     with pytest.raises(Conflict, match=r"drops codes that have codings: budget \(1 codings\)"):
-        project.load_codebook(smaller)
-    assert list(project.conn.iterdump()) == before
+        project.codebook.load(smaller)
+    assert list(project.store.conn.iterdump()) == before
 
 
 def test_project_codebook_round_trips_through_dump(project):
-    assert project.codebook() == codebook.load_file(DEFAULT)
+    assert project.codebook.get() == codebook.load_file(DEFAULT)

@@ -9,54 +9,54 @@ from qualcode.project import Project
 
 
 def test_code_by_quote_ignores_whitespace_differences(project):
-    coding = project.code_span("A", "central-support", "alice", quote="中央根本就是 希望\n我們關掉")
-    text = project.text(coding.document_id)
+    coding = project.codings.apply("A", "central-support", "alice", quote="中央根本就是 希望\n我們關掉")
+    text = project.documents.text(coding.document_id)
     assert text[coding.start : coding.end] == "中央根本就是希望我們關掉" == coding.text
     assert coding.case_id == "A"
 
 
 def test_quote_across_a_line_break_in_the_source(project):
     # "96年 8月" in A spans a space; the quote leaves it out
-    coding = project.code_span("A", "site-establishment", "alice", quote="96年8月1號正式成立")
+    coding = project.codings.apply("A", "site-establishment", "alice", quote="96年8月1號正式成立")
     assert coding.text == "96年 8月 1號正式成立"
 
 
 def test_absent_and_ambiguous_quotes_are_refused(project):
     with pytest.raises(BadInput, match="does not occur in document 1 \\(A\\)"):
-        project.code_span("A", "budget", "alice", quote="這句話不在逐字稿裡")
+        project.codings.apply("A", "budget", "alice", quote="這句話不在逐字稿裡")
     with pytest.raises(BadInput, match="occurs .* times in document 1"):
-        project.code_span("A", "budget", "alice", quote="台北人力銀行")
-    assert project.codings() == []
+        project.codings.apply("A", "budget", "alice", quote="台北人力銀行")
+    assert project.codings.select() == []
 
 
 def test_code_by_turn_covers_what_was_said(project):
-    coding = project.code_span("A", "budget", "alice", turn=6)
-    turn = project.turn(coding.document_id, 6)
+    coding = project.codings.apply("A", "budget", "alice", turn=6)
+    turn = project.documents.turn(coding.document_id, 6)
     assert (coding.start, coding.end) == (turn.start, turn.end)
     assert coding.text.startswith("其實台北人力銀行投入的經費") and coding.text.endswith("還是差得很遠。")
 
 
 def test_span_outside_the_text_and_unknown_things(project):
-    length = project.document("A").length
+    length = project.documents.document("A").length
     for span in (f"0:{length + 1}", "5:5", "10:3", "-1:4", "abc", "12"):
         with pytest.raises(BadInput):
-            project.code_span("A", "budget", "alice", span=span)
+            project.codings.apply("A", "budget", "alice", span=span)
     with pytest.raises(NotFound, match="unknown code 'budgett'; did you mean 'budget'"):
-        project.code_span("A", "budgett", "alice", span="0:4")
+        project.codings.apply("A", "budgett", "alice", span="0:4")
     with pytest.raises(NotFound, match="unknown document 'Z'"):
-        project.code_span("Z", "budget", "alice", span="0:4")
+        project.codings.apply("Z", "budget", "alice", span="0:4")
     with pytest.raises(NotFound, match="has no turn 99"):
-        project.code_span("A", "budget", "alice", turn=99)
-    assert project.codings() == []
+        project.codings.apply("A", "budget", "alice", turn=99)
+    assert project.codings.select() == []
 
 
 def test_exact_duplicates_are_refused_but_overlaps_allowed(project):
-    project.code_span("B", "budget", "alice", span="100:120")
+    project.codings.apply("B", "budget", "alice", span="100:120")
     with pytest.raises(Conflict, match="already coded"):
-        project.code_span("B", "budget", "alice", span="100:120")
-    project.code_span("B", "budget", "bob", span="100:120")
-    project.code_span("B", "staffing", "alice", span="110:130")
-    assert len(project.codings(document="B")) == 3
+        project.codings.apply("B", "budget", "alice", span="100:120")
+    project.codings.apply("B", "budget", "bob", span="100:120")
+    project.codings.apply("B", "staffing", "alice", span="110:130")
+    assert len(project.codings.select(document="B")) == 3
 
 
 def test_offsets_are_code_points_outside_the_bmp(tmp_path):
@@ -67,67 +67,67 @@ def test_offsets_are_code_points_outside_the_bmp(tmp_path):
     text = "問：𠀋𡈽人力銀行？\n\n答：𩸽魚與𠮷野家的就業服務處。\n"
     path.write_text(text, encoding="utf-8")
     with Project.open(tmp_path / "p.db", create=True) as project:
-        project.set_codebook(Codebook(codes=(Code(id="k", name="K"),)))
-        project.import_files([path])
-        by_quote = project.code_span("X", "k", "alice", quote="𠮷野家")
+        project.codebook.replace(Codebook(codes=(Code(id="k", name="K"),)))
+        project.documents.import_files([path])
+        by_quote = project.codings.apply("X", "k", "alice", quote="𠮷野家")
         assert (by_quote.start, by_quote.end) == (text.index("𠮷"), text.index("𠮷") + 3)
         assert by_quote.text == "𠮷野家"
-        by_span = project.code_span("X", "k", "alice", span=f"{text.index('𩸽')}:{text.index('𩸽') + 2}")
+        by_span = project.codings.apply("X", "k", "alice", span=f"{text.index('𩸽')}:{text.index('𩸽') + 2}")
         assert by_span.text == "𩸽魚"
         # SQLite's substr agrees with Python's indexing
-        row = project.conn.execute("SELECT substr(text, ? + 1, 2) FROM documents", (text.index("𩸽"),)).fetchone()
+        row = project.store.conn.execute("SELECT substr(text, ? + 1, 2) FROM documents", (text.index("𩸽"),)).fetchone()
         assert row[0] == "𩸽魚"
 
 
 def test_undo_and_redo_survive_a_restart(demo_db):
     with Project.open(demo_db) as project:
-        first = project.code_span("A", "budget", "alice", turn=6)
-        second = project.code_span("A", "staffing", "alice", turn=8)
-        project.code_span("A", "budget", "bob", turn=10)
-        project.uncode(first.id, "alice")
+        first = project.codings.apply("A", "budget", "alice", turn=6)
+        second = project.codings.apply("A", "staffing", "alice", turn=8)
+        project.codings.apply("A", "budget", "bob", turn=10)
+        project.codings.remove(first.id, "alice")
     with Project.open(demo_db) as project:  # a new process would see the same
-        assert "undid removal" in project.undo("alice").description
-        assert {c.id for c in project.codings(coder="alice")} == {first.id, second.id}
+        assert "undid removal" in project.codings.undo("alice").description
+        assert {c.id for c in project.codings.select(coder="alice")} == {first.id, second.id}
     with Project.open(demo_db) as project:
-        project.undo("alice")  # the second coding
-        assert [c.id for c in project.codings(coder="alice")] == [first.id]
-        assert len(project.codings(coder="bob")) == 1  # bob's work is untouched
+        project.codings.undo("alice")  # the second coding
+        assert [c.id for c in project.codings.select(coder="alice")] == [first.id]
+        assert len(project.codings.select(coder="bob")) == 1  # bob's work is untouched
     with Project.open(demo_db) as project:
-        assert "redid coding staffing" in project.redo("alice").description
-        assert {c.id for c in project.codings(coder="alice")} == {first.id, second.id}
-        project.redo("alice")  # the removal again
-        assert [c.id for c in project.codings(coder="alice")] == [second.id]
+        assert "redid coding staffing" in project.codings.redo("alice").description
+        assert {c.id for c in project.codings.select(coder="alice")} == {first.id, second.id}
+        project.codings.redo("alice")  # the removal again
+        assert [c.id for c in project.codings.select(coder="alice")] == [second.id]
         with pytest.raises(BadInput, match="nothing to redo"):
-            project.redo("alice")
+            project.codings.redo("alice")
 
 
 def test_a_new_action_clears_the_redo_stack(project):
-    project.code_span("C", "budget", "alice", turn=2)
-    project.undo("alice")
-    project.code_span("C", "staffing", "alice", turn=2)
+    project.codings.apply("C", "budget", "alice", turn=2)
+    project.codings.undo("alice")
+    project.codings.apply("C", "staffing", "alice", turn=2)
     with pytest.raises(BadInput, match="nothing to redo"):
-        project.redo("alice")
-    project.undo("alice")
+        project.codings.redo("alice")
+    project.codings.undo("alice")
     with pytest.raises(BadInput, match="nothing to undo"):
-        project.undo("alice")
+        project.codings.undo("alice")
 
 
 def test_memo_changes_are_undoable(project):
-    coding = project.code_span("D", "budget", "alice", turn=2, memo="first")
-    project.set_memo(coding.id, "second", "alice")
-    assert project.coding(coding.id).memo == "second"
-    project.undo("alice")
-    assert project.coding(coding.id).memo == "first"
+    coding = project.codings.apply("D", "budget", "alice", turn=2, memo="first")
+    project.codings.set_memo(coding.id, "second", "alice")
+    assert project.codings.get(coding.id).memo == "second"
+    project.codings.undo("alice")
+    assert project.codings.get(coding.id).memo == "first"
 
 
 def test_every_change_is_in_the_append_only_event_log(project):
     import sqlite3
 
-    coding = project.code_span("E", "budget", "alice", turn=2)
-    project.uncode(coding.id, "alice")
+    coding = project.codings.apply("E", "budget", "alice", turn=2)
+    project.codings.remove(coding.id, "alice")
     actions = [e["action"] for e in project.events(limit=2)]
     assert actions == ["uncode", "code"]
     with pytest.raises(sqlite3.DatabaseError, match="append-only"):
-        project.conn.execute("DELETE FROM events")
+        project.store.conn.execute("DELETE FROM events")
     with pytest.raises(sqlite3.DatabaseError, match="append-only"):
-        project.conn.execute("UPDATE events SET coder = 'mallory'")
+        project.store.conn.execute("UPDATE events SET coder = 'mallory'")

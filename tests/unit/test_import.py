@@ -19,7 +19,7 @@ def empty(tmp_path):
 
 
 def _snapshot(project):
-    return list(project.conn.iterdump())
+    return list(project.store.conn.iterdump())
 
 
 @pytest.mark.parametrize(
@@ -30,8 +30,8 @@ def test_encodings_are_detected(empty, tmp_path, encoding, expected):
     text = SAMPLE * 3 if encoding != "gb18030" else SAMPLE.replace("臺", "台") * 3
     path = tmp_path / f"F-{encoding}.txt"
     path.write_bytes(text.encode(encoding))
-    [result] = empty.import_files([path])
-    stored = empty.text(result.document_id)
+    [result] = empty.documents.import_files([path])
+    stored = empty.documents.text(result.document_id)
     assert stored == text
     if expected:
         assert result.encoding == expected
@@ -46,9 +46,9 @@ def test_big5_transcript_imports_with_correct_turns(empty, tmp_path):
 
     original = (Path(__file__).resolve().parents[2] / "transcripts" / "C.txt").read_text(encoding="utf-8")
     bundled.write_bytes(original.encode("cp950"))
-    [result] = empty.import_files([bundled], case_id="C")
+    [result] = empty.documents.import_files([bundled], case_id="C")
     assert result.encoding in ("big5", "cp950", "big5hkscs")
-    assert empty.text(result.document_id) == original
+    assert empty.documents.text(result.document_id) == original
     assert result.turns == 37
 
 
@@ -56,8 +56,8 @@ def test_crlf_and_decomposed_text_are_normalised(empty, tmp_path):
     decomposed = unicodedata.normalize("NFD", "問：Café résumé？\r\n\r\n答：好。\r\n")
     path = tmp_path / "G.txt"
     path.write_text(decomposed, encoding="utf-8", newline="")
-    [result] = empty.import_files([path])
-    text = empty.text(result.document_id)
+    [result] = empty.documents.import_files([path])
+    text = empty.documents.text(result.document_id)
     assert "\r" not in text and text == unicodedata.normalize("NFC", text)
     assert "Café résumé" in text
 
@@ -71,20 +71,22 @@ def test_docx_import(empty, tmp_path):
     document.add_paragraph("答：主要是因為局長重視。")
     path = tmp_path / "interview.docx"
     document.save(path)
-    [result] = empty.import_files([path])
+    [result] = empty.documents.import_files([path])
     assert result.case_id == "H" and result.turns == 2 and result.encoding == "docx"
-    turns = empty.turns(result.document_id)
-    assert empty.text(result.document_id)[turns[1].start : turns[1].end] == "主要是因為局長重視。"
+    turns = empty.documents.turns(result.document_id)
+    assert empty.documents.text(result.document_id)[turns[1].start : turns[1].end] == "主要是因為局長重視。"
 
 
 def test_reimport_unchanged_does_nothing(empty, tmp_path):
     path = tmp_path / "F.txt"
     path.write_text(SAMPLE, encoding="utf-8")
-    [first] = empty.import_files([path])
+    [first] = empty.documents.import_files([path])
     before = _snapshot(empty)
-    [again] = empty.import_files([path])
+    [again] = empty.documents.import_files([path])
     assert again.status == "unchanged" and again.document_id == first.document_id
-    assert "nothing to do" in again.message
+    from qualcode.cli.documents import import_message  # how the CLI reports it
+
+    assert "nothing to do" in import_message(again)
     assert _snapshot(empty) == before
 
 
@@ -92,18 +94,18 @@ def test_changed_file_without_codings_is_replaced_and_with_codings_refused(empty
     from qualcode.codebook import Codebook
     from qualcode.model import Code
 
-    empty.set_codebook(Codebook(codes=(Code(id="budget", name="預算"),)))
+    empty.codebook.replace(Codebook(codes=(Code(id="budget", name="預算"),)))
     path = tmp_path / "F.txt"
     path.write_text(SAMPLE, encoding="utf-8")
-    [first] = empty.import_files([path])
+    [first] = empty.documents.import_files([path])
     path.write_text(SAMPLE + "\n問：還有嗎？\n", encoding="utf-8")
-    [second] = empty.import_files([path])
+    [second] = empty.documents.import_files([path])
     assert second.status == "replaced" and second.document_id == first.document_id and second.turns == 3
-    empty.code_span("F", "budget", "alice", quote="經費有限")
+    empty.codings.apply("F", "budget", "alice", quote="經費有限")
     path.write_text(SAMPLE, encoding="utf-8")
     before = _snapshot(empty)
     with pytest.raises(Conflict, match="F.txt: changed since it was imported.*1 coding"):
-        empty.import_files([path])
+        empty.documents.import_files([path])
     assert _snapshot(empty) == before
 
 
@@ -127,6 +129,6 @@ def test_bad_files_are_refused_and_nothing_changes(empty, tmp_path, name, conten
         path.write_bytes(content)
     before = _snapshot(empty)
     with pytest.raises(BadInput) as info:
-        empty.import_files([good, path])  # the good file must not be imported either
+        empty.documents.import_files([good, path])  # the good file must not be imported either
     assert message in str(info.value) and "\n" not in str(info.value)
     assert _snapshot(empty) == before

@@ -5,16 +5,14 @@ from __future__ import annotations
 import math
 
 from qualcode.search import words
-from qualcode.search.engine import Filters
-from qualcode.search.kwic import kwic
 from qualcode.zh.normalize import normalize
 
 
 def test_kwic_lines_align_on_the_match(project):
-    lines = kwic(project, "經費", width=6)
-    assert len(lines) == sum(project.text(d.id).count("經費") for d in project.documents()) - _outside_turns(project, "經費")
+    lines = project.search.kwic("經費", width=6)
+    assert len(lines) == sum(project.documents.text(d.id).count("經費") for d in project.documents.documents()) - _outside_turns(project, "經費")
     for line in lines:
-        text = project.text(line.document)
+        text = project.documents.text(line.document)
         assert text[line.start : line.end] == line.match
         assert line.left == text[line.start - len(line.left) : line.start].replace("\n", " ")
         assert len(line.left) <= 6 and len(line.right) <= 6
@@ -22,9 +20,9 @@ def test_kwic_lines_align_on_the_match(project):
 
 def _outside_turns(project, word):
     count = 0
-    for d in project.documents():
-        text = project.text(d.id)
-        spans = [(t.start, t.end) for t in project.turns(d.id)]
+    for d in project.documents.documents():
+        text = project.documents.text(d.id)
+        spans = [(t.start, t.end) for t in project.documents.turns(d.id)]
         at = text.find(word)
         while at != -1:
             if not any(s <= at and at + len(word) <= e for s, e in spans):
@@ -34,16 +32,16 @@ def _outside_turns(project, word):
 
 
 def test_kwic_sorts_and_filters(project):
-    right = kwic(project, "中央", sort="right")
+    right = project.search.kwic("中央", sort="right")
     assert [normalize(l.right) for l in right] == sorted(normalize(l.right) for l in right)
-    left = kwic(project, "中央", sort="left")
+    left = project.search.kwic("中央", sort="left")
     assert [normalize(l.left)[::-1] for l in left] == sorted(normalize(l.left)[::-1] for l in left)
-    assert {l.case for l in kwic(project, "中央", Filters(cases=("B",)))} == {"B"}
-    assert kwic(project, "台北")[0].match in ("台北", "臺北")
+    assert {l.case for l in project.search.kwic("中央", cases=("B",))} == {"B"}
+    assert project.search.kwic("台北")[0].match in ("台北", "臺北")
 
 
 def test_word_frequencies_use_jieba_and_stop_words(project):
-    rows = words.frequencies(project, cases=("A",), top=10)
+    rows = project.search.words(cases=("A",), top=10)
     found = {r.word for r in rows}
     assert "台北人力銀行" in found  # a domain term kept whole
     assert not found & {"我們", "的", "就是"}
@@ -53,14 +51,14 @@ def test_word_frequencies_use_jieba_and_stop_words(project):
 
 
 def test_words_per_code(project):
-    project.code_span("A", "budget", "alice", turn=6)
-    rows = words.frequencies(project, code="budget", top=5)
+    project.codings.apply("A", "budget", "alice", turn=6)
+    rows = project.search.words(code="budget", top=5)
     assert rows and all(r.group == "budget" for r in rows)
     assert any(r.word in ("經費", "業務費") for r in rows)
 
 
 def test_keyness_is_log_likelihood_and_finds_each_case_own_site(project):
-    rows = words.keyness(project, top=5)
+    rows = project.search.keyness(top=5)
     top_words = {(r.case, r.word) for r in rows}
     assert ("A", "台北人力銀行") in top_words
     assert ("B", "人力網") in top_words
@@ -77,8 +75,8 @@ def test_numbers_and_punctuation_are_not_words(tmp_path):
     path = tmp_path / "N.txt"
     path.write_text("問：預算多少？\n\n答：預算大概一百萬，2012年預算兩百萬。預算很重要！\n", encoding="utf-8")
     with Project.open(tmp_path / "p.db", create=True) as project:
-        project.set_codebook(Codebook())
-        project.import_files([path])
-        found = {r.word: r.count for r in words.frequencies(project, top=50, min_length=1)}
+        project.codebook.replace(Codebook())
+        project.documents.import_files([path])
+        found = {r.word: r.count for r in project.search.words(top=50, min_length=1)}
     assert found.get("預算") == 4
     assert not set(found) & {"一百萬", "2012", "2012年", "兩百萬", "，", "。", "！", "？", "很"}

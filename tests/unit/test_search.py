@@ -24,7 +24,7 @@ def _project(tmp_path, transcripts: list[list[str]]) -> Project:
         body = "\n\n".join(("問：" if j % 2 == 0 else "答：") + t for j, t in enumerate(turns))
         path.write_text(body + "\n", encoding="utf-8")
         paths.append(path)
-    project.import_files(paths, case_id=None)
+    project.documents.import_files(paths, case_id=None)
     return project
 
 
@@ -32,9 +32,9 @@ def _scan(project: Project, query: str) -> dict[tuple[int, int], int]:
     """The reference: every turn whose normalised text contains the normalised query, with the first hit."""
     needle = normalize(query)
     found = {}
-    for document in project.documents():
-        text = project.text(document.id)
-        for turn in project.turns(document.id):
+    for document in project.documents.documents():
+        text = project.documents.text(document.id)
+        for turn in project.documents.turns(document.id):
             at = normalize(text[turn.start : turn.end]).find(needle)
             if at != -1:
                 found[(document.id, turn.number)] = turn.start + at
@@ -43,7 +43,7 @@ def _scan(project: Project, query: str) -> dict[tuple[int, int], int]:
 
 def _engine(project: Project, query: str) -> dict[tuple[int, int], int]:
     quoted = '"' + query + '"'  # literal: no word splitting
-    return {(r.document, r.turn): r.start for r in project.search(quoted, limit=None).results}
+    return {(r.document, r.turn): r.start for r in project.search.find(quoted, limit=None).results}
 
 
 turn_text = st.text(alphabet=ALPHABET, min_size=1, max_size=40).map(str.strip).filter(bool)
@@ -73,114 +73,114 @@ def test_one_character_queries_and_characters_outside_the_bmp(tmp_path):
     project = _project(tmp_path, [["𠮷野家的就業服務", "台北𩸽魚"], ["就業服務處在臺北"]])
     for query in ("的", "𠮷", "𩸽", "北", "就業服務", "業服"):
         assert _engine(project, query) == _scan(project, query) != {}
-    [hit] = project.search("𩸽魚").results
-    assert project.text(hit.document)[hit.start : hit.end] == "𩸽魚"
+    [hit] = project.search.find("𩸽魚").results
+    assert project.documents.text(hit.document)[hit.start : hit.end] == "𩸽魚"
     project.close()
 
 
 def test_variants_fold_together(project):
-    taipei = project.search("台北", limit=None)
+    taipei = project.search.find("台北", limit=None)
     assert any(r.text == "臺北" for r in taipei.results) and any(r.text == "台北" for r in taipei.results)
-    assert {(r.document, r.turn) for r in taipei.results} == {(r.document, r.turn) for r in project.search("臺北", limit=None).results}
-    eweb = project.search("就業e網", limit=None)
+    assert {(r.document, r.turn) for r in taipei.results} == {(r.document, r.turn) for r in project.search.find("臺北", limit=None).results}
+    eweb = project.search.find("就業e網", limit=None)
     assert {r.text for r in eweb.results} >= {"就業ｅ網", "就業 e網"} or {r.text for r in eweb.results} >= {"就業ｅ網"}
-    assert project.search("就業Ｅ網", limit=None).total == eweb.total == project.search("就业E网", limit=None).total
+    assert project.search.find("就業Ｅ網", limit=None).total == eweb.total == project.search.find("就业E网", limit=None).total
 
 
 def test_offsets_point_at_the_hit_in_the_original_text(project):
     for query in ("台北人力銀行", "中央", "經費", "e網"):
-        for result in project.search(query, limit=None).results:
-            text = project.text(result.document)
+        for result in project.search.find(query, limit=None).results:
+            text = project.documents.text(result.document)
             assert normalize(text[result.start : result.end]) == normalize(query)
             for start, end in result.hits:
                 assert normalize(text[start:end]) == normalize(query)
-            turn = project.turn(result.document, result.turn)
+            turn = project.documents.turn(result.document, result.turn)
             assert turn.start <= result.start < result.end <= turn.end
 
 
 def test_jieba_substring_trap_is_avoided(project):
     # jieba would keep 就業服務處 as one token; a substring search must still find 就業服務 inside it
-    assert any("就業服務處" in project.text(r.document)[r.start : r.start + 6] for r in project.search("就業服務", limit=None).results)
+    assert any("就業服務處" in project.documents.text(r.document)[r.start : r.start + 6] for r in project.search.find("就業服務", limit=None).results)
 
 
 def test_long_unspaced_phrase_is_split_by_jieba_and_says_so(project):
-    found = project.search("主管重視程度")
+    found = project.search.find("主管重視程度")
     assert found.notices and "主管 / 重視 / 程度" in found.notices[0]
     assert found.total > 0
     assert all(any(w in r.text for w in ("重視", "程度", "主管")) for r in found.results)
-    assert project.search('"主管重視程度"').total == 0  # a quoted phrase is never split
+    assert project.search.find('"主管重視程度"').total == 0  # a quoted phrase is never split
 
 
 def test_boolean_syntax(project):
-    both = {(r.document, r.turn) for r in project.search("中央 經費", limit=None).results}
-    central = {(r.document, r.turn) for r in project.search("中央", limit=None).results}
-    budget = {(r.document, r.turn) for r in project.search("經費", limit=None).results}
+    both = {(r.document, r.turn) for r in project.search.find("中央 經費", limit=None).results}
+    central = {(r.document, r.turn) for r in project.search.find("中央", limit=None).results}
+    budget = {(r.document, r.turn) for r in project.search.find("經費", limit=None).results}
     assert both == central & budget
-    either = {(r.document, r.turn) for r in project.search("中央 OR 經費", limit=None).results}
+    either = {(r.document, r.turn) for r in project.search.find("中央 OR 經費", limit=None).results}
     assert either == central | budget
-    without = {(r.document, r.turn) for r in project.search("中央 -經費", limit=None).results}
+    without = {(r.document, r.turn) for r in project.search.find("中央 -經費", limit=None).results}
     assert without == central - budget
 
 
 def test_ranking_puts_exact_phrase_first_then_closeness(project):
-    results = project.search("中央 經費", limit=None).results
-    texts = [project.text(r.document)[project.turn(r.document, r.turn).start : project.turn(r.document, r.turn).end] for r in results]
+    results = project.search.find("中央 經費", limit=None).results
+    texts = [project.documents.text(r.document)[project.documents.turn(r.document, r.turn).start : project.documents.turn(r.document, r.turn).end] for r in results]
     phrase = [("中央經費" in normalize(t)) for t in texts]
     assert phrase == sorted(phrase, reverse=True)
 
 
 def test_filters_case_speaker_and_code(project):
-    assert {r.case for r in project.search("經費", cases=("E",), limit=None).results} == {"E"}
-    assert {r.speaker for r in project.search("經費", speaker="答", limit=None).results} == {"答"}
-    coding = project.code_span("A", "central-support", "alice", quote="中央根本就是希望我們關掉")
-    project.code_span("B", "budget", "bob", turn=2)
-    within = project.search("希望", code="local-policy", limit=None)  # descendants included
+    assert {r.case for r in project.search.find("經費", cases=("E",), limit=None).results} == {"E"}
+    assert {r.speaker for r in project.search.find("經費", speaker="答", limit=None).results} == {"答"}
+    coding = project.codings.apply("A", "central-support", "alice", quote="中央根本就是希望我們關掉")
+    project.codings.apply("B", "budget", "bob", turn=2)
+    within = project.search.find("希望", code="local-policy", limit=None)  # descendants included
     assert within.total == 1
     [hit] = within.results
     assert hit.coding == coding.id and coding.start <= hit.start and hit.end <= coding.end
-    assert project.search("希望", code="central-support", coder="bob", limit=None).total == 0
-    everywhere = project.search("希望", limit=None).total
+    assert project.search.find("希望", code="central-support", coder="bob", limit=None).total == 0
+    everywhere = project.search.find("希望", limit=None).total
     assert everywhere > 1
-    assert all(r.coding for r in project.search("經費", coded_only=True, limit=None).results)
+    assert all(r.coding for r in project.search.find("經費", coded_only=True, limit=None).results)
 
 
 @pytest.mark.parametrize("query", ["", "   ", '"unbalanced', "-", "OR", "a OR", "-經費", "x" * 300])
 def test_bad_queries_are_clear_errors(project, query):
     with pytest.raises(BadInput) as info:
-        project.search(query)
+        project.search.find(query)
     assert "\n" not in str(info.value) and "sqlite" not in str(info.value).lower()
 
 
 @pytest.mark.parametrize("query", ["a*b", "^經費", "NEAR(中央 經費)", "col:經費", "中央*", "AND", "NOT"])
 def test_fts_syntax_is_searched_literally(project, query):
-    result = project.search(query, limit=None)
+    result = project.search.find(query, limit=None)
     for term in query.split():
         for r in result.results:
-            assert normalize(term) in normalize(project.text(r.document)[project.turn(r.document, r.turn).start : project.turn(r.document, r.turn).end])
+            assert normalize(term) in normalize(project.documents.text(r.document)[project.documents.turn(r.document, r.turn).start : project.documents.turn(r.document, r.turn).end])
 
 
 def test_unknown_filters_are_refused(project):
     with pytest.raises(NotFound, match="unknown code"):
-        project.search("經費", code="nope")
+        project.search.find("經費", code="nope")
     with pytest.raises(NotFound, match="unknown case"):
-        project.search("經費", cases=("Z",))
+        project.search.find("經費", cases=("Z",))
     with pytest.raises(BadInput, match="no turns by speaker"):
-        project.search("經費", speaker="記者")
+        project.search.find("經費", speaker="記者")
 
 
 def test_index_follows_imports_and_reindex(tmp_path, project):
-    before = project.search("\"獨一無二的詞\"", limit=None).total
+    before = project.search.find("\"獨一無二的詞\"", limit=None).total
     path = tmp_path / "F.txt"
     path.write_text("問：有沒有獨一無二的詞？\n\n答：有，獨一無二的詞。\n", encoding="utf-8")
-    project.import_files([path])
-    assert project.search("\"獨一無二的詞\"", limit=None).total == before + 2
+    project.documents.import_files([path])
+    assert project.search.find("\"獨一無二的詞\"", limit=None).total == before + 2
     path.write_text("問：改過了，沒有那個詞。\n", encoding="utf-8")
-    project.import_files([path])  # replaced: no codings yet
-    assert project.search("\"獨一無二的詞\"", limit=None).total == before
-    assert project.search("改過了", limit=None).total == 1
-    project.reindex()
-    assert project.search("改過了", limit=None).total == 1
-    assert project.search("經費", limit=None).total == _scan_total(project, "經費")
+    project.documents.import_files([path])  # replaced: no codings yet
+    assert project.search.find("\"獨一無二的詞\"", limit=None).total == before
+    assert project.search.find("改過了", limit=None).total == 1
+    project.search.reindex()
+    assert project.search.find("改過了", limit=None).total == 1
+    assert project.search.find("經費", limit=None).total == _scan_total(project, "經費")
 
 
 def _scan_total(project, query):

@@ -79,5 +79,5 @@ def test_a_version_1_project_is_migrated_and_indexed_on_first_search(tmp_path):
     conn.close()
     with Project.open(path) as project:
         assert project.store.version == SCHEMA_VERSION
-        [hit] = project.search("就業安定基金").results
+        [hit] = project.search.find("就業安定基金").results
         assert (hit.turn, hit.speaker, text[hit.start:hit.end]) == (2, "答", "就業安定基金")

@@ -82,7 +82,7 @@ class ExportScreen(ModalScreen[Path | None]):
         what = self.query_one("#what", Select).value
         fmt = self.query_one("#format", Select).value
         options = exports.Options(counts=self.query_one("#counts", Checkbox).value,
-                                  coder=self.coder if what == "table" and len(self.project.raters()) > 1 else None)
+                                  coder=self.coder if what == "table" and len(self.project.ratings.raters()) > 1 else None)
         try:
             target = exports.write(self.project, what, fmt, Path(self.query_one("#path", Input).value),
                                    options, force=self.query_one("#force", Checkbox).value)

@@ -51,8 +51,8 @@ class RatingsScreen(Screen[JumpTo | None]):
     def __init__(self, project, coder: str, language: str):
         super().__init__()
         self.project, self.coder, self.language = project, coder, language
-        self.facets = project.facets()
-        self.steps = project.scale()
+        self.facets = project.codebook.facets()
+        self.steps = project.codebook.scale()
 
     def compose(self) -> ComposeResult:
         yield Label(label("ratings_title", self.language) + f" · {self.coder}", id="ratings-title")
@@ -135,7 +135,7 @@ class RatingsScreen(Screen[JumpTo | None]):
             return
         code_id, case_id = current
         try:
-            self.project.rate(case_id, code_id, self.steps[index].id, coder=self.coder, facet=self.facet_id)
+            self.project.ratings.rate(case_id, code_id, self.steps[index].id, coder=self.coder, facet=self.facet_id)
         except QualcodeError as exc:
             self.notify(str(exc), severity="error")
             return
@@ -144,7 +144,7 @@ class RatingsScreen(Screen[JumpTo | None]):
     def action_clear(self) -> None:
         current = self._current()
         if current is not None:
-            self.project.clear_rating(current[1], current[0], coder=self.coder, facet=self.facet_id)
+            self.project.ratings.clear(current[1], current[0], coder=self.coder, facet=self.facet_id)
             self._refresh()
 
     def action_note(self) -> None:
@@ -152,21 +152,21 @@ class RatingsScreen(Screen[JumpTo | None]):
         if current is None:
             return
         code_id, case_id = current
-        existing = self.project.ratings(facet=self.facet_id, coder=self.coder, case=case_id, code=code_id)
-        if not existing:
+        existing = self.project.ratings.find(case_id, code_id, coder=self.coder, facet=self.facet_id)
+        if existing is None:
             self.notify("先評定強度再加註記" if self.language == "zh" else "Rate the cell before adding a note", severity="warning")
             return
 
         def save(note: str | None) -> None:
             if note is not None:
-                self.project.rating_note(case_id, code_id, note, coder=self.coder, facet=self.facet_id)
+                self.project.ratings.set_note(case_id, code_id, note, coder=self.coder, facet=self.facet_id)
                 self._refresh()
 
-        self.app.push_screen(LineScreen(label("note", self.language), existing[0].note), save)
+        self.app.push_screen(LineScreen(label("note", self.language), existing.note), save)
 
     def _evidence(self, case_id: str, code_id: str) -> tuple[str, ...]:
-        found = self.project.ratings(facet=self.facet_id, coder=self.coder, case=case_id, code=code_id)
-        return found[0].evidence if found else ()
+        found = self.project.ratings.find(case_id, code_id, coder=self.coder, facet=self.facet_id)
+        return found.evidence if found else ()
 
     def _quote_prompt(self, coding) -> Text:
         text = Text()
@@ -181,21 +181,18 @@ class RatingsScreen(Screen[JumpTo | None]):
         if current is None:
             return
         code_id, case_id = current
-        found = self.project.ratings(facet=self.facet_id, coder=self.coder, case=case_id, code=code_id)
-        if not found:  # say so before the coder picks a quote, not after
+        if self.project.ratings.find(case_id, code_id, coder=self.coder, facet=self.facet_id) is None:
+            # say so before the coder picks a quote, not after
             self.notify("先評定強度再加證據" if self.language == "zh" else "Rate the cell before attaching evidence", severity="warning")
             return
-        attached = set(found[0].evidence)
-        candidates = [c for c in self.project.codings(code=code_id, case=case_id, include_descendants=True)
-                      if c.id not in attached]
+        candidates = self.project.ratings.candidates(case_id, code_id, coder=self.coder, facet=self.facet_id)
         if not candidates:
             self.notify(label("no_candidates", self.language), severity="warning")
             return
 
         def chosen(coding_id: str | None) -> None:
             if coding_id is not None:
-                self.project.rate(case_id, code_id, found[0].step_id, coder=self.coder, facet=self.facet_id,
-                                  evidence=[coding_id])
+                self.project.ratings.attach(case_id, code_id, coding_id, coder=self.coder, facet=self.facet_id)
                 self._refresh()
 
         self.app.push_screen(ChooseScreen(label("attach", self.language),
@@ -206,14 +203,14 @@ class RatingsScreen(Screen[JumpTo | None]):
         if current is None:
             return
         code_id, case_id = current
-        attached = [self.project.coding(e) for e in self._evidence(case_id, code_id)]
+        attached = [self.project.codings.get(e) for e in self._evidence(case_id, code_id)]
         if not attached:
             self.notify(label("no_evidence", self.language), severity="warning")
             return
 
         def chosen(coding_id: str | None) -> None:
             if coding_id is not None:
-                self.project.detach_evidence(case_id, code_id, coding_id, coder=self.coder, facet=self.facet_id)
+                self.project.ratings.detach(case_id, code_id, coding_id, coder=self.coder, facet=self.facet_id)
                 self._refresh()
 
         self.app.push_screen(ChooseScreen(label("detach", self.language),
@@ -225,7 +222,7 @@ class RatingsScreen(Screen[JumpTo | None]):
             return
         code_id, case_id = current
         evidence = set(self._evidence(case_id, code_id))
-        codings = self.project.codings(code=code_id, case=case_id, include_descendants=True)
+        codings = self.project.codings.select(code=code_id, case=case_id, include_descendants=True)
         codings.sort(key=lambda c: (c.id not in evidence, c.document_id, c.start))
         if not codings:
             self.notify(label("no_candidates", self.language), severity="warning")

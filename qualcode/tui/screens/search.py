@@ -58,11 +58,11 @@ class SearchScreen(Screen[SearchOutcome | None]):
         with Vertical():
             yield Input(self.last_query, placeholder=label("search_placeholder", lang), id="query")
             with Horizontal(id="filters"):
-                cases = [(f"{c.id} {c.name}", c.id) for c in self.project.cases()]
+                cases = [(f"{c.id} {c.name}", c.id) for c in self.project.documents.cases()]
                 yield Select(cases, prompt=label("all_cases", lang), id="case")
-                codes = [(f"{c.name} ({c.id})", c.id) for c in self.project.codes()]
+                codes = [(f"{c.name} ({c.id})", c.id) for c in self.project.codebook.codes()]
                 yield Select(codes, prompt=label("all_codes", lang), id="code")
-                coders = [(c, c) for c in self.project.coders()]
+                coders = [(c, c) for c in self.project.codings.coders()]
                 yield Select(coders, prompt=label("all_coders", lang), id="coder")
                 yield Checkbox(label("coded_only", lang), id="coded")
             yield Label("", id="summary")
@@ -103,7 +103,7 @@ class SearchScreen(Screen[SearchOutcome | None]):
         results.clear_options()
         self.hits = []
         try:
-            found = self.project.search(
+            found = self.project.search.find(
                 query, cases=(case,) if case else (), code=self._value("#code"), coder=self._value("#coder"),
                 coded_only=self.query_one("#coded", Checkbox).value, limit=200,
             )

@@ -13,9 +13,9 @@ class DocumentsTree(Tree):
     def fill(self, project) -> None:
         self.show_root = False
         self.clear()
-        names = {c.id: c.name for c in project.cases()}
+        names = {c.id: c.name for c in project.documents.cases()}
         by_case = {}
-        for doc in project.documents():
+        for doc in project.documents.documents():
             if doc.case_id not in by_case:
                 label = f"{doc.case_id} {names.get(doc.case_id, '')}".strip()
                 by_case[doc.case_id] = self.root.add(label, expand=True)

@@ -14,14 +14,11 @@ from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
 from textual.binding import Binding
-from textual.document._document import Document
-from textual.document._document_navigator import DocumentNavigator
 from textual.strip import Strip
-from textual.widgets import TextArea
 from textual.widgets.text_area import Selection
 
 from qualcode.tui.textmap import TextMap
-from qualcode.tui.widgets.wrap import FastWrappedDocument
+from qualcode.tui.widgets.textual_adapter import FastWrapTextArea
 
 GUTTER = 2
 
@@ -51,7 +48,7 @@ def readable_on(color: str) -> str:
     return "#000000" if 0.299 * r + 0.587 * g + 0.114 * b > 140 else "#ffffff"
 
 
-class TranscriptView(TextArea):
+class TranscriptView(FastWrapTextArea):
     """Shows one document; codings are backgrounds (innermost on top), speaker labels are bold."""
 
     DEFAULT_CSS = """
@@ -83,25 +80,6 @@ class TranscriptView(TextArea):
     def gutter_width(self) -> int:
         return GUTTER
 
-    def _rewrap_and_refresh_virtual_size(self) -> None:
-        """Skip re-wrapping when the width did not change (a scrollbar appearing in its reserved gutter)."""
-        wrapped = self.wrapped_document
-        if self.wrap_width == wrapped._width and wrapped._wrap_offsets and len(wrapped._wrap_offsets) == self.document.line_count:
-            self._line_cache.clear()
-            self._refresh_size()
-            return
-        super()._rewrap_and_refresh_virtual_size()
-
-    def _set_document(self, text: str, language: str | None) -> None:
-        """TextArea's plain-text path, with the faster soft wrap of wrap.py (transcripts have no language)."""
-        self._highlight_query = None
-        self.document = Document(text)
-        self.wrapped_document = FastWrappedDocument(self.document, width=0, tab_width=self.indent_width)
-        self.navigator = DocumentNavigator(self.wrapped_document)
-        self._build_highlight_map()
-        self.move_cursor((0, 0))
-        self._rewrap_and_refresh_virtual_size()
-
     def show_document(self, text: str, turns: list, paints: list[Paint]) -> None:
         self.textmap = TextMap(text)
         self._labels = {}
@@ -132,18 +110,11 @@ class TranscriptView(TextArea):
                     touched.add(row)
             self._paints = new
             self._built -= touched
-            self._forget_rows(touched)
+            self.forget_rendered_lines(touched)
             self.refresh()
             return
-        self._line_cache.clear()
+        self.clear_rendered_lines()
         self.refresh()
-
-    def _forget_rows(self, rows: set[int]) -> None:
-        """Drop the cached rendering of these document lines only (the cache is keyed by wrapped row)."""
-        offsets = self.wrapped_document._line_index_to_offsets
-        stale = {y for row in rows if row < len(offsets) for y in offsets[row]}
-        for key in [k for k in self._line_cache.keys() if k[2] in stale]:
-            self._line_cache.discard(key)
 
     def add_paint(self, paint: Paint) -> None:
         """Paint one new coding: only its rows are recomputed and redrawn."""
@@ -152,7 +123,7 @@ class TranscriptView(TextArea):
         for row in touched:
             self._row_paints.setdefault(row, []).append(paint)
         self._built -= touched
-        self._forget_rows(touched)
+        self.forget_rendered_lines(touched)
         self.refresh()
 
     def _rows_of(self, paint: Paint) -> range:
@@ -213,10 +184,9 @@ class TranscriptView(TextArea):
     def render_line(self, y: int) -> Strip:
         strip = super().render_line(y)
         mark, color = " ", None
-        info = self.wrapped_document._offset_to_line_info
-        absolute = y + self.scroll_offset.y
-        if 0 <= absolute < len(info) and info[absolute] is not None:
-            line_index, section = info[absolute]
+        info = self.wrapped_document.row_info(y + self.scroll_offset.y)
+        if info is not None:
+            line_index, _ = info
             self._row(line_index)
             if line_index in self._gutter:
                 mark, color = self._gutter[line_index]

@@ -5,24 +5,29 @@ every line's rows each time it renders a row, which makes a 1-million-character 
 open and to scroll. This wraps greedily by cell width, with the cumulative cell widths of the whole
 document computed once with numpy and a binary search per row, breaking anywhere in CJK text but
 never inside a run of Latin letters or digits that fits on a row. Lines with tabs use Textual's way.
+
+Everything here is pure and uses only public APIs (rich.cells, numpy); the TextArea document that
+uses it, `FastWrappedDocument`, lives in `textual_adapter.py` with the rest of the Textual internals.
 """
 
 from __future__ import annotations
 
 from bisect import bisect_right
+from collections.abc import Callable, Sequence
 
 import numpy as np
 from rich.cells import get_character_cell_size
-from textual._wrap import compute_wrap_offsets
-from textual.document._wrapped_document import WrappedDocument
-from textual.expand_tabs import get_tab_widths
 
 _width_table = np.zeros(0x110000, dtype=np.int8)
 _known = np.zeros(0x110000, dtype=bool)
 
 
 def cell_widths(text: str) -> np.ndarray:
-    """Cell width of every code point of `text` (2 for CJK, 1 for Latin, 0 for combining marks)."""
+    """Cell width of every code point of `text` (2 for CJK, 1 for Latin, 0 for combining marks).
+
+    Widths are per code point, as `rich.cells.get_character_cell_size` gives them: unlike
+    `rich.cells.cell_len`, a zero-width joiner or variation selector does not change its neighbours.
+    """
     cps = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
     if cps.size:
         present = np.flatnonzero(np.bincount(cps, minlength=0x110000)) if cps.size > 65536 else np.unique(cps)
@@ -33,12 +38,22 @@ def cell_widths(text: str) -> np.ndarray:
     return _width_table[cps]
 
 
+def cumulative_widths(text: str) -> list[int]:
+    """`result[i]` is the cell width of `text[:i]`, for i in 0..len(text)."""
+    return np.cumsum(np.concatenate(([0], cell_widths(text))), dtype=np.int32).tolist()
+
+
 def _is_word(ch: str) -> bool:
     return ch.isascii() and ch.isalnum()
 
 
 def wrap_line(line: str, cumulative: list[int], offset: int, width: int) -> list[int]:
-    """Break offsets for one line; `cumulative[offset + i]` is the cell width of the text before line[i]."""
+    """Break offsets for one line; `cumulative[offset + i]` is the cell width of the text before line[i].
+
+    Each row is the longest that fits in `width` cells, except that a row holding one character wider
+    than `width` holds just that character, and a break that would fall inside a run of ASCII letters
+    and digits moves back to the start of the run unless the run starts the row.
+    """
     n = len(line)
     total = cumulative[offset + n] - cumulative[offset]
     if total == 2 * n and width >= 2:  # all double-width (CJK): a row every width // 2 characters
@@ -63,58 +78,55 @@ def wrap_line(line: str, cumulative: list[int], offset: int, width: int) -> list
     return breaks
 
 
-class FastWrappedDocument(WrappedDocument):
-    _cumulative: list[int] | None = None
+def wrap_lines(
+    lines: Sequence[str],
+    width: int,
+    cumulative: list[int] | None = None,
+    wrap_tabbed: Callable[[str], list[int]] | None = None,
+) -> list[list[int]]:
+    """Break offsets of every line at `width` cells; a width of 0 means no wrapping.
 
-    @property
-    def height(self) -> int:
-        """Rows of the wrapped document, in constant time (Textual sums over every line, per rendered row)."""
-        return len(self._offset_to_line_info)
+    `cumulative` is `cumulative_widths("\\n".join(lines))` (computed when not given; pass it to reuse
+    it across widths). A line holding a tab is wrapped by `wrap_tabbed(line)` instead, which must
+    expand tabs as the TextArea draws them (the adapter passes Textual's own wrap); without it, such
+    a line raises ValueError. Lines without breaks share one empty list: treat the result as read-only.
+    """
+    blank: list[int] = []
+    if not width:
+        return [blank for _ in lines]
+    if cumulative is None:
+        cumulative = cumulative_widths("\n".join(lines))
+    out: list[list[int]] = []
+    append = out.append
+    line_start = 0
+    for line in lines:
+        length = len(line)
+        offsets = blank
+        if "\t" in line:
+            if wrap_tabbed is None:
+                raise ValueError("a line holds a tab: pass wrap_tabbed")
+            offsets = wrap_tabbed(line)
+        elif length * 2 > width and cumulative[line_start + length] - cumulative[line_start] > width:
+            offsets = wrap_line(line, cumulative, line_start, width)
+        append(offsets)
+        line_start += length + 1
+    return out
 
-    def _cumulative_widths(self) -> list[int]:
-        if self._cumulative is None:
-            widths = cell_widths("\n".join(self.document.lines))
-            self._cumulative = np.cumsum(np.concatenate(([0], widths)), dtype=np.int32).tolist()
-        return self._cumulative
 
-    def wrap(self, width: int, tab_width: int | None = None) -> None:
-        self._width = width
-        if tab_width:
-            self._tab_width = tab_width
-        lines = self.document.lines
-        wrap_offsets_all: list[list[int]] = []
-        line_offsets: list[list[int]] = []
-        tab_cache: list[list[int]] = []
-        cumulative = self._cumulative_widths() if width else None
-        no_tabs, blank = [0], []  # shared: Textual only reads these
-        current = 0
-        line_start = 0
-        for line in lines:
-            length = len(line)
-            offsets = blank
-            if "\t" in line:
-                sections = get_tab_widths(line, self._tab_width)
-                if width:
-                    offsets = compute_wrap_offsets(line, width, tab_size=self._tab_width, precomputed_tab_sections=sections)
-                tab_cache.append([w for _, w in sections])
-            else:
-                if width and length * 2 > width and cumulative[line_start + length] - cumulative[line_start] > width:
-                    offsets = wrap_line(line, cumulative, line_start, width)
-                tab_cache.append(no_tabs if length else blank)
-            wrap_offsets_all.append(offsets)
-            if offsets:
-                rows = len(offsets) + 1
-                line_offsets.append(list(range(current, current + rows)))
-                current += rows
-            else:
-                line_offsets.append([current])
-                current += 1
-            line_start += length + 1
-        rows = np.fromiter((len(o) for o in line_offsets), dtype=np.int64, count=len(line_offsets))
-        line_of_row = np.repeat(np.arange(rows.size), rows)
-        first = np.cumsum(rows) - rows
-        section_of_row = np.arange(line_of_row.size) - np.repeat(first, rows)
-        self._wrap_offsets = wrap_offsets_all
-        self._offset_to_line_info = list(zip(line_of_row.tolist(), section_of_row.tolist()))
-        self._line_index_to_offsets = line_offsets
-        self._tab_width_cache = tab_cache
+def row_maps(wrap_offsets: Sequence[Sequence[int]]) -> tuple[list[list[int]], list[tuple[int, int]]]:
+    """For per-line break offsets: the wrapped rows of each line, and the (line, section) of each row."""
+    line_rows: list[list[int]] = []
+    append = line_rows.append
+    current = 0
+    for offsets in wrap_offsets:
+        if offsets:
+            rows = len(offsets) + 1
+            append(list(range(current, current + rows)))
+            current += rows
+        else:
+            append([current])
+            current += 1
+    counts = np.fromiter(map(len, line_rows), dtype=np.int64, count=len(line_rows))
+    line_of_row = np.repeat(np.arange(counts.size), counts)
+    section_of_row = np.arange(current) - np.repeat(np.cumsum(counts) - counts, counts)
+    return line_rows, list(zip(line_of_row.tolist(), section_of_row.tolist()))

@@ -1,6 +1,6 @@
-"""jieba word segmentation with offsets into the original text, loaded lazily and once.
+"""jieba tokenization (word splitting) with offsets into the original text, loaded lazily and once.
 
-Segmentation runs on the search form of the text (Traditional folded to Simplified, which jieba's
+Tokenization runs on the search form of the text (Traditional folded to Simplified, which jieba's
 dictionary is written in); since that form has the same length as the original, the word offsets
 are offsets into the original text too.
 """
@@ -51,7 +51,7 @@ def tokenizer(extra_words: Iterable[str] = ()):
         return _tokenizers[key]
 
 
-def segment(text: str, extra_words: Iterable[str] = ()) -> list[tuple[int, int]]:
+def tokenize(text: str, extra_words: Iterable[str] = ()) -> list[tuple[int, int]]:
     """(start, end) of each jieba word of `text`, in code points of the original text."""
     folded = normalize(text)
     return [(start, end) for _, start, end in tokenizer(extra_words).tokenize(folded)]

@@ -1,0 +1,96 @@
+"""The typer application, its command groups, and what every command shares: settings, output, errors."""
+
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Optional
+
+import typer
+from rich.console import Console
+from typer.core import TyperGroup
+
+from qualcode.config import default_coder
+from qualcode.errors import QualcodeError
+
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+class QualcodeGroup(TyperGroup):
+    """Turns the core's errors into one line on stderr and the exit status they carry."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except QualcodeError as exc:
+            err.print(f"qualcode: error: {exc}", markup=False)
+            raise typer.Exit(exc.exit_code) from None
+
+
+app = typer.Typer(
+    cls=QualcodeGroup,
+    name="qualcode",
+    help="Qualitative coding of interview transcripts: import, code, search, rate, export.",
+    no_args_is_help=False,
+    add_completion=False,
+    rich_markup_mode=None,
+    pretty_exceptions_enable=False,
+)
+cases_app = typer.Typer(help="Cases (interviewees) and their attributes.", no_args_is_help=True)
+codebook_app = typer.Typer(help="The codebook: codes, rating facets and scale, kept as YAML.", no_args_is_help=True)
+export_app = typer.Typer(help="Export tables, matrices, quote reports and REFI-QDA files.", no_args_is_help=True)
+app.add_typer(cases_app, name="cases")
+app.add_typer(codebook_app, name="codebook")
+app.add_typer(export_app, name="export")
+
+
+@dataclass
+class Settings:
+    project: Path
+    coder: Optional[str]
+
+    def coder_for(self, override: Optional[str]) -> str:
+        return default_coder(override or self.coder)
+
+
+def settings(ctx: typer.Context) -> Settings:
+    return ctx.find_root().obj
+
+
+def open_project(ctx: typer.Context):
+    from qualcode.project import Project
+
+    return Project.open(settings(ctx).project)
+
+
+def print_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+
+
+def cell(value: Any) -> str:
+    """A value as a table cell: booleans as yes/no, None as empty."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return str(value)
+
+
+def coding_json(c) -> dict[str, Any]:
+    return {"id": c.id, "document": c.document_id, "case": c.case_id, "code": c.code_id, "coder": c.coder,
+            "start": c.start, "end": c.end, "text": c.text, "memo": c.memo}
+
+
+CoderOption = typer.Option(None, "--coder", help="Who is coding (default: global --coder, $QUALCODE_CODER, config, OS user).")
+JsonOption = typer.Option(False, "--json", help="Print JSON for scripts.")
+
+
+def run() -> None:
+    """Console-script entry point: one clear line and exit 2 for bad input, 1 for other failures."""
+    try:
+        app(standalone_mode=True)
+    except KeyboardInterrupt:
+        sys.exit(130)

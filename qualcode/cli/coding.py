@@ -1,0 +1,89 @@
+"""Coding from the command line: code a span, a quote, a turn or a sentence; uncode, memo, list, undo, redo."""
+
+from __future__ import annotations
+
+from typing import Optional
+
+import typer
+from rich.table import Table
+
+from qualcode.cli.app import CoderOption, JsonOption, app, coding_json, open_project, out, print_json, settings
+
+
+@app.command()
+def code(
+    ctx: typer.Context,
+    document: str = typer.Argument(..., metavar="DOC", help="Document id, or a case id with one document."),
+    code_id: str = typer.Argument(..., metavar="CODE"),
+    span: Optional[str] = typer.Option(None, "--span", help="START:END in code points, end-exclusive."),
+    quote: Optional[str] = typer.Option(None, "--quote", help="Text to find in the document (whitespace ignored)."),
+    turn: Optional[int] = typer.Option(None, "--turn", help="Turn number (from 1)."),
+    sentence: Optional[int] = typer.Option(None, "--sentence", help="With --turn: the turn's Nth sentence (from 1; `show DOC --turn N --sentences` numbers them)."),
+    memo: str = typer.Option("", "--memo"),
+    coder: Optional[str] = CoderOption,
+    json_: bool = JsonOption,
+) -> None:
+    """Code a span of a document, given by --span, --quote, --turn or --turn with --sentence."""
+    with open_project(ctx) as project:
+        coding = project.codings.apply(document, code_id, settings(ctx).coder_for(coder), span=span, quote=quote,
+                                       turn=turn, sentence=sentence, memo=memo)
+    if json_:
+        print_json(coding_json(coding))
+        return
+    out.print(f"coded {coding.case_id} {coding.start}:{coding.end} as {coding.code_id} (coding {coding.id})", markup=False)
+
+
+@app.command()
+def uncode(ctx: typer.Context, coding_id: str = typer.Argument(..., metavar="CODING_ID"), coder: Optional[str] = CoderOption) -> None:
+    """Remove a coding (its id or a unique prefix of 6+ characters)."""
+    with open_project(ctx) as project:
+        coding = project.codings.remove(coding_id, settings(ctx).coder_for(coder))
+    out.print(f"removed coding {coding.id} ({coding.code_id} on {coding.case_id} {coding.start}:{coding.end})", markup=False)
+
+
+@app.command()
+def memo(ctx: typer.Context, coding_id: str = typer.Argument(..., metavar="CODING_ID"), text: str = typer.Argument(...),
+         coder: Optional[str] = CoderOption) -> None:
+    """Set the memo of a coding (empty text clears it)."""
+    with open_project(ctx) as project:
+        coding = project.codings.set_memo(coding_id, text, settings(ctx).coder_for(coder))
+    out.print(f"memo of coding {coding.id} set", markup=False)
+
+
+@app.command()
+def codings(
+    ctx: typer.Context,
+    document: Optional[str] = typer.Option(None, "--doc", help="Document id or case id."),
+    code_id: Optional[str] = typer.Option(None, "--code", help="Only this code (and, with --tree, its descendants)."),
+    coder: Optional[str] = typer.Option(None, "--coder", help="Only this coder's codings."),
+    case: Optional[str] = typer.Option(None, "--case"),
+    tree: bool = typer.Option(False, "--tree", help="Include codings of the code's descendants."),
+    json_: bool = JsonOption,
+) -> None:
+    """List codings in document order."""
+    with open_project(ctx) as project:
+        rows = project.codings.select(document=document, code=code_id, coder=coder, case=case, include_descendants=tree)
+    if json_:
+        print_json([coding_json(c) for c in rows])
+        return
+    table = Table("id", "case", "doc", "span", "code", "coder", "text")
+    for c in rows:
+        snippet = c.text if len(c.text) <= 40 else c.text[:39] + "…"
+        table.add_row(c.id[:8], c.case_id, str(c.document_id), f"{c.start}:{c.end}", c.code_id, c.coder, snippet)
+    out.print(table)
+
+
+@app.command()
+def undo(ctx: typer.Context, coder: Optional[str] = CoderOption) -> None:
+    """Undo the coder's last coding action (survives restarts)."""
+    with open_project(ctx) as project:
+        result = project.codings.undo(settings(ctx).coder_for(coder))
+    out.print(result.description, markup=False)
+
+
+@app.command()
+def redo(ctx: typer.Context, coder: Optional[str] = CoderOption) -> None:
+    """Redo the coder's last undone action."""
+    with open_project(ctx) as project:
+        result = project.codings.redo(settings(ctx).coder_for(coder))
+    out.print(result.description, markup=False)

@@ -1,0 +1,102 @@
+"""Transcripts and cases: import them, list them, show a transcript with turn numbers and offsets."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.table import Table
+
+from qualcode.cli.app import JsonOption, app, cases_app, cell, open_project, out, print_json, settings
+
+
+def import_message(result) -> str:
+    if result.status == "unchanged":
+        return (f"{result.path}: unchanged since it was imported as document {result.document_id} "
+                f"({result.case_id}); nothing to do")
+    verb = "imported" if result.status == "imported" else "re-imported (changed, no codings)"
+    return (f"{result.path}: {verb} as document {result.document_id}, case {result.case_id}: "
+            f"{result.turns} turns, {result.characters} characters, encoding {result.encoding}")
+
+
+@app.command("import")
+def import_(
+    ctx: typer.Context,
+    files: list[Path] = typer.Argument(..., help="Transcripts: .txt, .md or .docx."),
+    case: Optional[str] = typer.Option(None, "--case", help="Case id (default: the header's 受訪者編號, else the file name)."),
+    json_: bool = JsonOption,
+) -> None:
+    """Import transcripts; an unchanged file is skipped, a changed file with codings is refused."""
+    with open_project(ctx) as project:
+        results = project.documents.import_files(files, case_id=case, coder=settings(ctx).coder_for(None))
+    if json_:
+        print_json([r.__dict__ for r in results])
+        return
+    for result in results:
+        out.print(import_message(result), markup=False)
+
+
+@cases_app.command("import")
+def cases_import(
+    ctx: typer.Context,
+    csv_file: Path = typer.Argument(..., metavar="CSV"),
+    create: bool = typer.Option(False, "--create", help="Create cases the project does not have yet."),
+) -> None:
+    """Set case names and typed attributes from a CSV (header cells may declare `name:integer` etc.)."""
+    with open_project(ctx) as project:
+        ids = project.documents.import_cases(csv_file, create=create, coder=settings(ctx).coder_for(None))
+    out.print(f"{csv_file}: attributes set for {len(ids)} case(s): {', '.join(ids)}", markup=False)
+
+
+@cases_app.command("list")
+def cases_list(ctx: typer.Context, json_: bool = JsonOption) -> None:
+    """List cases with their attributes."""
+    with open_project(ctx) as project:
+        cases = project.documents.cases()
+        attributes = [name for name, _ in project.documents.attributes()]
+    if json_:
+        print_json([{"id": c.id, "name": c.name, **c.attributes} for c in cases])
+        return
+    table = Table("id", "name", *attributes)
+    for c in cases:
+        table.add_row(c.id, c.name, *[cell(c.attributes.get(a)) for a in attributes])
+    out.print(table)
+
+
+@app.command()
+def documents(ctx: typer.Context, json_: bool = JsonOption) -> None:
+    """List documents with their case, turns and size."""
+    with open_project(ctx) as project:
+        docs = [(d, len(project.documents.turns(d.id))) for d in project.documents.documents()]
+    if json_:
+        print_json([{"id": d.id, "case": d.case_id, "title": d.title, "turns": n, "characters": d.length,
+                     "encoding": d.encoding, "source": d.source_path, "metadata": d.metadata} for d, n in docs])
+        return
+    table = Table("id", "case", "title", "turns", "characters", "source")
+    for d, n in docs:
+        table.add_row(str(d.id), d.case_id, d.title, str(n), str(d.length), d.source_path)
+    out.print(table)
+
+
+@app.command()
+def show(
+    ctx: typer.Context,
+    document: str = typer.Argument(..., metavar="DOC", help="Document id or case id."),
+    turn: Optional[int] = typer.Option(None, "--turn", help="Show only this turn."),
+    sentences: bool = typer.Option(False, "--sentences", help="Number each turn's sentences (what `code --sentence` takes)."),
+) -> None:
+    """Print a transcript with turn numbers and offsets (the numbers `code --turn/--span/--sentence` take)."""
+    with open_project(ctx) as project:
+        doc = project.documents.document(document)
+        text = project.documents.text(doc.id)
+        turns = project.documents.turns(doc.id) if turn is None else [project.documents.turn(doc.id, turn)]
+        split = {t.number: project.documents.sentences(doc.id, t.number) for t in turns} if sentences else {}
+    for t in turns:
+        out.print(f"[bold]{t.number:>3} {t.speaker}[/] [dim]{t.start}:{t.end}[/]")
+        if not sentences:
+            out.print(text[t.start:t.end], markup=False)
+            continue
+        for n, (start, end) in enumerate(split[t.number], 1):
+            out.print(f"  [dim]{n:>2} {start}:{end}[/] ", end="")
+            out.print(text[start:end], markup=False)

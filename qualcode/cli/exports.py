@@ -1,0 +1,150 @@
+"""Exports (factor-strength tables, matrices, quote reports, REFI-QDA) and REFI-QDA import."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.table import Table
+
+from qualcode.cli.app import app, err, export_app, open_project, out, settings
+
+
+OutputOption = typer.Option(None, "-o", "--output", help="Where to write (default: exports/<name>).")
+ForceOption = typer.Option(False, "--force", help="Overwrite an existing file.")
+PseudonymOption = typer.Option(None, "--pseudonyms", help="A map file of `name -> replacement` lines.")
+
+
+@export_app.command("table")
+def export_table(
+    ctx: typer.Context,
+    facet: Optional[str] = typer.Option(None, "--facet", help="One facet (default: one table per facet)."),
+    fmt: str = typer.Option("md", "--format", help="md, csv, xlsx, html, svg or png (a heatmap), or term (coloured, here)."),
+    counts: bool = typer.Option(False, "--counts", help="Show the number of evidence quotes: 強 (3)."),
+    all_cases: bool = typer.Option(False, "--all-cases", help="Keep cases that have no rating in a facet."),
+    coder: Optional[str] = typer.Option(None, "--coder", help="Whose ratings (needed when several coders rated)."),
+    output: Optional[Path] = OutputOption,
+    force: bool = ForceOption,
+) -> None:
+    """The factor-strength table: rows grouped by dimension, one column per case, one table per facet."""
+    from qualcode.export import run as exports
+
+    options = exports.Options(facet=facet, coder=coder, counts=counts, all_cases=all_cases)
+    with open_project(ctx) as project:
+        if fmt == "term":
+            from qualcode.export.tables import collect
+
+            _term_table(collect(project, facet=facet, coder=coder, all_cases=all_cases), counts)
+            return
+        _export(project, "table", fmt, output, options, force)
+
+
+def _export(project, what: str, fmt: str, output: Optional[Path], options, force: bool) -> None:
+    """Markdown without -o goes to stdout; everything else to a file (exports/<name> by default)."""
+    from qualcode.export import run as exports
+
+    if output is None and fmt == "md":
+        sys.stdout.write(exports.render(project, what, fmt, options).decode("utf-8"))
+        return
+    target = exports.write(project, what, fmt, output, options, force=force)
+    err.print(f"wrote {target}")
+
+
+def _term_table(tables, counts: bool) -> None:
+    from qualcode.export.tables import cell_text
+
+    for table in tables:
+        grid = Table(title=table.facet.name, show_lines=False)
+        grid.add_column("影響因素", style="bold")
+        grid.add_column("因素")
+        for case in table.cases:
+            grid.add_column(case.name or case.id, justify="center")
+        for dimension, rows in table.groups():
+            for i, row in enumerate(rows):
+                cells = []
+                for case in table.cases:
+                    cell = table.cell(row.factor.id, case.id)
+                    color = cell.step.color if cell.step else None
+                    text = cell_text(cell, counts) or "·"
+                    cells.append(f"[on {color}] {text} [/]" if color else text)
+                grid.add_row(dimension.name if i == 0 else "", "" if row.is_dimension else row.factor.name, *cells)
+        out.print(grid)
+
+
+@export_app.command("matrix")
+def export_matrix(
+    ctx: typer.Context,
+    kind: str = typer.Option("count", "--kind", help="count, coverage, presence or cooccurrence."),
+    mode: str = typer.Option("overlap", "--cooccurrence", help="For --kind cooccurrence: overlap or turn."),
+    fmt: str = typer.Option("csv", "--format", help="csv, xlsx, md, or svg / png (a heatmap)."),
+    coder: Optional[str] = typer.Option(None, "--coder", help="Only this coder's codings."),
+    output: Optional[Path] = OutputOption,
+    force: bool = ForceOption,
+) -> None:
+    """Case x code matrices (codes as rows with their dimension, cases as columns), or code co-occurrence."""
+    from qualcode.export import run as exports
+
+    with open_project(ctx) as project:
+        _export(project, "matrix", fmt, output, exports.Options(coder=coder, kind=kind, cooccurrence=mode), force)
+
+
+@export_app.command("quotes")
+def export_quotes(
+    ctx: typer.Context,
+    code_id: Optional[str] = typer.Option(None, "--code", help="Only this code and its descendants."),
+    fmt: str = typer.Option("md", "--format", help="md or docx."),
+    coder: Optional[str] = typer.Option(None, "--coder", help="Only this coder's codings."),
+    pseudonyms: Optional[Path] = PseudonymOption,
+    output: Optional[Path] = OutputOption,
+    force: bool = ForceOption,
+) -> None:
+    """Every coded quote per code, grouped by case, cited 「…」(A), with coder and memo."""
+    from qualcode.export import run as exports
+    from qualcode.export.pseudonyms import Pseudonyms
+
+    options = exports.Options(code=code_id, coder=coder, pseudonyms=Pseudonyms.load(pseudonyms))
+    with open_project(ctx) as project:
+        _export(project, "quotes", fmt, output, options, force)
+
+
+@export_app.command("qdpx")
+def export_qdpx(
+    ctx: typer.Context,
+    output: Path = typer.Option(..., "-o", "--output", help="The .qdpx file to write."),
+    pseudonyms: Optional[Path] = PseudonymOption,
+    force: bool = ForceOption,
+) -> None:
+    """A REFI-QDA 1.5 project (NVivo, ATLAS.ti, MAXQDA, QualCoder open it)."""
+    from qualcode.export import run as exports
+    from qualcode.export.pseudonyms import Pseudonyms
+
+    with open_project(ctx) as project:
+        _export(project, "qdpx", "qdpx", output, exports.Options(pseudonyms=Pseudonyms.load(pseudonyms)), force)
+
+
+@export_app.command("qdc")
+def export_qdc(
+    ctx: typer.Context,
+    output: Path = typer.Option(..., "-o", "--output", help="The .qdc file to write."),
+    force: bool = ForceOption,
+) -> None:
+    """The codebook as a REFI-QDA .qdc file."""
+    from qualcode.export import run as exports
+
+    with open_project(ctx) as project:
+        _export(project, "qdc", "qdc", output, exports.Options(), force)
+
+
+@app.command("import-qdpx")
+def import_qdpx(
+    ctx: typer.Context,
+    file: Path = typer.Argument(..., metavar="FILE", help="A .qdpx project or a .qdc codebook."),
+) -> None:
+    """Import a REFI-QDA project (sources, codes, codings, cases, notes) or codebook; all or nothing."""
+    from qualcode.export.refi import import_file
+
+    with open_project(ctx) as project:
+        counts = import_file(project, file, coder=settings(ctx).coder_for(None))
+    out.print(f"{file}: imported {counts['codes']} codes, {counts['documents']} documents, {counts['codings']} codings")

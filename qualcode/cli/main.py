@@ -1,0 +1,101 @@
+"""Opening the TUI, building the demo project, creating a project, and the project's status."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from qualcode.cli.app import CoderOption, JsonOption, Settings, app, err, out, print_json, settings
+from qualcode.config import default_project
+from qualcode.errors import QualcodeError
+
+
+@app.callback(invoke_without_command=True)
+def main(
+    ctx: typer.Context,
+    project: Optional[Path] = typer.Option(None, "--project", "-p", help="Project file (default ./qualcode.db or $QUALCODE_PROJECT)."),
+    coder: Optional[str] = typer.Option(None, "--coder", help="Coder name (default $QUALCODE_CODER, the config file, then the OS user)."),
+    version: bool = typer.Option(False, "--version", help="Print the version and exit."),
+) -> None:
+    """Open the TUI on the project when no command is given."""
+    if version:
+        from qualcode import __version__
+
+        out.print(f"qualcode {__version__}")
+        raise typer.Exit()
+    ctx.obj = Settings(project=default_project(project), coder=coder)
+    if ctx.invoked_subcommand is None:
+        _run_tui(ctx.obj, None)
+
+
+def _run_tui(config_settings: Settings, coder: Optional[str]) -> None:
+    from qualcode.config import load_config
+    from qualcode.project import Project
+
+    config = load_config()
+    keys = config.get("keys", {})
+    if not isinstance(keys, dict) or not all(isinstance(v, str) for v in keys.values()):
+        raise QualcodeError("the [keys] table of the config file must map binding ids to key strings")
+    project = Project.open(config_settings.project)
+    from qualcode.tui.app import QualcodeApp
+
+    try:
+        QualcodeApp(project, coder=config_settings.coder_for(coder), language=config.get("language"), keys=keys).run()
+    finally:
+        project.close()
+
+
+@app.command()
+def tui(ctx: typer.Context, coder: Optional[str] = CoderOption) -> None:
+    """Open the terminal UI on the project."""
+    _run_tui(settings(ctx), coder)
+
+
+@app.command()
+def demo(
+    ctx: typer.Context,
+    reset: bool = typer.Option(False, "--reset", help="Delete and rebuild the project from the bundled files."),
+    no_tui: bool = typer.Option(False, "--no-tui", help="Build the project but do not open the TUI."),
+    coder: Optional[str] = CoderOption,
+) -> None:
+    """Build the project from the bundled A–E transcripts, cases.csv and codebook if missing, then open the TUI."""
+    from qualcode.project import build_demo
+
+    current = settings(ctx)
+    path = current.project
+    if reset:
+        for suffix in ("", "-wal", "-shm"):
+            Path(str(path) + suffix).unlink(missing_ok=True)
+    if not path.exists():
+        build_demo(path, coder=current.coder_for(coder)).close()
+        err.print(f"built {path} from the bundled A–E transcripts")
+    if not no_tui:
+        _run_tui(current, coder)
+
+
+@app.command()
+def init(ctx: typer.Context) -> None:
+    """Create an empty project file."""
+    from qualcode.project import Project
+
+    path = settings(ctx).project
+    if path.exists():
+        raise QualcodeError(f"{path}: already exists")
+    Project.open(path, create=True).close()
+    out.print(f"created {path}")
+
+
+@app.command()
+def status(ctx: typer.Context, json_: bool = JsonOption) -> None:
+    """Counts of documents, turns, cases, codes and codings, and who coded."""
+    from qualcode.cli.app import open_project
+
+    with open_project(ctx) as project:
+        data = project.status()
+    if json_:
+        print_json(data)
+        return
+    for key, value in data.items():
+        out.print(f"{key:>9}: {', '.join(value) if isinstance(value, list) else value}")

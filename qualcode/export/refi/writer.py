@@ -1,0 +1,180 @@
+"""Write REFI-QDA 1.5 files: a .qdpx project (a zip of project.qde and the source texts) and a .qdc codebook.
+
+Selections are Unicode code points, start inclusive and end exclusive, as qualcode stores them. GUIDs
+come from project.exchange (what an import brought, else derived from the thing's identity) and zip
+members carry a fixed date, so exporting the same project twice gives the same file.
+"""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+from xml.etree import ElementTree as ET
+
+from qualcode.export.pseudonyms import Pseudonyms
+from qualcode.export.refi import CODEBOOK_NS, PROJECT_NS, VALUE_TAGS, VARIABLE_TYPES
+from qualcode.model import Coding
+
+if TYPE_CHECKING:
+    from qualcode.project import Project
+
+
+def _element(parent: ET.Element | None, tag: str, ns: str, **attributes: str | None) -> ET.Element:
+    attrs = {k.rstrip("_"): v for k, v in attributes.items() if v not in (None, "")}
+    if parent is None:
+        return ET.Element(f"{{{ns}}}{tag}", attrs)
+    return ET.SubElement(parent, f"{{{ns}}}{tag}", attrs)
+
+
+def _text_element(parent: ET.Element, tag: str, ns: str, text: str) -> ET.Element:
+    element = _element(parent, tag, ns)
+    element.text = text
+    return element
+
+
+def _serialise(root: ET.Element, ns: str) -> bytes:
+    ET.register_namespace("", ns)
+    ET.indent(root, space="  ")
+    return b'<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(root, encoding="utf-8") + b"\n"
+
+
+def _codes_tree(project: Project, parent: ET.Element, ns: str, coded: set[str]) -> None:
+    """The code tree; a parent code nobody applied directly is exported as not codable."""
+    children: dict[str | None, list] = {}
+    for code in project.codebook.codes():
+        children.setdefault(code.parent_id, []).append(code)
+
+    def add(holder: ET.Element, code) -> None:
+        has_children = bool(children.get(code.id))
+        element = _element(holder, "Code", ns, guid=project.exchange.guid("code", code.id), name=code.name,
+                           isCodable="false" if has_children and code.id not in coded else "true",
+                           color=code.color or None)
+        if code.description:
+            _text_element(element, "Description", ns, code.description)
+        for child in children.get(code.id, []):
+            add(element, child)
+
+    for code in children.get(None, []):
+        add(parent, code)
+
+
+def export_qdc(project: Project) -> bytes:
+    root = _element(None, "CodeBook", CODEBOOK_NS, origin="qualcode")
+    _codes_tree(project, _element(root, "Codes", CODEBOOK_NS), CODEBOOK_NS, set(project.codings.counts()))
+    return _serialise(root, CODEBOOK_NS)
+
+
+@dataclass
+class _Export:
+    """What export_qdpx gathers while it walks the project."""
+
+    project: Project
+    pseudonyms: Pseudonyms
+    user_guid: dict[str, str]
+    files: dict[str, bytes] = field(default_factory=dict)
+    notes: list[tuple[str, str, str, str]] = field(default_factory=list)  # guid, text, author guid, created
+
+
+def export_qdpx(project: Project, pseudonyms: Pseudonyms = Pseudonyms()) -> bytes:
+    ns = PROJECT_NS
+    root = _element(None, "Project", ns, name=project.name, origin="qualcode")
+    codings = project.codings.select()
+    coders = sorted({c.coder for c in codings})
+    state = _Export(project, pseudonyms, {coder: project.exchange.guid("user", coder) for coder in coders})
+    if coders:
+        users = _element(root, "Users", ns)
+        for coder in coders:
+            _element(users, "User", ns, guid=state.user_guid[coder], name=coder)
+    if project.codebook.codes():
+        _codes_tree(project, _element(_element(root, "CodeBook", ns), "Codes", ns), ns, {c.code_id for c in codings})
+    _variables_and_cases(project, root)
+    documents = project.documents.documents()
+    if documents:
+        by_document: dict[int, list[Coding]] = {}
+        for coding in codings:
+            by_document.setdefault(coding.document_id, []).append(coding)
+        sources = _element(root, "Sources", ns)
+        for document in documents:
+            _source(state, sources, document, by_document.get(document.id, []))
+    if state.notes:
+        holder = _element(root, "Notes", ns)
+        for guid, text, author, created in state.notes:
+            note = _element(holder, "Note", ns, guid=guid, name=_selection_name(text), creatingUser=author,
+                            creationDateTime=created)
+            _text_element(note, "PlainTextContent", ns, text)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        _write_member(archive, "project.qde", _serialise(root, ns))
+        for path in sorted(state.files):
+            _write_member(archive, path, state.files[path])
+    return buffer.getvalue()
+
+
+def _variables_and_cases(project: Project, root: ET.Element) -> None:
+    ns = PROJECT_NS
+    guid = project.exchange.guid
+    attributes = project.documents.attributes()
+    if attributes:
+        variables = _element(root, "Variables", ns)
+        for attribute, kind in attributes:
+            _element(variables, "Variable", ns, guid=guid("variable", attribute), name=attribute,
+                     typeOfVariable=VARIABLE_TYPES[kind])
+    cases = project.documents.cases()
+    if not cases:
+        return
+    documents = project.documents.documents()
+    holder = _element(root, "Cases", ns)
+    for case in cases:
+        element = _element(holder, "Case", ns, guid=guid("case", case.id),
+                           name=f"{case.id} {case.name}" if case.name and case.name != case.id else case.id)
+        for attribute, kind in attributes:
+            value = case.attributes.get(attribute)
+            if value is None or value == "":
+                continue
+            holder_value = _element(element, "VariableValue", ns)
+            _element(holder_value, "VariableRef", ns, targetGUID=guid("variable", attribute))
+            text = ("true" if value else "false") if kind == "boolean" else str(value)
+            _text_element(holder_value, VALUE_TAGS[kind], ns, text)
+        for document in documents:
+            if document.case_id == case.id:
+                _element(element, "SourceRef", ns, targetGUID=guid("document", str(document.id)))
+
+
+def _source(state: _Export, sources: ET.Element, document, codings: list[Coding]) -> None:
+    """One TextSource with its text file and a PlainTextSelection per coding."""
+    ns = PROJECT_NS
+    project, pseudonyms = state.project, state.pseudonyms
+    guid = project.exchange.guid
+    source_guid = guid("document", str(document.id))
+    text, mapped = pseudonyms.apply_with_map(project.documents.text(document.id))
+    filename = f"{source_guid}.txt"
+    state.files[f"sources/{filename}"] = text.encode("utf-8")
+    element = _element(sources, "TextSource", ns, guid=source_guid, name=document.title,
+                       plainTextPath=f"internal://{filename}", creationDateTime=document.imported_at)
+    # order by GUID, not local id: a re-imported project has other ids but the same GUIDs
+    for coding in sorted(codings, key=lambda c: (c.start, c.end, guid("selection", c.id))):
+        user = state.user_guid[coding.coder]
+        selection = _element(element, "PlainTextSelection", ns, guid=guid("selection", coding.id),
+                             name=_selection_name(pseudonyms.apply(coding.text)),
+                             startPosition=str(mapped(coding.start)), endPosition=str(mapped(coding.end)),
+                             creatingUser=user, creationDateTime=coding.created_at)
+        coded = _element(selection, "Coding", ns, guid=guid("coding", coding.id), creatingUser=user,
+                         creationDateTime=coding.created_at)
+        _element(coded, "CodeRef", ns, targetGUID=guid("code", coding.code_id))
+        if coding.memo:
+            note_guid = guid("note", coding.id)
+            state.notes.append((note_guid, pseudonyms.apply(coding.memo), user, coding.created_at))
+            _element(selection, "NoteRef", ns, targetGUID=note_guid)
+
+
+def _write_member(archive: zipfile.ZipFile, name: str, data: bytes) -> None:
+    info = zipfile.ZipInfo(name, date_time=(2000, 1, 1, 0, 0, 0))  # fixed: the same project gives the same file
+    info.compress_type = zipfile.ZIP_DEFLATED
+    archive.writestr(info, data)
+
+
+def _selection_name(text: str) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= 40 else flat[:39] + "…"

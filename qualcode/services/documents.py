@@ -1,0 +1,394 @@
+"""Cases with typed attributes, documents (transcripts) with their turns, and where things are in them."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from qualcode.errors import BadInput, Conflict, NotFound
+from qualcode.ingest.cases_csv import read_cases_csv
+from qualcode.ingest.sources import read_transcript
+from qualcode.ingest.transcript import parse
+from qualcode.model import Case, Document, Turn
+from qualcode.quote import find_quote
+from qualcode.sentences import sentence_at, sentences
+from qualcode.services.events import EventLog
+from qualcode.store import Store
+from qualcode.timeutil import now
+
+ATTRIBUTE_TYPES = ("text", "integer", "number", "boolean", "date")
+
+# Told (removed document ids, added or replaced document ids) inside the transaction that changed them.
+DocumentsChanged = Callable[[list[int], list[int]], None]
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    path: str
+    status: str  # imported | unchanged | replaced
+    document_id: int
+    case_id: str
+    encoding: str
+    turns: int
+    characters: int
+
+
+@dataclass(frozen=True)
+class NewText:
+    """A document to add from text already in qualcode's form (see DocumentService.add_texts)."""
+
+    case_id: str
+    title: str
+    text: str
+    source_path: str = ""
+    metadata: dict[str, Any] = field(default_factory=dict)
+    imported_at: str = ""
+
+
+_DOC_SELECT = (
+    "SELECT d.id, d.case_id, d.title, d.source_path, d.sha256, d.encoding, d.metadata, d.imported_at, "
+    "length(d.text) AS length FROM documents d LEFT JOIN cases c ON c.id = d.case_id"
+)
+
+
+def _document(row: sqlite3.Row) -> Document:
+    return Document(
+        id=row["id"], case_id=row["case_id"], title=row["title"], source_path=row["source_path"],
+        sha256=row["sha256"], encoding=row["encoding"], metadata=json.loads(row["metadata"]),
+        imported_at=row["imported_at"], length=row["length"],
+    )
+
+
+class DocumentService:
+    """Cases, their attributes, documents and turns. Texts never change once coded, so they are cached."""
+
+    def __init__(self, store: Store, log: EventLog):
+        self._store = store
+        self._log = log
+        self._documents: dict[int, Document] = {}
+        self._texts: dict[int, str] = {}
+        self._listeners: list[DocumentsChanged] = []
+
+    @property
+    def _conn(self) -> sqlite3.Connection:
+        return self._store.conn
+
+    def on_change(self, listener: DocumentsChanged) -> None:
+        self._listeners.append(listener)
+
+    def _changed(self, removed: list[int], added: list[int]) -> None:
+        self._documents.clear()
+        self._texts.clear()
+        for listener in self._listeners:
+            listener(removed, added)
+
+    # -- cases -----------------------------------------------------------------------------------
+    def cases(self) -> list[Case]:
+        values: dict[str, dict[str, Any]] = {}
+        for row in self._conn.execute(
+            "SELECT v.case_id, v.attribute, v.value, a.type FROM case_values v "
+            "JOIN attributes a ON a.name = v.attribute ORDER BY a.position"
+        ):
+            value = bool(row["value"]) if row["type"] == "boolean" and row["value"] is not None else row["value"]
+            values.setdefault(row["case_id"], {})[row["attribute"]] = value
+        return [
+            Case(r["id"], r["name"], values.get(r["id"], {}))
+            for r in self._conn.execute("SELECT id, name FROM cases ORDER BY position, id")
+        ]
+
+    def case(self, case_id: str) -> Case:
+        for case in self.cases():
+            if case.id == case_id:
+                return case
+        raise NotFound(f"unknown case {case_id!r}{self._known_cases(' (known: ')}")
+
+    def check_cases(self, case_ids: Sequence[str]) -> None:
+        """Refuse the first id that is not a case."""
+        known = {r[0] for r in self._conn.execute("SELECT id FROM cases")}
+        for case_id in case_ids:
+            if case_id not in known:
+                self.case(case_id)
+
+    def attributes(self) -> list[tuple[str, str]]:
+        """Declared case attributes as (name, type), in column order."""
+        return [(r["name"], r["type"]) for r in self._conn.execute("SELECT name, type FROM attributes ORDER BY position")]
+
+    def ensure_case(self, case_id: str, name: str = "") -> None:
+        """Create the case if it is new (a new case goes last); an existing case is left as it is."""
+        position = self._conn.execute("SELECT coalesce(max(position), 0) + 1 FROM cases").fetchone()[0]
+        self._conn.execute("INSERT OR IGNORE INTO cases (id, name, position) VALUES (?, ?, ?)", (case_id, name, position))
+
+    def declare_attribute(self, name: str, kind: str, *, retype: bool = True) -> None:
+        """Declare a case attribute; an existing one takes the new type when `retype`."""
+        if kind not in ATTRIBUTE_TYPES:
+            raise BadInput(f"unknown attribute type {kind!r} (use {', '.join(ATTRIBUTE_TYPES)})")
+        conflict = "DO UPDATE SET type = excluded.type" if retype else "DO NOTHING"
+        self._conn.execute(
+            "INSERT INTO attributes (name, type, position) "
+            "VALUES (?, ?, (SELECT coalesce(max(position), 0) + 1 FROM attributes)) "
+            f"ON CONFLICT(name) {conflict}",
+            (name, kind),
+        )
+
+    def set_case(self, case_id: str, *, name: str | None = None, values: dict[str, Any] | None = None) -> None:
+        """Create or update a case: its display name and attribute values (attributes must be declared)."""
+        with self._store.transaction() as conn:
+            self.ensure_case(case_id, name or "")
+            if name is not None:
+                conn.execute("UPDATE cases SET name = ? WHERE id = ?", (name, case_id))
+            for attribute, value in (values or {}).items():
+                conn.execute(
+                    "INSERT INTO case_values (case_id, attribute, value) VALUES (?, ?, ?) "
+                    "ON CONFLICT(case_id, attribute) DO UPDATE SET value = excluded.value",
+                    (case_id, attribute, value),
+                )
+
+    def import_cases(self, path: Path | str, *, create: bool = False, coder: str = "") -> list[str]:
+        """Set case names and typed attributes from a CSV; unknown cases are refused unless `create`."""
+        path = Path(path)
+        table = read_cases_csv(path)
+        known = {r[0] for r in self._conn.execute("SELECT id FROM cases")}
+        if not create:
+            for row in table.rows:
+                if row.id not in known:
+                    raise NotFound(
+                        f"{path}:{row.line}: unknown case {row.id!r} (known: {', '.join(sorted(known)) or 'none'}; "
+                        "import its transcript first, or pass --create)"
+                    )
+        with self._store.transaction():
+            for name, kind in table.attributes:
+                self.declare_attribute(name, kind)
+            for row in table.rows:
+                self.set_case(row.id, name=row.name, values=row.values)
+            self._log.log(coder or "system", "cases.import", str(path), {"cases": [r.id for r in table.rows]})
+        return [r.id for r in table.rows]
+
+    def _known_cases(self, prefix: str) -> str:
+        ids = [str(r[0]) for r in self._conn.execute("SELECT id FROM cases ORDER BY id")]
+        if not ids:
+            return ""
+        return f"{prefix}{', '.join(ids)}" + (")" if prefix.startswith(" (") else "")
+
+    # -- documents -------------------------------------------------------------------------------
+    def documents(self, case_id: str | None = None) -> list[Document]:
+        sql, params = _DOC_SELECT, ()
+        if case_id is not None:
+            sql, params = sql + " WHERE d.case_id = ?", (case_id,)
+        return [_document(r) for r in self._conn.execute(sql + " ORDER BY c.position, d.case_id, d.id", params)]
+
+    def document(self, ref: str | int) -> Document:
+        """A document by id, by its case's id (when the case has one document) or by title."""
+        ref_text = str(ref).strip()
+        if ref_text.isdigit():
+            cached = self._documents.get(int(ref_text))
+            if cached is not None:
+                return cached
+            row = self._conn.execute(_DOC_SELECT + " WHERE d.id = ?", (int(ref_text),)).fetchone()
+            if row:
+                self._documents[int(ref_text)] = _document(row)
+                return self._documents[int(ref_text)]
+        rows = self._conn.execute(_DOC_SELECT + " WHERE d.case_id = ? ORDER BY d.id", (ref_text,)).fetchall()
+        if len(rows) == 1:
+            return _document(rows[0])
+        if len(rows) > 1:
+            ids = ", ".join(str(r["id"]) for r in rows)
+            raise BadInput(f"case {ref_text!r} has {len(rows)} documents (ids {ids}); give a document id")
+        rows = self._conn.execute(_DOC_SELECT + " WHERE d.title = ?", (ref_text,)).fetchall()
+        if len(rows) == 1:
+            return _document(rows[0])
+        raise NotFound(f"unknown document {ref_text!r} (give a document id or a case id{self._known_cases(': ')})")
+
+    def text(self, document_id: int) -> str:
+        """The document's text, kept in memory: texts never change once coded, and a re-import clears this."""
+        text = self._texts.get(document_id)
+        if text is None:
+            row = self._conn.execute("SELECT text FROM documents WHERE id = ?", (document_id,)).fetchone()
+            if row is None:
+                raise NotFound(f"no document with id {document_id}")
+            if len(self._texts) > 64:
+                self._texts.clear()
+            text = self._texts[document_id] = row[0]
+        return text
+
+    def turns(self, document_id: int) -> list[Turn]:
+        return [
+            Turn(document_id, r["number"], r["speaker"], r["start"], r["end"])
+            for r in self._conn.execute(
+                'SELECT number, speaker, start, "end" FROM turns WHERE document_id = ? ORDER BY number', (document_id,)
+            )
+        ]
+
+    def turn(self, document_id: int, number: int) -> Turn:
+        row = self._conn.execute(
+            'SELECT number, speaker, start, "end" FROM turns WHERE document_id = ? AND number = ?', (document_id, number)
+        ).fetchone()
+        if row is None:
+            count = self._conn.execute("SELECT count(*) FROM turns WHERE document_id = ?", (document_id,)).fetchone()[0]
+            raise NotFound(f"document {document_id} has no turn {number} (turns are numbered 1 to {count})")
+        return Turn(document_id, row["number"], row["speaker"], row["start"], row["end"])
+
+    def turn_at(self, document_id: int, offset: int) -> Turn | None:
+        """The turn whose text holds the offset (or ends at it)."""
+        row = self._conn.execute(
+            'SELECT number, speaker, start, "end" FROM turns WHERE document_id = ? AND start <= ? AND ? <= "end" '
+            "ORDER BY number LIMIT 1",
+            (document_id, offset, offset),
+        ).fetchone()
+        return Turn(document_id, row["number"], row["speaker"], row["start"], row["end"]) if row else None
+
+    # -- where things are in a document ----------------------------------------------------------
+    def sentences(self, document_id: int, turn: int) -> list[tuple[int, int]]:
+        """The sentences of a turn (ending at 。！？!? or a line end), as (start, end) offsets."""
+        t = self.turn(document_id, turn)
+        return sentences(self.text(document_id), t.start, t.end)
+
+    def sentence_at(self, document_id: int, offset: int, turn: Turn | None = None) -> tuple[int, int] | None:
+        """The sentence under a cursor at `offset`, within its turn (or the whole text outside turns)."""
+        text = self.text(document_id)
+        low, high = (turn.start, turn.end) if turn is not None else (0, len(text))
+        return sentence_at(text, offset, low, high)
+
+    def locate(self, document: Document, *, span: str | tuple[int, int] | None = None, quote: str | None = None,
+               turn: int | None = None, sentence: int | None = None) -> tuple[int, int]:
+        """The (start, end) given by exactly one of a span, a quote or a turn (optionally its Nth sentence)."""
+        given = [x is not None for x in (span, quote, turn)]
+        if sum(given) != 1:
+            raise BadInput("give exactly one of --span START:END, --quote TEXT or --turn N")
+        where = f"document {document.id} ({document.case_id})"
+        if sentence is not None and turn is None:
+            raise BadInput("--sentence N counts the sentences of a turn: give --turn too")
+        if quote is not None:
+            return find_quote(self.text(document.id), quote, where)
+        if turn is not None:
+            t = self.turn(document.id, turn)
+            if sentence is None:
+                return t.start, t.end
+            found = self.sentences(document.id, turn)
+            if not 1 <= sentence <= len(found):
+                raise NotFound(f"turn {turn} of {where} has no sentence {sentence} (sentences 1 to {len(found)})")
+            return found[sentence - 1]
+        start, end = _parse_span(span)
+        if not 0 <= start < end <= document.length:
+            raise BadInput(
+                f"span {start}:{end} is outside {where}, which has {document.length} characters "
+                f"(offsets 0 to {document.length}, end-exclusive, start < end)"
+            )
+        return start, end
+
+    # -- import ----------------------------------------------------------------------------------
+    def import_files(self, paths: Sequence[Path | str], *, case_id: str | None = None,
+                     coder: str = "") -> list[ImportResult]:
+        """Import transcripts: all of them or, if any is bad, none."""
+        prepared = []
+        seen: dict[tuple[str, str], Path] = {}
+        for raw_path in paths:
+            path = Path(raw_path)
+            decoded = read_transcript(path)
+            parsed = parse(decoded.text)
+            if not parsed.turns:
+                raise BadInput(f"{path}: no speaker turns found (expected lines starting 問：/答：, Q:/A: or Name:)")
+            target_case = (case_id or parsed.metadata.get("interviewee") or path.stem).strip()
+            key = (target_case, path.stem)
+            if key in seen:
+                raise BadInput(f"{path}: same case and title as {seen[key]} in this import")
+            seen[key] = path
+            prepared.append((path, decoded, parsed, target_case))
+        with self._store.transaction():
+            results = [self._import_one(path, decoded, parsed, target, coder)
+                       for path, decoded, parsed, target in prepared]
+            self._changed([r.document_id for r in results if r.status == "replaced"],
+                          [r.document_id for r in results if r.status != "unchanged"])
+        return results
+
+    def _import_one(self, path: Path, decoded, parsed, case_id: str, coder: str) -> ImportResult:
+        conn = self._conn
+        title = path.stem
+        existing = conn.execute("SELECT id, sha256 FROM documents WHERE case_id = ? AND title = ?", (case_id, title)).fetchone()
+        common = dict(path=str(path), case_id=case_id, encoding=decoded.encoding, turns=len(parsed.turns),
+                      characters=len(decoded.text))
+        if existing and existing["sha256"] == decoded.sha256:
+            return ImportResult(status="unchanged", document_id=existing["id"], **common)
+        metadata = json.dumps(parsed.metadata, ensure_ascii=False)
+        if existing:
+            codings = conn.execute("SELECT count(*) FROM codings WHERE document_id = ?", (existing["id"],)).fetchone()[0]
+            if codings:
+                raise Conflict(
+                    f"{path}: changed since it was imported as document {existing['id']} ({case_id}), which has "
+                    f"{codings} coding(s); re-importing would misplace them. Import the new version under another "
+                    "file name, or remove its codings first"
+                )
+            conn.execute(
+                "UPDATE documents SET source_path = ?, sha256 = ?, encoding = ?, text = ?, metadata = ?, imported_at = ? "
+                "WHERE id = ?",
+                (str(path), decoded.sha256, decoded.encoding, decoded.text, metadata, now(), existing["id"]),
+            )
+            conn.execute("DELETE FROM turns WHERE document_id = ?", (existing["id"],))
+            document_id, status = existing["id"], "replaced"
+        else:
+            self.ensure_case(case_id)
+            document_id = self._insert(case_id, title, str(path), decoded.sha256, decoded.encoding, decoded.text,
+                                       metadata, now())
+            status = "imported"
+        self._insert_turns(document_id, parsed.turns)
+        self._log.log(coder or "system", "import", str(document_id),
+                      {"path": str(path), "sha256": decoded.sha256, "status": status})
+        return ImportResult(status=status, document_id=document_id, **common)
+
+    def add_texts(self, texts: Sequence[NewText], *, coder: str = "") -> list[int]:
+        """Add documents from text already in qualcode's form (NFC, LF), e.g. REFI-QDA sources; their ids.
+
+        A new case is created for each; turns are parsed from the text. All or none: refused if a case already
+        has a document with one of these titles.
+        """
+        ids = []
+        with self._store.transaction() as conn:
+            for new in texts:
+                existing = conn.execute("SELECT id FROM documents WHERE case_id = ? AND title = ?",
+                                        (new.case_id, new.title)).fetchone()
+                if existing:
+                    raise Conflict(f"case {new.case_id!r} already has a document titled {new.title!r} "
+                                   f"(document {existing[0]})")
+                sha256 = hashlib.sha256(new.text.encode("utf-8")).hexdigest()
+                self.ensure_case(new.case_id)
+                document_id = self._insert(new.case_id, new.title, new.source_path, sha256, "utf-8", new.text,
+                                           json.dumps(new.metadata, ensure_ascii=False), new.imported_at or now())
+                self._insert_turns(document_id, parse(new.text).turns)
+                self._log.log(coder or "system", "import", str(document_id),
+                              {"path": new.source_path, "sha256": sha256, "status": "imported"})
+                ids.append(document_id)
+            self._changed([], ids)
+        return ids
+
+    def _insert(self, case_id: str, title: str, source_path: str, sha256: str, encoding: str, text: str,
+                metadata: str, imported_at: str) -> int:
+        cursor = self._conn.execute(
+            "INSERT INTO documents (case_id, title, source_path, sha256, encoding, text, metadata, imported_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (case_id, title, source_path, sha256, encoding, text, metadata, imported_at),
+        )
+        return int(cursor.lastrowid or 0)
+
+    def _insert_turns(self, document_id: int, turns) -> None:
+        self._conn.executemany(
+            'INSERT INTO turns (document_id, number, speaker, start, "end") VALUES (?, ?, ?, ?, ?)',
+            [(document_id, i, t.speaker, t.start, t.end) for i, t in enumerate(turns, 1)],
+        )
+
+
+def _parse_span(span: str | tuple[int, int] | None) -> tuple[int, int]:
+    if not isinstance(span, str):
+        assert span is not None
+        return span
+    start_text, sep, end_text = span.partition(":")
+    try:
+        start, end = int(start_text), int(end_text)
+    except ValueError:
+        raise BadInput(f"bad span {span!r}: use START:END with whole numbers, e.g. 120:180") from None
+    if not sep:
+        raise BadInput(f"bad span {span!r}: use START:END, e.g. 120:180")
+    return start, end

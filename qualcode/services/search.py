@@ -1,0 +1,143 @@
+"""Search, keyword in context and word statistics over the project's transcripts.
+
+The index (search/index.py) and the engine (search/engine.py, kwic.py, words.py) know nothing of
+Project: this service hands them the index and a small source of texts and codings.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from typing import TYPE_CHECKING
+
+from qualcode.errors import BadInput
+from qualcode.services.codebook import CodebookService
+from qualcode.services.codings import CodingService
+from qualcode.services.documents import DocumentService
+from qualcode.store import Store
+
+if TYPE_CHECKING:  # numpy and the engine load only when a search runs
+    from qualcode.search.engine import Filters, SearchResults
+    from qualcode.search.index import SearchIndex
+    from qualcode.search.kwic import KwicLine
+    from qualcode.search.words import Keyness, WordCount
+
+WORD_GROUPS = ("case", "code")
+
+
+class _Source:
+    """The texts and codings the engine reads, from the other services."""
+
+    def __init__(self, documents: DocumentService, codings: CodingService):
+        self._documents = documents
+        self._codings = codings
+
+    def text(self, document_id: int) -> str:
+        return self._documents.text(document_id)
+
+    def coded_spans(self, code_ids, coder, cases) -> list[tuple[str, int, int, int]]:
+        return self._codings.spans(code_ids=code_ids, coder=coder, cases=cases)
+
+    def codes_in_span(self, document_id: int, start: int, end: int) -> list[str]:
+        return self._codings.codes_in_span(document_id, start, end)
+
+
+class SearchService:
+    def __init__(self, store: Store, documents: DocumentService, codebook: CodebookService, codings: CodingService):
+        self._store = store
+        self._documents = documents
+        self._codebook = codebook
+        self._codings = codings
+        self._source = _Source(documents, codings)
+        self._index: SearchIndex | None = None
+
+    # -- the index -------------------------------------------------------------------------------
+    @property
+    def index(self) -> SearchIndex:
+        """The search index, created on first use."""
+        if self._index is None:
+            from qualcode.search.index import SearchIndex
+
+            self._index = SearchIndex(self._store)
+        return self._index
+
+    def documents_changed(self, removed: list[int], added: list[int]) -> None:
+        """Keep the index in step with imports (called inside the import's transaction)."""
+        self.index.remove_documents(removed)
+        self.index.add_documents(added)
+
+    def ensure_index(self) -> SearchIndex:
+        """The index, rebuilt first if documents are missing from it (e.g. an older project)."""
+        if not self.index.is_current():
+            self.index.rebuild()
+        return self.index
+
+    def reindex(self) -> int:
+        """Rebuild the whole index (compacting removed documents away); returns the characters indexed."""
+        return self.index.rebuild()
+
+    # -- queries ---------------------------------------------------------------------------------
+    def filters(self, cases: Sequence[str] = (), code: str | None = None, coder: str | None = None,
+                speaker: str | None = None, coded_only: bool = False) -> Filters:
+        """Search filters with every case and code checked, the code expanded to its descendants."""
+        from qualcode.search.engine import Filters
+
+        self._documents.check_cases(cases)
+        code_ids = tuple(self._codebook.descendants(code)) if code is not None else None
+        return Filters(cases=tuple(cases), code_ids=code_ids, coder=coder, speaker=speaker, coded_only=coded_only)
+
+    def find(self, query: str, *, cases: Sequence[str] = (), code: str | None = None, coder: str | None = None,
+             speaker: str | None = None, coded_only: bool = False, limit: int | None = 50) -> SearchResults:
+        """Turns (or coded segments, given a code, a coder or coded_only) that match the query, best first."""
+        from qualcode.search.engine import search
+
+        filters = self.filters(cases, code, coder, speaker, coded_only)
+        return search(self.ensure_index(), self._source, query, filters, limit=limit)
+
+    def kwic(self, term: str, *, cases: Sequence[str] = (), code: str | None = None, coder: str | None = None,
+             speaker: str | None = None, coded_only: bool = False, width: int = 20, sort: str = "position",
+             limit: int | None = None) -> list[KwicLine]:
+        """Every occurrence of a term with its left and right context."""
+        from qualcode.search.kwic import kwic
+
+        filters = self.filters(cases, code, coder, speaker, coded_only)
+        return kwic(self.ensure_index(), self._source, term, filters, width=width, sort=sort, limit=limit)
+
+    # -- word statistics -------------------------------------------------------------------------
+    def words(self, *, cases: Sequence[str] = (), code: str | None = None, by: str = "case",
+              speaker: str | None = None, top: int = 20, min_length: int = 2) -> list[WordCount]:
+        """The most frequent jieba words per case (turns) or per code (coded segments)."""
+        from qualcode.search import words
+
+        if by not in WORD_GROUPS:
+            raise BadInput(f"unknown grouping {by!r}: use --by case or --by code")
+        self._documents.check_cases(cases)
+        if code is not None:
+            self._codebook.code(code)
+        units = self._word_units(by, cases, code, speaker)
+        return words.frequencies(units, self._codebook.keywords(), top=top, min_length=min_length)
+
+    def keyness(self, *, cases: Sequence[str] = (), speaker: str | None = None, top: int = 10,
+                min_length: int = 2) -> list[Keyness]:
+        """Each case's most distinctive words (log-likelihood G² against the other cases)."""
+        from qualcode.search import words
+
+        self._documents.check_cases(cases)
+        units = self._word_units("case", (), None, speaker)
+        return words.keyness(units, self._codebook.keywords(), cases=cases, top=top, min_length=min_length)
+
+    def _word_units(self, by: str, cases: Sequence[str], code: str | None,
+                    speaker: str | None) -> Iterator[tuple[str, str]]:
+        """(group, text) pieces: turns grouped by case, or coded segments grouped by code."""
+        if by == "code" or code is not None:
+            codings = self._codings.select(code=code, include_descendants=True) if code else self._codings.select()
+            for coding in codings:
+                if not cases or coding.case_id in cases:
+                    yield (code if code and by != "code" else coding.code_id), coding.text
+            return
+        for document in self._documents.documents():
+            if cases and document.case_id not in cases:
+                continue
+            text = self._documents.text(document.id)
+            for turn in self._documents.turns(document.id):
+                if speaker is None or turn.speaker == speaker:
+                    yield document.case_id, text[turn.start:turn.end]

@@ -1,0 +1,176 @@
+"""The one place qualcode touches Textual's private API; checked against Textual 8.2.8 (rich 15.0.0).
+
+A Textual upgrade that changes these internals should fail here, and only here. What it wraps:
+
+- `FastWrappedDocument`: a Textual `WrappedDocument` whose `wrap` fills its private fields `_width`,
+  `_tab_width`, `_wrap_offsets`, `_offset_to_line_info`, `_line_index_to_offsets` and
+  `_tab_width_cache` from the pure wrap of `wrap.py`, wrapping lines with tabs by the private
+  `textual._wrap.compute_wrap_offsets`, and that reads them back for the TextArea below.
+- `FastWrapTextArea`: a `TextArea` that overrides the private `_set_document` (to build a `Document`,
+  a `FastWrappedDocument` and a `DocumentNavigator`, resetting `_highlight_query` and calling
+  `_build_highlight_map` as Textual does) and `_rewrap_and_refresh_virtual_size` (calling
+  `_refresh_size`), and that exposes its render cache `_line_cache` through public methods.
+- `replace_bindings`: writes an App's private `_bindings`.
+
+The only private module imported is `textual._wrap`; `Document`, `DocumentNavigator` and
+`WrappedDocument` are defined in private modules but imported by their public names in
+`textual.widgets.text_area`. Everything else in qualcode uses public Textual API only
+(tests/unit/test_wrap.py checks the imports and the private names above).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+# Private: the function TextArea's own WrappedDocument wraps with; used for lines holding tabs so that
+# they wrap exactly as Textual expands and draws tabs. No public equivalent.
+from textual._wrap import compute_wrap_offsets
+from textual.app import App
+from textual.binding import Binding, BindingsMap
+from textual.expand_tabs import get_tab_widths
+from textual.widgets import TextArea
+
+# Public names (textual.widgets.text_area.__all__) for classes defined in private modules
+# (textual.document._document, _document_navigator, _wrapped_document). Importing them is public API;
+# what is private is how we use them below: subclassing WrappedDocument to write its private fields,
+# and building Document and DocumentNavigator in TextArea's private _set_document.
+from textual.widgets.text_area import Document, DocumentNavigator, Location, WrappedDocument
+
+from qualcode.tui.widgets.wrap import cumulative_widths, row_maps, wrap_lines
+
+__all__ = ["Document", "FastWrapTextArea", "FastWrappedDocument", "WrappedDocument", "replace_bindings"]
+
+
+class FastWrappedDocument(WrappedDocument):
+    """Textual's WrappedDocument with the fast wrap of wrap.py and a constant-time height.
+
+    An edit re-wraps the edited lines with Textual's own `wrap_range` (TextArea calls it); the next
+    full `wrap` (a resize) wraps them ours again.
+    """
+
+    _cumulative: list[int] | None = None
+
+    @property
+    def height(self) -> int:
+        """Rows of the wrapped document, in constant time (Textual sums over every line, per rendered row)."""
+        # Private field of WrappedDocument: one (line, section) per wrapped row, filled by wrap().
+        return len(self._offset_to_line_info)
+
+    @property
+    def width(self) -> int:
+        """The width last wrapped at (0: not wrapped)."""
+        # Private field of WrappedDocument, set by wrap(); Textual has no public accessor.
+        return self._width
+
+    def is_wrapped_at(self, width: int) -> bool:
+        """True if the current wrap is for `width` and covers every line of the document."""
+        # Private fields of WrappedDocument (see width); the offsets list has one entry per line once wrapped.
+        offsets = self._wrap_offsets
+        return width == self._width and bool(offsets) and len(offsets) == self.document.line_count
+
+    def row_info(self, y: int) -> tuple[int, int] | None:
+        """(document line, section within the line) of wrapped row `y`, or None past the end."""
+        # Private field of WrappedDocument; the public offset_to_location clamps and measures cells instead.
+        info = self._offset_to_line_info
+        return info[y] if 0 <= y < len(info) else None
+
+    def rows_of_line(self, line_index: int) -> list[int]:
+        """The wrapped rows (y) that show document line `line_index`; empty past the end."""
+        # Private field of WrappedDocument; no public accessor.
+        rows = self._line_index_to_offsets
+        return rows[line_index] if 0 <= line_index < len(rows) else []
+
+    def wrap(self, width: int, tab_width: int | None = None) -> None:
+        """Wrap every line at `width` cells (0: no wrapping), filling the fields Textual reads."""
+        # Private fields of WrappedDocument: WrappedDocument.wrap sets exactly these, and TextArea and
+        # DocumentNavigator read them; we fill them from wrap.py instead of Textual's per-character fold.
+        self._width = width
+        if tab_width:
+            self._tab_width = tab_width
+        tab_size = self._tab_width
+        lines = self.document.lines
+
+        def wrap_tabbed(line: str) -> list[int]:
+            # Private textual._wrap: wrap a line with tabs exactly as WrappedDocument.wrap does.
+            sections = get_tab_widths(line, tab_size)
+            return compute_wrap_offsets(line, width, tab_size=tab_size, precomputed_tab_sections=sections)
+
+        wrap_offsets = wrap_lines(lines, width, self._cumulative_widths() if width else None, wrap_tabbed)
+        no_tabs, blank = [0], []  # shared: Textual only reads these
+        tab_cache = [
+            [w for _, w in get_tab_widths(line, tab_size)] if "\t" in line else (no_tabs if line else blank)
+            for line in lines
+        ]
+        line_rows, row_info = row_maps(wrap_offsets)
+        self._wrap_offsets = wrap_offsets
+        self._offset_to_line_info = row_info
+        self._line_index_to_offsets = line_rows
+        self._tab_width_cache = tab_cache
+
+    def wrap_range(self, start: Location, old_end: Location, new_end: Location) -> None:
+        """Textual's incremental re-wrap after an edit; the cached widths no longer match the text."""
+        self._cumulative = None
+        super().wrap_range(start, old_end, new_end)
+
+    def _cumulative_widths(self) -> list[int]:
+        if self._cumulative is None:
+            self._cumulative = cumulative_widths("\n".join(self.document.lines))
+        return self._cumulative
+
+
+class FastWrapTextArea(TextArea):
+    """A TextArea on a FastWrappedDocument (plain text only), with public hooks into its render cache."""
+
+    wrapped_document: FastWrappedDocument
+
+    def _set_document(self, text: str, language: str | None) -> None:
+        """TextArea's plain-text path, with the faster soft wrap of wrap.py (transcripts have no language)."""
+        # Overrides private TextArea._set_document (called by __init__, load_text and language changes):
+        # it is where TextArea builds its WrappedDocument, and there is no public way to supply another.
+        # The body follows Textual 8.2.8's plain-text branch: reset the private _highlight_query, build
+        # the documents and navigator, and rebuild the private highlight map.
+        self._highlight_query = None
+        self.document = Document(text)
+        self.wrapped_document = FastWrappedDocument(self.document, width=0, tab_width=self.indent_width)
+        self.navigator = DocumentNavigator(self.wrapped_document)
+        self._build_highlight_map()
+        self.move_cursor((0, 0))
+        self._rewrap_and_refresh_virtual_size()
+
+    def _rewrap_and_refresh_virtual_size(self) -> None:
+        """Skip re-wrapping when the width did not change (a scrollbar appearing in its reserved gutter)."""
+        # Overrides private TextArea._rewrap_and_refresh_virtual_size, which Textual calls on every resize;
+        # the skip path does what Textual's does after wrapping: clear the private _line_cache and call
+        # the private _refresh_size (virtual size and scrollbars).
+        if self.wrapped_document.is_wrapped_at(self.wrap_width):
+            self._line_cache.clear()
+            self._refresh_size()
+            return
+        super()._rewrap_and_refresh_virtual_size()
+
+    def clear_rendered_lines(self) -> None:
+        """Drop every cached rendered row, so each is drawn again (get_line is called anew)."""
+        # Private TextArea._line_cache: the LRU cache of rendered strips; no public way to invalidate it.
+        self._line_cache.clear()
+
+    def forget_rendered_lines(self, line_indices: Iterable[int]) -> None:
+        """Drop the cached rendering of these document lines only (the cache is keyed by wrapped row)."""
+        # Private TextArea._line_cache: in Textual 8.2.8 its keys are tuples whose third item is the
+        # absolute wrapped row y (see TextArea.render_line).
+        wrapped = self.wrapped_document
+        stale = {y for line in line_indices for y in wrapped.rows_of_line(line)}
+        cache = self._line_cache
+        for key in [k for k in cache.keys() if k[2] in stale]:
+            cache.discard(key)
+
+
+def replace_bindings(app: App, bindings: list[Binding]) -> None:
+    """Replace the App's own key bindings (those of its BINDINGS) with `bindings`, e.g. relabelled.
+
+    On a running app, call `app.refresh_bindings()` afterwards for the footer to show them.
+    """
+    # Private DOMNode._bindings: the BindingsMap Textual builds from BINDINGS when the node is created
+    # and reads for every key press; Textual has no public way to replace a node's bindings (App.bind
+    # only adds one, and its docstring warns it may become private). This drops the bindings inherited
+    # from Textual's App (ctrl+q quit, ctrl+c help_quit) unless `bindings` has them, as app.py did.
+    app._bindings = BindingsMap(bindings)

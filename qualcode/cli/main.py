@@ -99,3 +99,17 @@ def status(ctx: typer.Context, json_: bool = JsonOption) -> None:
         return
     for key, value in data.items():
         out.print(f"{key:>9}: {', '.join(value) if isinstance(value, list) else value}")
+
+
+@app.command()
+def browse(
+    ctx: typer.Context,
+    port: int = typer.Option(8001, "--port", min=1, max=65535, help="The port on 127.0.0.1."),
+    open_browser: bool = typer.Option(False, "--open", help="Open the page in a web browser."),
+) -> None:
+    """Open the project read-only in Datasette on 127.0.0.1 (needs: pip install 'qualcode[browse]')."""
+    from qualcode import browse as datasette
+
+    path = settings(ctx).project
+    err.print(f"serving {path} read-only at {datasette.url(path, port)} (ctrl+c stops)", markup=False)
+    raise typer.Exit(datasette.serve(path, port=port, open_browser=open_browser))

@@ -20,7 +20,7 @@ from qualcode.timeutil import now
 from qualcode.zh.normalize import normalizer
 
 SEPARATOR_GAP = 1
-SEGMENT_CHARACTERS = 4_000_000  # bounds memory while indexing: about 40 bytes per character
+BATCH_CHARACTERS = 4_000_000  # bounds memory while indexing: about 40 bytes per character
 PAIR_SHIFT = 21  # code points need 21 bits
 
 
@@ -77,15 +77,15 @@ class SearchIndex:
     # -- building --------------------------------------------------------------------------------
     def next_gpos(self) -> int:
         row = self.store.conn.execute("SELECT max(gpos + length) FROM search_turns").fetchone()
-        seg = self.store.conn.execute("SELECT max(end_gpos) FROM search_segments").fetchone()
-        return max(row[0] or 0, seg[0] or 0) + SEPARATOR_GAP
+        batch = self.store.conn.execute("SELECT max(end_gpos) FROM search_batches").fetchone()
+        return max(row[0] or 0, batch[0] or 0) + SEPARATOR_GAP
 
     def remove_documents(self, document_ids: list[int]) -> None:
         self.store.conn.executemany("DELETE FROM search_turns WHERE document_id = ?", [(d,) for d in document_ids])
         self._turns = None
 
     def add_documents(self, document_ids: list[int]) -> int:
-        """Index these documents' turns in segments of at most SEGMENT_CHARACTERS; returns characters indexed."""
+        """Index these documents' turns in import batches of at most BATCH_CHARACTERS; returns characters indexed."""
         if not document_ids:
             return 0
         sizes = dict(self.store.conn.execute(
@@ -95,14 +95,14 @@ class SearchIndex:
         for document_id in document_ids:
             batch.append(document_id)
             batch_size += sizes.get(document_id, 0)
-            if batch_size >= SEGMENT_CHARACTERS:
-                total += self._add_segment(batch)
+            if batch_size >= BATCH_CHARACTERS:
+                total += self._add_batch(batch)
                 batch, batch_size = [], 0
         if batch:
-            total += self._add_segment(batch)
+            total += self._add_batch(batch)
         return total
 
-    def _add_segment(self, document_ids: list[int]) -> int:
+    def _add_batch(self, document_ids: list[int]) -> int:
         conn = self.store.conn
         base = self.next_gpos()
         pieces: list[str] = []
@@ -123,15 +123,15 @@ class SearchIndex:
         # One string for the whole batch: turn texts separated by NUL, which no turn contains after import.
         joined = "\0".join(pieces)
         characters = len(joined) - (len(pieces) - 1)
-        segment = conn.execute(
-            "INSERT INTO search_segments (first_gpos, end_gpos, characters, created_at) VALUES (?, ?, ?, ?)",
+        batch = conn.execute(
+            "INSERT INTO search_batches (first_gpos, end_gpos, characters, created_at) VALUES (?, ?, ?, ?)",
             (base, base + len(joined), characters, now()),
         ).lastrowid
-        self._write_postings(segment, base, normalizer().codepoints(joined))
+        self._write_postings(batch, base, normalizer().codepoints(joined))
         self._turns = None
         return characters
 
-    def _write_postings(self, segment: int, base: int, cps: np.ndarray) -> None:
+    def _write_postings(self, batch: int, base: int, cps: np.ndarray) -> None:
         if cps.size == 0:
             return
         positions = np.arange(base, base + cps.size, dtype=np.int64)
@@ -148,16 +148,16 @@ class SearchIndex:
         ends = np.concatenate([bounds, [keys.size]])
         blobs = postings.encode_groups(where, starts, ends, base)
         self.store.conn.executemany(
-            "INSERT INTO search_postings (gram, segment, count, positions) VALUES (?, ?, ?, ?)",
-            zip(keys[starts].tolist(), [segment] * starts.size, (ends - starts).tolist(), blobs),
+            "INSERT INTO search_postings (gram, batch, count, positions) VALUES (?, ?, ?, ?)",
+            zip(keys[starts].tolist(), [batch] * starts.size, (ends - starts).tolist(), blobs),
         )
 
     def rebuild(self) -> int:
-        """Drop and rebuild the whole index as one segment (also compacts removed documents away)."""
+        """Drop and rebuild the whole index as one import batch (also compacts removed documents away)."""
         conn = self.store.conn
         with self.store.transaction():
             conn.execute("DELETE FROM search_postings")
-            conn.execute("DELETE FROM search_segments")
+            conn.execute("DELETE FROM search_batches")
             conn.execute("DELETE FROM search_turns")
             ids = [r[0] for r in conn.execute("SELECT id FROM documents ORDER BY id")]
             characters = self.add_documents(ids)
@@ -169,7 +169,7 @@ class SearchIndex:
         key = self.version()
         if self._stale_key != key:
             conn = self.store.conn
-            indexed = conn.execute("SELECT coalesce(sum(characters), 0) FROM search_segments").fetchone()[0]
+            indexed = conn.execute("SELECT coalesce(sum(characters), 0) FROM search_batches").fetchone()[0]
             live = conn.execute("SELECT coalesce(sum(length), 0) FROM search_turns").fetchone()[0]
             self._stale, self._stale_key = indexed != live, key
         return self._stale
@@ -218,8 +218,8 @@ class SearchIndex:
 
     def _gram_positions(self, gram: int) -> np.ndarray:
         rows = self.store.conn.execute(
-            "SELECT p.positions, s.first_gpos FROM search_postings p JOIN search_segments s ON s.id = p.segment "
-            "WHERE p.gram = ? ORDER BY p.segment",
+            "SELECT p.positions, b.first_gpos FROM search_postings p JOIN search_batches b ON b.id = p.batch "
+            "WHERE p.gram = ? ORDER BY p.batch",
             (gram,),
         ).fetchall()
         if not rows:

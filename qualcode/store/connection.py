@@ -6,11 +6,13 @@ import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-
-import sqlite_utils
+from typing import TYPE_CHECKING
 
 from qualcode.errors import BadInput, QualcodeError
-from qualcode.store.schema import MIGRATIONS, SCHEMA_VERSION
+from qualcode.store.schema import MIGRATIONS, SCHEMA_VERSION, Migration
+
+if TYPE_CHECKING:
+    import sqlite_utils
 
 BUSY_TIMEOUT_MS = 5000
 
@@ -32,8 +34,21 @@ class Store:
         except sqlite3.DatabaseError as exc:
             raise BadInput(f"{self.path}: not a qualcode project ({exc})") from None
         self._depth = 0
-        self.db = sqlite_utils.Database(self.conn)
+        self._db: sqlite_utils.Database | None = None
         self._migrate()
+
+    @property
+    def db(self) -> sqlite_utils.Database:
+        """sqlite-utils on this connection, imported on first use (importing it costs ~150 ms at startup).
+
+        It joins Store.transaction() (its writes inside one use savepoints). No recursive_triggers and no
+        sqlite-utils plugins: opening it must not change how this connection behaves.
+        """
+        if self._db is None:
+            import sqlite_utils
+
+            self._db = sqlite_utils.Database(self.conn, recursive_triggers=False, execute_plugins=False)
+        return self._db
 
     def close(self) -> None:
         self.conn.close()
@@ -58,15 +73,43 @@ class Store:
             )
         if current == 0 and self.conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]:
             raise BadInput(f"{self.path}: an SQLite file that is not a qualcode project")
-        for version in range(current, SCHEMA_VERSION):
-            with self.transaction():
-                for statement in _statements(MIGRATIONS[version]):
-                    self.conn.execute(statement)
-                if version == 0:
-                    self.conn.execute("CREATE TABLE schema_version (version INTEGER NOT NULL)")
-                    self.conn.execute("INSERT INTO schema_version VALUES (?)", (version + 1,))
-                else:
-                    self.conn.execute("UPDATE schema_version SET version = ?", (version + 1,))
+        if current == SCHEMA_VERSION:
+            return
+        # SQLite's procedure for changing a schema (lang_altertable.html, "other kinds of table schema
+        # changes"): foreign keys off outside the transaction, so rebuilding or dropping a referenced
+        # table neither cascades nor is refused (sqlite-utils' transform() refuses, inside a transaction,
+        # tables that others reference ON DELETE CASCADE); then foreign_key_check before COMMIT.
+        self.conn.execute("PRAGMA foreign_keys = OFF")
+        try:
+            while current < SCHEMA_VERSION:
+                with self.transaction():
+                    # Read again under the write lock: another process may have just migrated the file.
+                    version = current = self.version
+                    if version >= SCHEMA_VERSION:
+                        break
+                    self._apply(MIGRATIONS[version])
+                    if version == 0:
+                        self.conn.execute("CREATE TABLE schema_version (version INTEGER NOT NULL)")
+                        self.conn.execute("INSERT INTO schema_version VALUES (?)", (version + 1,))
+                    else:
+                        self.conn.execute("UPDATE schema_version SET version = ?", (version + 1,))
+                    broken = self.conn.execute("PRAGMA foreign_key_check").fetchall()
+                    if broken:
+                        first = broken[0]
+                        raise QualcodeError(
+                            f"{self.path}: cannot migrate to schema version {version + 1}: {len(broken)} row(s) break "
+                            f"a foreign key (first: {first[0]} row {first[1]} -> {first[2]}); that migration was rolled back"
+                        )
+                current = version + 1
+        finally:
+            self.conn.execute("PRAGMA foreign_keys = ON")
+
+    def _apply(self, migration: Migration) -> None:
+        if callable(migration):
+            migration(self.db)
+        else:
+            for statement in _statements(migration):
+                self.conn.execute(statement)
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:

@@ -1,64 +1,20 @@
-"""Interface labels in Traditional Chinese and English."""
+"""Interface labels in Traditional Chinese and English; the catalogue is data (tui/labels.yaml)."""
 
 from __future__ import annotations
 
-LABELS: dict[str, tuple[str, str]] = {
-    "cases": ("個案", "Cases"),
-    "codes": ("代碼", "Codes"),
-    "segments": ("編碼片段", "Segments"),
-    "coder": ("編碼者", "coder"),
-    "offset": ("位置", "offset"),
-    "turn": ("第 {n} 輪", "turn {n}"),
-    "selected": ("選取 {n} 字", "{n} selected"),
-    "doc_codings": ("本文件 {n} 筆編碼", "{n} codings here"),
-    "all_codings": ("共 {n} 筆", "{n} in all"),
-    "only_mine": ("只顯示我的編碼", "only my codings"),
-    "everyone": ("顯示所有人的編碼", "everyone's codings"),
-    "no_codings_here": ("游標處沒有編碼", "No codings under the cursor"),
-    "quotes_of": ("「{name}」的所有引文", "Every quote of {name}"),
-    "select_first": ("請先選取文字（shift+方向鍵、t 選本輪、s 選本句）", "Select text first (shift+arrows, t for the turn, s for the sentence)"),
-    "no_code_for_key": ("按鍵 {key} 沒有對應的代碼", "No code has shortcut {key}"),
-    "removed": ("已移除：{name}「{text}」", "Removed {name}: “{text}”"),
-    "nothing_to_remove": ("游標處沒有可移除的編碼", "No coding under the cursor"),
-    "choose_coding": ("選擇編碼", "Choose a coding"),
-    "memo_title": ("編碼備忘", "Coding memo"),
-    "memo_saved": ("備忘已儲存", "Memo saved"),
-    "pick_code": ("選擇代碼（輸入代號、中文或英文名稱）", "Pick a code (type an id, a Chinese or an English name)"),
-    "new_code": ("＋ 新增代碼「{text}」", "+ New code “{text}”"),
-    "new_code_title": ("新增代碼", "New code"),
-    "code_id": ("代號", "Id"),
-    "code_name": ("名稱", "Name"),
-    "parent": ("上層代碼", "Parent"),
-    "color": ("顏色 #RRGGBB", "Colour #RRGGBB"),
-    "no_parent": ("（無，最上層）", "(none: top level)"),
-    "save": ("儲存", "Save"),
-    "cancel": ("取消", "Cancel"),
-    "search_title": ("搜尋", "Search"),
-    "search_placeholder": ("搜尋：詞 詞（皆須出現）、\"片語\"、A OR B、-排除", "Search: words (all), \"phrase\", a OR b, -exclude"),
-    "all_cases": ("所有個案", "All cases"),
-    "all_codes": ("所有代碼", "All codes"),
-    "all_coders": ("所有編碼者", "All coders"),
-    "coded_only": ("只搜編碼片段", "Coded segments only"),
-    "results": ("{total} 筆符合，顯示 {shown} 筆", "{total} match, showing {shown}"),
-    "no_hits": ("沒有搜尋結果；先按 / 搜尋", "No search hits: press / to search"),
-    "ratings_title": ("因素影響程度評定", "Factor-strength ratings"),
-    "ratings_help": ("1/2/3 弱/中/強 · 0 清除 · n 註記 · a 加證據 · d 移除證據 · enter 看引文 · esc 返回",
-                     "1/2/3 weak/medium/strong · 0 clear · n note · a attach · d detach · enter quotes · esc back"),
-    "note": ("註記", "Note"),
-    "evidence": ("證據引文", "Evidence quotes"),
-    "attach": ("加入證據（此個案、此因素的編碼）", "Attach evidence (this case's codings of this factor)"),
-    "detach": ("移除證據", "Detach evidence"),
-    "no_candidates": ("這個個案還沒有這個因素的編碼", "This case has no codings of this factor yet"),
-    "no_evidence": ("這一格沒有證據引文", "This cell has no evidence"),
-    "help_title": ("按鍵說明", "Keys"),
-    "help_footer": ("在設定檔 [keys] 中以代號改鍵：{path}", "Remap keys by id in the [keys] table of {path}"),
-    "undone": ("已復原：{what}", "Undone: {what}"),
-    "redone": ("已重做：{what}", "Redone: {what}"),
-    "no_document": ("沒有文件：請先匯入逐字稿", "No documents: import transcripts first"),
-    "across_documents": ("選取範圍跨越文件", "The selection crosses documents"),
-    "code_created": ("已新增代碼 {id}", "Created code {id}"),
-    "rated": ("{case} {code}：{label}", "{case} {code}: {label}"),
-}
+from pathlib import Path
+
+import yaml
+
+LABELS_FILE = Path(__file__).resolve().parent / "labels.yaml"
+
+
+def _load(path: Path = LABELS_FILE) -> dict[str, tuple[str, str]]:
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    return {key: (zh, en) for key, (zh, en) in data.items()}
+
+
+LABELS: dict[str, tuple[str, str]] = _load()
 
 
 def label(name: str, language: str, /, **values: object) -> str:

@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test setup clean bench
+.PHONY: run test test-fast lint setup clean bench
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -19,8 +19,20 @@ setup: $(STAMP)
 run: $(STAMP)
 	$(BIN)/qualcode demo
 
+# Everything, the slow tests (tmux, Datasette, big fixtures) included.
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
+
+# The quick loop while working: everything but the tests marked slow.
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -q -m "not slow"
+
+# Style (ruff), types of the core (mypy) and the layer contracts (import-linter, in pyproject.toml).
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/search.py

@@ -22,7 +22,7 @@ def source_pairs() -> list[tuple[str, str]]:
     for path in sorted((ROOT / "transcripts").glob("[A-E].txt")):
         text = path.read_text(encoding="utf-8")
         turns = parse(text).turns
-        for q, a in zip(turns[0::2], turns[1::2]):
+        for q, a in zip(turns[0::2], turns[1::2], strict=False):
             if q.speaker == "問" and a.speaker == "答":
                 pairs.append((text[q.start : q.end], text[a.start : a.end]))
     return pairs

@@ -48,7 +48,7 @@ def add_codings(project: Project, rng: random.Random) -> None:
     """Code whole turns at random, as an analyst's codings would spread, in one transaction."""
     from qualcode.timeutil import now
 
-    rows = project.store.conn.execute('SELECT document_id, start, "end" FROM turns WHERE speaker = \'答\'').fetchall()
+    rows = project.store.conn.execute("SELECT document_id, start, \"end\" FROM turns WHERE speaker = '答'").fetchall()
     chosen = rng.sample(rows, min(CODINGS, len(rows)))
     stamp = now()
     with project.store.transaction() as conn:
@@ -89,8 +89,11 @@ class Scan:
         by_document: dict[int, list[tuple[int, int]]] = {}
         for document, start, end in hit_turns:
             by_document.setdefault(document, []).append((start, end))
-        return {cid for cid, document, start, text in self.codings
-                if needle in text and any(s <= start < e for s, e in by_document.get(document, ()))}
+        return {
+            cid
+            for cid, document, start, text in self.codings
+            if needle in text and any(s <= start < e for s, e in by_document.get(document, ()))
+        }
 
     def codings_matching(self, term: str) -> set[str]:
         needle = normalize(term)
@@ -137,12 +140,16 @@ def main() -> int:
         "SELECT sum(pgsize) FROM dbstat WHERE name LIKE 'search_%' OR name LIKE 'sqlite_autoindex_search_%'"
     ).fetchone()[0]
     print(f"corpus: {args.documents} transcripts, {characters:,} characters ({text_bytes / 1e6:.1f} MB UTF-8)")
-    print(f"import + index: {import_seconds:.1f} s = {characters / import_seconds / 1e6:.2f} M characters/s (target >= 1.00)")
+    print(
+        f"import + index: {import_seconds:.1f} s = {characters / import_seconds / 1e6:.2f} M characters/s (target >= 1.00)"
+    )
     started = time.perf_counter()
     project.search.reindex()
     reindex_seconds = time.perf_counter() - started
     print(f"reindex alone: {reindex_seconds:.1f} s = {characters / reindex_seconds / 1e6:.2f} M characters/s")
-    print(f"index size: {index_bytes / 1e6:.1f} MB = {index_bytes / text_bytes:.2f} x the text's UTF-8 bytes (target <= 4)")
+    print(
+        f"index size: {index_bytes / 1e6:.1f} MB = {index_bytes / text_bytes:.2f} x the text's UTF-8 bytes (target <= 4)"
+    )
 
     add_codings(project, rng)
     scan = Scan(project)
@@ -159,7 +166,7 @@ def main() -> int:
         _, _, _, text = rng.choice(scan.turns)
         if len(text) < 40:
             continue
-        words = [text[i : i + 2] for i in sorted(rng.sample(range(0, len(text) - 2), 3))]
+        words = [text[i : i + 2] for i in sorted(rng.sample(range(len(text) - 2), 3))]
         if all(w.strip() == w and " " not in w and '"' not in w for w in words):
             three.append(words)
     kinds.append(("three-word query", three, {}))
@@ -201,12 +208,21 @@ def main() -> int:
         recall = min(recalls)
         worst_p95, worst_ratio = max(worst_p95, p95), min(worst_ratio, s50 / p50)
         all_recall &= recall == 1.0
-        print(f"{name:<20} {p50:>8.2f}ms {p95:>8.2f}ms {s50:>8.1f}ms {s95:>8.1f}ms {s50 / p50:>8.1f}x {recall:>6.0%} {statistics.median(hits):>9.0f}")
-    coded_only = [timed(lambda: scan.codings_matching(t[0]), 1)[0] for _, queries, options in kinds if options.get("code") for t in queries]
+        print(
+            f"{name:<20} {p50:>8.2f}ms {p95:>8.2f}ms {s50:>8.1f}ms {s95:>8.1f}ms {s50 / p50:>8.1f}x {recall:>6.0%} {statistics.median(hits):>9.0f}"
+        )
+    coded_only = [
+        timed(lambda: scan.codings_matching(t[0]), 1)[0]
+        for _, queries, options in kinds
+        if options.get("code")
+        for t in queries
+    ]
     print(f"(for --code, a scan of only the coded segments' text takes p50 {percentile(coded_only, 0.5):.1f} ms)")
     print()
-    print(f"worst index p95: {worst_p95:.2f} ms (target <= 20); smallest speed-up over the scan: {worst_ratio:.1f}x (target >= 10); "
-          f"recall 100% for every query: {'yes' if all_recall else 'NO'}")
+    print(
+        f"worst index p95: {worst_p95:.2f} ms (target <= 20); smallest speed-up over the scan: {worst_ratio:.1f}x (target >= 10); "
+        f"recall 100% for every query: {'yes' if all_recall else 'NO'}"
+    )
     project.close()
     if not args.keep:
         import shutil

@@ -63,16 +63,24 @@ def percentile(values, q):
 def startup(db: Path, repeat: int) -> None:
     ours, base, heavy = [], [], set()
     for _ in range(repeat):
-        out = subprocess.run([sys.executable, "-c", STARTUP_CHILD, str(db)], capture_output=True, text=True, check=True, cwd=ROOT)
+        out = subprocess.run(
+            [sys.executable, "-c", STARTUP_CHILD, str(db)], capture_output=True, text=True, check=True, cwd=ROOT
+        )
         seconds, loaded = out.stdout.split()
         ours.append(float(seconds))
         heavy.update(x for x in loaded.split(",") if x != "-")
-        out = subprocess.run([sys.executable, "-c", BASELINE_CHILD], capture_output=True, text=True, check=True, cwd=ROOT)
+        out = subprocess.run(
+            [sys.executable, "-c", BASELINE_CHILD], capture_output=True, text=True, check=True, cwd=ROOT
+        )
         base.append(float(out.stdout))
     p50, p95, b50 = percentile(ours, 0.5), percentile(ours, 0.95), percentile(base, 0.5)
-    print(f"start-up to an interactive main screen (A–E): p50 {p50 * 1000:.0f} ms, p95 {p95 * 1000:.0f} ms "
-          f"(target <= 1000); an empty Textual app: {b50 * 1000:.0f} ms; ratio {p50 / b50:.2f}x")
-    print(f"heavy libraries loaded at start-up: {', '.join(sorted(heavy)) or 'none'} (target: none of jieba, spaCy, OpenCC)")
+    print(
+        f"start-up to an interactive main screen (A–E): p50 {p50 * 1000:.0f} ms, p95 {p95 * 1000:.0f} ms "
+        f"(target <= 1000); an empty Textual app: {b50 * 1000:.0f} ms; ratio {p50 / b50:.2f}x"
+    )
+    print(
+        f"heavy libraries loaded at start-up: {', '.join(sorted(heavy)) or 'none'} (target: none of jieba, spaCy, OpenCC)"
+    )
 
 
 def big_project(workdir: Path, characters: int, codings: int):
@@ -99,10 +107,24 @@ def big_project(workdir: Path, characters: int, codings: int):
     rows = []
     for i in range(codings):
         start = rng.randrange(0, document.length - 200)
-        rows.append((f"bench-{i}", document.id, rng.choice(code_ids), "bench", start, start + rng.randrange(5, 200), stamp, stamp))
+        rows.append(
+            (
+                f"bench-{i}",
+                document.id,
+                rng.choice(code_ids),
+                "bench",
+                start,
+                start + rng.randrange(5, 200),
+                stamp,
+                stamp,
+            )
+        )
     with project.store.transaction() as conn:
-        conn.executemany('INSERT INTO codings (id, document_id, code_id, coder, start, "end", created_at, updated_at) '
-                         "VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
+        conn.executemany(
+            'INSERT INTO codings (id, document_id, code_id, coder, start, "end", created_at, updated_at) '
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            rows,
+        )
     return project, document
 
 
@@ -167,16 +189,24 @@ async def open_and_code(project, document, repeat: int) -> None:
             project.codings.apply(document.id, "staffing", "bench-db", span=(span_start, span_start + 10))
             write_times.append(time.perf_counter() - started)
     o50, p50 = percentile(open_times, 0.5), percentile(plain_times, 0.5)
-    print(f"open a {document.length:,}-character transcript: p50 {o50 * 1000:.0f} ms (target <= 300); "
-          f"a plain TextArea loading the same text: {p50 * 1000:.0f} ms; ratio {o50 / p50:.2f}x")
+    print(
+        f"open a {document.length:,}-character transcript: p50 {o50 * 1000:.0f} ms (target <= 300); "
+        f"a plain TextArea loading the same text: {p50 * 1000:.0f} ms; ratio {o50 / p50:.2f}x"
+    )
     a50, a95, w50 = percentile(apply_times, 0.5), percentile(apply_times, 0.95), percentile(write_times, 0.5)
-    print(f"apply a code with {len(project.codings.select(document=document.id)):,} codings in the transcript (action + repaint): "
-          f"p50 {a50 * 1000:.1f} ms, p95 {a95 * 1000:.1f} ms (target <= 50); the database write alone: {w50 * 1000:.1f} ms; "
-          f"ratio {a50 / w50:.1f}x")
-    print(f"  of which the action (write, model, paint bookkeeping): p50 {percentile(action_times, 0.5) * 1000:.1f} ms; "
-          f"the repaint: p50 {max(0.0, percentile(frame_times, 0.5) - percentile(idle_times, 0.5)) * 1000:.1f} ms")
-    print(f"  through the Pilot (key press + wait for idle, harness included): p50 {percentile(press_times, 0.5) * 1000:.0f} ms; "
-          f"the Pilot's wait with nothing to do: {percentile(idle_times, 0.5) * 1000:.0f} ms")
+    print(
+        f"apply a code with {len(project.codings.select(document=document.id)):,} codings in the transcript (action + repaint): "
+        f"p50 {a50 * 1000:.1f} ms, p95 {a95 * 1000:.1f} ms (target <= 50); the database write alone: {w50 * 1000:.1f} ms; "
+        f"ratio {a50 / w50:.1f}x"
+    )
+    print(
+        f"  of which the action (write, model, paint bookkeeping): p50 {percentile(action_times, 0.5) * 1000:.1f} ms; "
+        f"the repaint: p50 {max(0.0, percentile(frame_times, 0.5) - percentile(idle_times, 0.5)) * 1000:.1f} ms"
+    )
+    print(
+        f"  through the Pilot (key press + wait for idle, harness included): p50 {percentile(press_times, 0.5) * 1000:.0f} ms; "
+        f"the Pilot's wait with nothing to do: {percentile(idle_times, 0.5) * 1000:.0f} ms"
+    )
 
 
 def main() -> int:

@@ -106,8 +106,14 @@ def write_metadata(path: Path | str, database: str = "qualcode") -> Path:
     return path
 
 
-def command(project_path: Path | str, port: int = DEFAULT_PORT, host: str = DEFAULT_HOST, open_browser: bool = False,
-            *, metadata_file: Path | str | None = None) -> list[str]:
+def command(
+    project_path: Path | str,
+    port: int = DEFAULT_PORT,
+    host: str = DEFAULT_HOST,
+    open_browser: bool = False,
+    *,
+    metadata_file: Path | str | None = None,
+) -> list[str]:
     """The command line that serves the project read-only: `python -m datasette serve …`.
 
     The metadata goes to `metadata_file`, or when none is given to a new temporary file that the caller
@@ -121,8 +127,17 @@ def command(project_path: Path | str, port: int = DEFAULT_PORT, host: str = DEFA
         metadata_file = name
     write_metadata(metadata_file, database_name(project_path))
     argv = [
-        sys.executable, "-m", "datasette", "serve", str(project_path),
-        "--host", host, "--port", str(port), "--metadata", str(metadata_file),
+        sys.executable,
+        "-m",
+        "datasette",
+        "serve",
+        str(project_path),
+        "--host",
+        host,
+        "--port",
+        str(port),
+        "--metadata",
+        str(metadata_file),
     ]
     if open_browser:
         argv.append("--open")
@@ -136,7 +151,9 @@ def check_port(port: int, host: str = DEFAULT_HOST) -> None:
         try:
             probe.bind((host, port))
         except OSError as exc:
-            raise BadInput(f"cannot serve on {host}:{port} ({exc.strerror or exc}); choose another port with --port") from None
+            raise BadInput(
+                f"cannot serve on {host}:{port} ({exc.strerror or exc}); choose another port with --port"
+            ) from None
 
 
 def prepare(project_path: Path | str) -> Path:
@@ -149,8 +166,9 @@ def prepare(project_path: Path | str) -> Path:
     return path.resolve()
 
 
-def serve(project_path: Path | str, port: int = DEFAULT_PORT, host: str = DEFAULT_HOST,
-          open_browser: bool = False) -> int:
+def serve(
+    project_path: Path | str, port: int = DEFAULT_PORT, host: str = DEFAULT_HOST, open_browser: bool = False
+) -> int:
     """Serve the project read-only in Datasette until interrupted (Ctrl+C); returns Datasette's exit status."""
     require_datasette()
     path = prepare(project_path)

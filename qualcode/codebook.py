@@ -96,8 +96,9 @@ def loads(text: str, source: str = "<codebook>") -> Codebook:
         codes=tuple(_codes(checker, top.get("codes"))),
     )
     rated = tuple(_rated(checker, top.get("rated"), {c.id for c in codebook.codes}))
-    codebook = Codebook(codebook.name, codebook.version, codebook.description, codebook.scale, codebook.facets,
-                        codebook.codes, rated)
+    codebook = Codebook(
+        codebook.name, codebook.version, codebook.description, codebook.scale, codebook.facets, codebook.codes, rated
+    )
     if checker.problems:
         raise CodebookInvalid(checker.problems)
     return codebook
@@ -153,7 +154,7 @@ def _check_id(checker: _Checker, fields: dict, what: str, seen: dict[str, int]) 
         checker.add(node, f"bad id {value!r}: use letters, digits, '-', '_' or '.', starting with a letter or digit")
     elif value in seen:
         checker.add(node, f"duplicate id {value!r} (first defined on line {seen[value]})")
-    elif value:
+    elif value and node is not None:
         seen[value] = node.start_mark.line + 1
     return value
 
@@ -166,7 +167,9 @@ def _color(checker: _Checker, fields: dict) -> str:
 
 
 def _steps(checker: _Checker, node: yaml.Node | None) -> list[ScaleStep]:
-    steps, seen, labels = [], {}, {}
+    steps: list[ScaleStep] = []
+    seen: dict[str, int] = {}
+    labels: dict[str, str] = {}
     for item in _items(checker, node, "scale"):
         fields = _mapping(checker, item, STEP_FIELDS, "a scale step")
         if fields is None:
@@ -188,7 +191,8 @@ def _steps(checker: _Checker, node: yaml.Node | None) -> list[ScaleStep]:
 
 
 def _facets(checker: _Checker, node: yaml.Node | None) -> list[Facet]:
-    facets, seen = [], {}
+    facets: list[Facet] = []
+    seen: dict[str, int] = {}
     for item in _items(checker, node, "facets"):
         fields = _mapping(checker, item, FACET_FIELDS, "a facet")
         if fields is None:
@@ -219,7 +223,9 @@ def _codes(checker: _Checker, node: yaml.Node | None) -> list[Code]:
             if shortcut not in SHORTCUTS:
                 checker.add(fields["shortcut"], f"bad shortcut {shortcut!r} for {what}: use one digit 0-9")
             elif shortcut in shortcuts:
-                checker.add(fields["shortcut"], f"shortcut {shortcut!r} already belongs to code {shortcuts[shortcut]!r}")
+                checker.add(
+                    fields["shortcut"], f"shortcut {shortcut!r} already belongs to code {shortcuts[shortcut]!r}"
+                )
             else:
                 shortcuts[shortcut] = code_id
         codes.append(

@@ -62,8 +62,10 @@ class Project:
     # -- the file as a whole ---------------------------------------------------------------------
     def status(self) -> dict[str, Any]:
         conn = self.store.conn
-        counts = {table: conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
-                  for table in ("documents", "turns", "cases", "codes", "codings")}
+        counts = {
+            table: conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+            for table in ("documents", "turns", "cases", "codes", "codings")
+        }
         return {**counts, "coders": self.codings.coders()}
 
     def events(self, limit: int = 50) -> list[dict[str, Any]]:

@@ -23,7 +23,7 @@ def find_quote(text: str, quote: str, where: str) -> tuple[int, int]:
     if not needle:
         raise BadInput("the quote is empty")
     haystack, offsets = _squeeze(text)
-    hits = []
+    hits: list[int] = []
     at = haystack.find(needle)
     while at != -1 and len(hits) < 10:
         hits.append(at)
@@ -33,6 +33,8 @@ def find_quote(text: str, quote: str, where: str) -> tuple[int, int]:
         raise BadInput(f"quote {short!r} does not occur in {where}")
     if len(hits) > 1:
         places = ", ".join(str(offsets[h]) for h in hits[:5])
-        raise BadInput(f"quote {short!r} occurs {len(hits)}{'+' if len(hits) == 10 else ''} times in {where} (at {places}); quote more of it or use --span")
+        raise BadInput(
+            f"quote {short!r} occurs {len(hits)}{'+' if len(hits) == 10 else ''} times in {where} (at {places}); quote more of it or use --span"
+        )
     first = hits[0]
     return offsets[first], offsets[first + len(needle) - 1] + 1

@@ -84,8 +84,10 @@ def verify(raw_lines: list[str], rebuilt: str, code: str) -> None:
     agency_line = f"受訪單位：{AGENCIES[code]}"
     target = visible(rebuilt.replace(agency_line, "", 1))
     if source != target:
-        at = next(i for i, (a, b) in enumerate(zip(source + "\0", target + "\0")) if a != b)
-        raise AssertionError(f"{code}: text differs at visible character {at}: {source[at:at+20]!r} vs {target[at:at+20]!r}")
+        at = next(i for i, (a, b) in enumerate(zip(source + "\0", target + "\0", strict=False)) if a != b)
+        raise AssertionError(
+            f"{code}: text differs at visible character {at}: {source[at : at + 20]!r} vs {target[at : at + 20]!r}"
+        )
     if unicodedata.normalize("NFC", rebuilt) != rebuilt:
         raise AssertionError(f"{code}: not NFC")
 

@@ -84,8 +84,10 @@ def case_by_code(project, kind: str = "count", coder: str | None = None, speaker
     spans_by_doc: dict[int, dict[str, list[tuple[int, int]]]] = defaultdict(lambda: defaultdict(list))
     for coding in project.codings.select(coder=coder):
         spans_by_doc[coding.document_id][coding.code_id].append((coding.start, coding.end))
-    answer_regions = {d.id: [(t.start, t.end) for t in project.documents.turns(d.id) if t.speaker == speaker] for d in documents}
-    answer_total = defaultdict(int)
+    answer_regions = {
+        d.id: [(t.start, t.end) for t in project.documents.turns(d.id) if t.speaker == speaker] for d in documents
+    }
+    answer_total: defaultdict[str, int] = defaultdict(int)
     for d in documents:
         answer_total[d.case_id] += sum(e - s for s, e in answer_regions[d.id])
     values: dict[tuple[str, str], float] = {}
@@ -125,8 +127,11 @@ def cooccurrence(project, mode: str = "overlap", coder: str | None = None) -> Ma
         merged = {c.id: merge([s for m in trees[c.id] for s in by_doc[d.id].get(m, [])]) for c in codes}
         if mode == "turn":
             turns = project.documents.turns(d.id)
-            present = {cid: {t.number for t in turns for s, e in spans if s < t.end and e > t.start}
-                       for cid, spans in merged.items() if spans}
+            present = {
+                cid: {t.number for t in turns for s, e in spans if s < t.end and e > t.start}
+                for cid, spans in merged.items()
+                if spans
+            }
             for a in present:
                 for b in present:
                     n = len(present[a] & present[b])
@@ -139,6 +144,9 @@ def cooccurrence(project, mode: str = "overlap", coder: str | None = None) -> Ma
                     n = sum(1 for s1, e1 in spans_a if any(s2 < e1 and e2 > s1 for s2, e2 in spans_b))
                     if n:
                         values[(a, b)] = values.get((a, b), 0) + n
-    note = ("segments of the row code that overlap a segment of the column code (diagonal: segments of the code)"
-            if mode == "overlap" else "turns coded with both codes (diagonal: turns coded with the code)")
+    note = (
+        "segments of the row code that overlap a segment of the column code (diagonal: segments of the code)"
+        if mode == "overlap"
+        else "turns coded with both codes (diagonal: turns coded with the code)"
+    )
     return Matrix(f"cooccurrence-{mode}", rows, [(c.id, c.name) for c in codes], values, note)

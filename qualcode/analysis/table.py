@@ -84,7 +84,10 @@ def build(project, facet_id: str, coder: str | None) -> FactorTable:
     cells: dict[tuple[str, str], Cell] = {}
     for rating in ratings:
         cells[(rating.code_id, rating.case_id)] = Cell(
-            steps.get(rating.step_id), len(rating.evidence), counts.get((rating.code_id, rating.case_id), 0), rating.note
+            steps.get(rating.step_id),
+            len(rating.evidence),
+            counts.get((rating.code_id, rating.case_id), 0),
+            rating.note,
         )
     rows = factor_rows(project)
     for row in rows:

@@ -80,11 +80,22 @@ def cell(value: Any) -> str:
 
 
 def coding_json(c) -> dict[str, Any]:
-    return {"id": c.id, "document": c.document_id, "case": c.case_id, "code": c.code_id, "coder": c.coder,
-            "start": c.start, "end": c.end, "text": c.text, "memo": c.memo}
+    return {
+        "id": c.id,
+        "document": c.document_id,
+        "case": c.case_id,
+        "code": c.code_id,
+        "coder": c.coder,
+        "start": c.start,
+        "end": c.end,
+        "text": c.text,
+        "memo": c.memo,
+    }
 
 
-CoderOption = typer.Option(None, "--coder", help="Who is coding (default: global --coder, $QUALCODE_CODER, config, OS user).")
+CoderOption = typer.Option(
+    None, "--coder", help="Who is coding (default: global --coder, $QUALCODE_CODER, config, OS user)."
+)
 JsonOption = typer.Option(False, "--json", help="Print JSON for scripts.")
 
 

@@ -17,8 +17,10 @@ def codebook_load(ctx: typer.Context, yaml_file: Path = typer.Argument(..., meta
     """Replace the project's codebook with a YAML file (all or nothing)."""
     with open_project(ctx) as project:
         book = project.codebook.load(yaml_file, coder=settings(ctx).coder_for(None))
-    out.print(f"{yaml_file}: loaded {len(book.codes)} codes, {len(book.facets)} facets, {len(book.scale)} scale steps",
-              markup=False)
+    out.print(
+        f"{yaml_file}: loaded {len(book.codes)} codes, {len(book.facets)} facets, {len(book.scale)} scale steps",
+        markup=False,
+    )
 
 
 @codebook_app.command("check")
@@ -35,8 +37,10 @@ def codebook_check(yaml_file: Path = typer.Argument(..., metavar="YAML")) -> Non
 
 
 @codebook_app.command("dump")
-def codebook_dump(ctx: typer.Context,
-                  output: Optional[Path] = typer.Option(None, "-o", "--output", help="Write here instead of stdout.")) -> None:
+def codebook_dump(
+    ctx: typer.Context,
+    output: Optional[Path] = typer.Option(None, "-o", "--output", help="Write here instead of stdout."),
+) -> None:
     """Write the project's codebook as YAML that loads back identically."""
     from qualcode.codebook import dumps
 
@@ -58,9 +62,21 @@ def codebook_show(ctx: typer.Context, json_: bool = JsonOption) -> None:
         codes = project.codebook.codes()
         counts = project.codings.counts()
     if json_:
-        print_json([{"id": c.id, "parent": c.parent_id, "name": c.name, "name_en": c.name_en, "color": c.color,
-                     "shortcut": c.shortcut, "keywords": list(c.keywords), "codings": counts.get(c.id, 0)}
-                    for c in codes])
+        print_json(
+            [
+                {
+                    "id": c.id,
+                    "parent": c.parent_id,
+                    "name": c.name,
+                    "name_en": c.name_en,
+                    "color": c.color,
+                    "shortcut": c.shortcut,
+                    "keywords": list(c.keywords),
+                    "codings": counts.get(c.id, 0),
+                }
+                for c in codes
+            ]
+        )
         return
     depth: dict[str, int] = {}
     table = Table("key", "id", "name", "name_en", "codings")

@@ -18,32 +18,54 @@ def code(
     span: Optional[str] = typer.Option(None, "--span", help="START:END in code points, end-exclusive."),
     quote: Optional[str] = typer.Option(None, "--quote", help="Text to find in the document (whitespace ignored)."),
     turn: Optional[int] = typer.Option(None, "--turn", help="Turn number (from 1)."),
-    sentence: Optional[int] = typer.Option(None, "--sentence", help="With --turn: the turn's Nth sentence (from 1; `show DOC --turn N --sentences` numbers them)."),
+    sentence: Optional[int] = typer.Option(
+        None,
+        "--sentence",
+        help="With --turn: the turn's Nth sentence (from 1; `show DOC --turn N --sentences` numbers them).",
+    ),
     memo: str = typer.Option("", "--memo"),
     coder: Optional[str] = CoderOption,
     json_: bool = JsonOption,
 ) -> None:
     """Code a span of a document, given by --span, --quote, --turn or --turn with --sentence."""
     with open_project(ctx) as project:
-        coding = project.codings.apply(document, code_id, settings(ctx).coder_for(coder), span=span, quote=quote,
-                                       turn=turn, sentence=sentence, memo=memo)
+        coding = project.codings.apply(
+            document,
+            code_id,
+            settings(ctx).coder_for(coder),
+            span=span,
+            quote=quote,
+            turn=turn,
+            sentence=sentence,
+            memo=memo,
+        )
     if json_:
         print_json(coding_json(coding))
         return
-    out.print(f"coded {coding.case_id} {coding.start}:{coding.end} as {coding.code_id} (coding {coding.id})", markup=False)
+    out.print(
+        f"coded {coding.case_id} {coding.start}:{coding.end} as {coding.code_id} (coding {coding.id})", markup=False
+    )
 
 
 @app.command()
-def uncode(ctx: typer.Context, coding_id: str = typer.Argument(..., metavar="CODING_ID"), coder: Optional[str] = CoderOption) -> None:
+def uncode(
+    ctx: typer.Context, coding_id: str = typer.Argument(..., metavar="CODING_ID"), coder: Optional[str] = CoderOption
+) -> None:
     """Remove a coding (its id or a unique prefix of 6+ characters)."""
     with open_project(ctx) as project:
         coding = project.codings.remove(coding_id, settings(ctx).coder_for(coder))
-    out.print(f"removed coding {coding.id} ({coding.code_id} on {coding.case_id} {coding.start}:{coding.end})", markup=False)
+    out.print(
+        f"removed coding {coding.id} ({coding.code_id} on {coding.case_id} {coding.start}:{coding.end})", markup=False
+    )
 
 
 @app.command()
-def memo(ctx: typer.Context, coding_id: str = typer.Argument(..., metavar="CODING_ID"), text: str = typer.Argument(...),
-         coder: Optional[str] = CoderOption) -> None:
+def memo(
+    ctx: typer.Context,
+    coding_id: str = typer.Argument(..., metavar="CODING_ID"),
+    text: str = typer.Argument(...),
+    coder: Optional[str] = CoderOption,
+) -> None:
     """Set the memo of a coding (empty text clears it)."""
     with open_project(ctx) as project:
         coding = project.codings.set_memo(coding_id, text, settings(ctx).coder_for(coder))

@@ -13,18 +13,24 @@ from qualcode.cli.app import JsonOption, app, cases_app, cell, open_project, out
 
 def import_message(result) -> str:
     if result.status == "unchanged":
-        return (f"{result.path}: unchanged since it was imported as document {result.document_id} "
-                f"({result.case_id}); nothing to do")
+        return (
+            f"{result.path}: unchanged since it was imported as document {result.document_id} "
+            f"({result.case_id}); nothing to do"
+        )
     verb = "imported" if result.status == "imported" else "re-imported (changed, no codings)"
-    return (f"{result.path}: {verb} as document {result.document_id}, case {result.case_id}: "
-            f"{result.turns} turns, {result.characters} characters, encoding {result.encoding}")
+    return (
+        f"{result.path}: {verb} as document {result.document_id}, case {result.case_id}: "
+        f"{result.turns} turns, {result.characters} characters, encoding {result.encoding}"
+    )
 
 
 @app.command("import")
 def import_(
     ctx: typer.Context,
     files: list[Path] = typer.Argument(..., help="Transcripts: .txt, .md or .docx."),
-    case: Optional[str] = typer.Option(None, "--case", help="Case id (default: the header's 受訪者編號, else the file name)."),
+    case: Optional[str] = typer.Option(
+        None, "--case", help="Case id (default: the header's 受訪者編號, else the file name)."
+    ),
     json_: bool = JsonOption,
 ) -> None:
     """Import transcripts; an unchanged file is skipped, a changed file with codings is refused."""
@@ -70,8 +76,21 @@ def documents(ctx: typer.Context, json_: bool = JsonOption) -> None:
     with open_project(ctx) as project:
         docs = [(d, len(project.documents.turns(d.id))) for d in project.documents.documents()]
     if json_:
-        print_json([{"id": d.id, "case": d.case_id, "title": d.title, "turns": n, "characters": d.length,
-                     "encoding": d.encoding, "source": d.source_path, "metadata": d.metadata} for d, n in docs])
+        print_json(
+            [
+                {
+                    "id": d.id,
+                    "case": d.case_id,
+                    "title": d.title,
+                    "turns": n,
+                    "characters": d.length,
+                    "encoding": d.encoding,
+                    "source": d.source_path,
+                    "metadata": d.metadata,
+                }
+                for d, n in docs
+            ]
+        )
         return
     table = Table("id", "case", "title", "turns", "characters", "source")
     for d, n in docs:
@@ -84,7 +103,9 @@ def show(
     ctx: typer.Context,
     document: str = typer.Argument(..., metavar="DOC", help="Document id or case id."),
     turn: Optional[int] = typer.Option(None, "--turn", help="Show only this turn."),
-    sentences: bool = typer.Option(False, "--sentences", help="Number each turn's sentences (what `code --sentence` takes)."),
+    sentences: bool = typer.Option(
+        False, "--sentences", help="Number each turn's sentences (what `code --sentence` takes)."
+    ),
 ) -> None:
     """Print a transcript with turn numbers and offsets (the numbers `code --turn/--span/--sentence` take)."""
     with open_project(ctx) as project:
@@ -95,7 +116,7 @@ def show(
     for t in turns:
         out.print(f"[bold]{t.number:>3} {t.speaker}[/] [dim]{t.start}:{t.end}[/]")
         if not sentences:
-            out.print(text[t.start:t.end], markup=False)
+            out.print(text[t.start : t.end], markup=False)
             continue
         for n, (start, end) in enumerate(split[t.number], 1):
             out.print(f"  [dim]{n:>2} {start}:{end}[/] ", end="")

@@ -11,7 +11,6 @@ from rich.table import Table
 
 from qualcode.cli.app import app, err, export_app, open_project, out, settings
 
-
 OutputOption = typer.Option(None, "-o", "--output", help="Where to write (default: exports/<name>).")
 ForceOption = typer.Option(False, "--force", help="Overwrite an existing file.")
 PseudonymOption = typer.Option(None, "--pseudonyms", help="A map file of `name -> replacement` lines.")
@@ -21,7 +20,9 @@ PseudonymOption = typer.Option(None, "--pseudonyms", help="A map file of `name -
 def export_table(
     ctx: typer.Context,
     facet: Optional[str] = typer.Option(None, "--facet", help="One facet (default: one table per facet)."),
-    fmt: str = typer.Option("md", "--format", help="md, csv, xlsx, html, svg or png (a heatmap), or term (coloured, here)."),
+    fmt: str = typer.Option(
+        "md", "--format", help="md, csv, xlsx, html, svg or png (a heatmap), or term (coloured, here)."
+    ),
     counts: bool = typer.Option(False, "--counts", help="Show the number of evidence quotes: 強 (3)."),
     all_cases: bool = typer.Option(False, "--all-cases", help="Keep cases that have no rating in a facet."),
     coder: Optional[str] = typer.Option(None, "--coder", help="Whose ratings (needed when several coders rated)."),

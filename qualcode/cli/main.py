@@ -15,8 +15,12 @@ from qualcode.errors import QualcodeError
 @app.callback(invoke_without_command=True)
 def main(
     ctx: typer.Context,
-    project: Optional[Path] = typer.Option(None, "--project", "-p", help="Project file (default ./qualcode.db or $QUALCODE_PROJECT)."),
-    coder: Optional[str] = typer.Option(None, "--coder", help="Coder name (default $QUALCODE_CODER, the config file, then the OS user)."),
+    project: Optional[Path] = typer.Option(
+        None, "--project", "-p", help="Project file (default ./qualcode.db or $QUALCODE_PROJECT)."
+    ),
+    coder: Optional[str] = typer.Option(
+        None, "--coder", help="Coder name (default $QUALCODE_CODER, the config file, then the OS user)."
+    ),
     version: bool = typer.Option(False, "--version", help="Print the version and exit."),
 ) -> None:
     """Open the TUI on the project when no command is given."""

@@ -18,16 +18,22 @@ def rate(
     value: str = typer.Argument(..., metavar="VALUE", help="A scale step id or label: strong / 強."),
     facet: Optional[str] = typer.Option(None, "--facet", help="Facet id or name (default: the codebook's first)."),
     note: Optional[str] = typer.Option(None, "--note"),
-    evidence: Optional[list[str]] = typer.Option(None, "--evidence", help="A coding id to attach as evidence (repeatable)."),
+    evidence: Optional[list[str]] = typer.Option(
+        None, "--evidence", help="A coding id to attach as evidence (repeatable)."
+    ),
     coder: Optional[str] = CoderOption,
 ) -> None:
     """Rate a factor's strength in a case on a facet, with evidence codings."""
     with open_project(ctx) as project:
-        rating = project.ratings.rate(case, code_id, value, coder=settings(ctx).coder_for(coder), facet=facet,
-                                      note=note, evidence=evidence or [])
+        rating = project.ratings.rate(
+            case, code_id, value, coder=settings(ctx).coder_for(coder), facet=facet, note=note, evidence=evidence or []
+        )
         label = next(s.label for s in project.codebook.scale() if s.id == rating.step_id)
-    out.print(f"{rating.case_id} {rating.code_id} ({rating.facet_id}): {label} by {rating.coder}, "
-              f"{len(rating.evidence)} evidence coding(s)", markup=False)
+    out.print(
+        f"{rating.case_id} {rating.code_id} ({rating.facet_id}): {label} by {rating.coder}, "
+        f"{len(rating.evidence)} evidence coding(s)",
+        markup=False,
+    )
 
 
 @app.command()
@@ -56,11 +62,25 @@ def ratings(
         rows = project.ratings.select(facet=facet, coder=coder)
         labels = {s.id: s.label for s in project.codebook.scale()}
     if json_:
-        print_json([{"case": r.case_id, "code": r.code_id, "facet": r.facet_id, "coder": r.coder, "value": r.step_id,
-                     "label": labels.get(r.step_id, ""), "note": r.note, "evidence": list(r.evidence)} for r in rows])
+        print_json(
+            [
+                {
+                    "case": r.case_id,
+                    "code": r.code_id,
+                    "facet": r.facet_id,
+                    "coder": r.coder,
+                    "value": r.step_id,
+                    "label": labels.get(r.step_id, ""),
+                    "note": r.note,
+                    "evidence": list(r.evidence),
+                }
+                for r in rows
+            ]
+        )
         return
     table = Table("facet", "case", "code", "value", "coder", "evidence", "note")
     for r in rows:
-        table.add_row(r.facet_id, r.case_id, r.code_id, labels.get(r.step_id, r.step_id), r.coder, str(len(r.evidence)),
-                      r.note)
+        table.add_row(
+            r.facet_id, r.case_id, r.code_id, labels.get(r.step_id, r.step_id), r.coder, str(len(r.evidence)), r.note
+        )
     out.print(table)

@@ -11,7 +11,7 @@ from qualcode.cli.app import JsonOption, app, err, open_project, out, print_json
 
 
 def _filters(case: Optional[list[str]], code_id, coder, speaker, coded) -> dict:
-    return dict(cases=tuple(case or ()), code=code_id, coder=coder, speaker=speaker, coded_only=coded)
+    return {"cases": tuple(case or ()), "code": code_id, "coder": coder, "speaker": speaker, "coded_only": coded}
 
 
 CaseFilter = typer.Option(None, "--case", help="Only this case (repeatable).")
@@ -81,8 +81,9 @@ def kwic(
 ) -> None:
     """Keyword in context: every occurrence of TERM with aligned left and right context."""
     with open_project(ctx) as project:
-        lines = project.search.kwic(term, width=width, sort=sort, limit=limit,
-                                    **_filters(case, code_id, coder, speaker, coded))
+        lines = project.search.kwic(
+            term, width=width, sort=sort, limit=limit, **_filters(case, code_id, coder, speaker, coded)
+        )
     if json_:
         print_json([line.to_json() for line in lines])
         return
@@ -103,7 +104,9 @@ def kwic(
 def words(
     ctx: typer.Context,
     case: Optional[list[str]] = CaseFilter,
-    code_id: Optional[str] = typer.Option(None, "--code", help="Words of the segments coded with this code (and descendants)."),
+    code_id: Optional[str] = typer.Option(
+        None, "--code", help="Words of the segments coded with this code (and descendants)."
+    ),
     by: str = typer.Option("case", "--by", help="Group by case or by code."),
     speaker: Optional[str] = SpeakerFilter,
     top: int = typer.Option(20, "--top", min=1),
@@ -116,14 +119,17 @@ def words(
         if keyness:
             rows = project.search.keyness(cases=tuple(case or ()), speaker=speaker, top=top, min_length=min_length)
         else:
-            rows = project.search.words(by=by, cases=tuple(case or ()), code=code_id, speaker=speaker, top=top,
-                                        min_length=min_length)
+            rows = project.search.words(
+                by=by, cases=tuple(case or ()), code=code_id, speaker=speaker, top=top, min_length=min_length
+            )
     group = "code" if by == "code" or code_id else "case"
     if json_:
         print_json([r.to_json() if keyness else r.to_json(group) for r in rows])
         return
     if keyness:
-        table = Table("case", "word", "count", "rest", "log-likelihood G²", title="Distinctive words (G² vs. the other cases)")
+        table = Table(
+            "case", "word", "count", "rest", "log-likelihood G²", title="Distinctive words (G² vs. the other cases)"
+        )
         for r in rows:
             table.add_row(r.case, r.word, str(r.count), str(r.rest), f"{r.log_likelihood:.1f}")
     else:

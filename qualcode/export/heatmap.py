@@ -37,8 +37,10 @@ def cjk_font() -> Path:
     for candidate in SYSTEM_FONTS:
         if Path(candidate).exists():
             return Path(candidate)
-    raise QualcodeError("no CJK font found: pip install justmytype-intl-cjk, or apt install fonts-noto-cjk, "
-                        "or set $QUALCODE_CJK_FONT to a font file")
+    raise QualcodeError(
+        "no CJK font found: pip install justmytype-intl-cjk, or apt install fonts-noto-cjk, "
+        "or set $QUALCODE_CJK_FONT to a font file"
+    )
 
 
 def _pyplot():
@@ -74,9 +76,13 @@ def table_heatmap(tables, fmt: str = "svg") -> bytes:
 
     panels = len(tables)
     rows = max((len(t.rows) for t in tables), default=1)
-    fig, axes = plt.subplots(1, panels, figsize=(2.2 + 1.1 * sum(len(t.cases) for t in tables) + 2.5 * panels, 0.45 * rows + 1.5),
-                             squeeze=False)
-    for ax, table in zip(axes[0], tables):
+    fig, axes = plt.subplots(
+        1,
+        panels,
+        figsize=(2.2 + 1.1 * sum(len(t.cases) for t in tables) + 2.5 * panels, 0.45 * rows + 1.5),
+        squeeze=False,
+    )
+    for ax, table in zip(axes[0], tables, strict=True):
         grid, labels = [], []
         for row in table.rows:
             colours, texts = [], []
@@ -93,7 +99,14 @@ def table_heatmap(tables, fmt: str = "svg") -> bytes:
         for y, texts in enumerate(labels):
             for x, text in enumerate(texts):
                 r, g, b = grid[y][x]
-                ax.text(x, y, text, ha="center", va="center", color="white" if (0.299 * r + 0.587 * g + 0.114 * b) < 0.55 else "black")
+                ax.text(
+                    x,
+                    y,
+                    text,
+                    ha="center",
+                    va="center",
+                    color="white" if (0.299 * r + 0.587 * g + 0.114 * b) < 0.55 else "black",
+                )
         ax.set_title(table.facet.name, pad=24)
         ax.tick_params(length=0)
     fig.tight_layout()
@@ -108,7 +121,11 @@ def matrix_heatmap(matrix, fmt: str = "svg") -> bytes:
     values = [[matrix.value(code_id, column) for column, _ in matrix.columns] for code_id, _, _ in matrix.rows]
     fig, ax = plt.subplots(figsize=(2.5 + 0.9 * len(matrix.columns), 0.4 * len(matrix.rows) + 1.5))
     image = ax.imshow(values, cmap="Blues", aspect="auto")
-    ax.set_xticks(range(len(matrix.columns)), [label for _, label in matrix.columns], rotation=45 if len(matrix.columns) > 8 else 0)
+    ax.set_xticks(
+        range(len(matrix.columns)),
+        [label for _, label in matrix.columns],
+        rotation=45 if len(matrix.columns) > 8 else 0,
+    )
     ax.xaxis.tick_top()
     ax.set_yticks(range(len(matrix.rows)), [name for _, name, _ in matrix.rows])
     top = max((v for row in values for v in row), default=0) or 1
@@ -116,7 +133,9 @@ def matrix_heatmap(matrix, fmt: str = "svg") -> bytes:
         for x, value in enumerate(row):
             if value:
                 text = str(int(value)) if float(value).is_integer() else f"{value:.1f}"
-                ax.text(x, y, text, ha="center", va="center", color="white" if value > top * 0.6 else "black", fontsize=8)
+                ax.text(
+                    x, y, text, ha="center", va="center", color="white" if value > top * 0.6 else "black", fontsize=8
+                )
     fig.colorbar(image, ax=ax, shrink=0.6)
     ax.set_title(matrix.kind, pad=24)
     fig.tight_layout()

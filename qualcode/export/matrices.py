@@ -19,8 +19,10 @@ def _header(matrix: Matrix) -> list[str]:
 
 
 def _lines(matrix: Matrix) -> list[list[str]]:
-    return [[code_id, name, dimension, *[_number(matrix.value(code_id, c)) for c, _ in matrix.columns]]
-            for code_id, name, dimension in matrix.rows]
+    return [
+        [code_id, name, dimension, *[_number(matrix.value(code_id, c)) for c, _ in matrix.columns]]
+        for code_id, name, dimension in matrix.rows
+    ]
 
 
 def csv_bytes(matrix: Matrix) -> bytes:

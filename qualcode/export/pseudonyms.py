@@ -15,7 +15,7 @@ class Pseudonyms:
     pairs: tuple[tuple[str, str], ...] = ()
 
     @classmethod
-    def load(cls, path: Path | str | None) -> "Pseudonyms":
+    def load(cls, path: Path | str | None) -> Pseudonyms:
         if path is None:
             return cls()
         path = Path(path)

@@ -28,8 +28,9 @@ class Section:
     cases: list[tuple[str, str, list[Quote]]]  # (case id, case name, quotes)
 
 
-def collect(project, *, code: str | None = None, coder: str | None = None,
-            pseudonyms: Pseudonyms = Pseudonyms()) -> list[Section]:
+def collect(
+    project, *, code: str | None = None, coder: str | None = None, pseudonyms: Pseudonyms = Pseudonyms()
+) -> list[Section]:
     codes = project.codebook.codes()
     wanted = set(project.codebook.descendants(code)) if code else {c.id for c in codes}
     by_id = {c.id: c for c in codes}
@@ -46,8 +47,13 @@ def collect(project, *, code: str | None = None, coder: str | None = None,
         grouped: dict[str, list[Quote]] = {}
         for coding in project.codings.select(code=c.id, coder=coder):
             quote = " ".join(pseudonyms.apply(coding.text).split())
-            grouped.setdefault(coding.case_id, []).append(Quote(coding.case_id, quote, coding.coder, pseudonyms.apply(coding.memo)))
-        cases = [(cid, case_names.get(cid, cid), grouped[cid]) for cid in sorted(grouped, key=lambda k: case_order.get(k, 99))]
+            grouped.setdefault(coding.case_id, []).append(
+                Quote(coding.case_id, quote, coding.coder, pseudonyms.apply(coding.memo))
+            )
+        cases = [
+            (cid, case_names.get(cid, cid), grouped[cid])
+            for cid in sorted(grouped, key=lambda k: case_order.get(k, 99))
+        ]
         sections.append(Section(c.id, c.name, c.name_en, depth, cases))
     # keep a code when it or a code below it has quotes, so headings give structure without empty leaves
     quoted = {s.code_id for s in sections if s.cases}

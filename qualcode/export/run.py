@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from qualcode.errors import BadInput
@@ -29,7 +29,7 @@ class Options:
     kind: str = "count"
     cooccurrence: str = "overlap"
     code: str | None = None
-    pseudonyms: Pseudonyms = Pseudonyms()
+    pseudonyms: Pseudonyms = field(default_factory=Pseudonyms)
 
 
 def default_name(what: str, fmt: str, options: Options = Options()) -> str:
@@ -68,12 +68,17 @@ def render(project, what: str, fmt: str, options: Options = Options()) -> bytes:
             raise BadInput(f"unknown matrix kind {options.kind!r} (use {', '.join(m.KINDS)})")
         if options.cooccurrence not in m.COOCCURRENCE:
             raise BadInput(f"unknown co-occurrence {options.cooccurrence!r} (use {', '.join(m.COOCCURRENCE)})")
-        matrix = (m.cooccurrence(project, options.cooccurrence, options.coder) if options.kind == "cooccurrence"
-                  else m.case_by_code(project, options.kind, options.coder))
+        matrix = (
+            m.cooccurrence(project, options.cooccurrence, options.coder)
+            if options.kind == "cooccurrence"
+            else m.case_by_code(project, options.kind, options.coder)
+        )
         return {
-            "csv": lambda: matrices.csv_bytes(matrix), "xlsx": lambda: matrices.xlsx_bytes(matrix),
+            "csv": lambda: matrices.csv_bytes(matrix),
+            "xlsx": lambda: matrices.xlsx_bytes(matrix),
             "md": lambda: matrices.markdown(matrix).encode("utf-8"),
-            "svg": lambda: heatmap.matrix_heatmap(matrix, "svg"), "png": lambda: heatmap.matrix_heatmap(matrix, "png"),
+            "svg": lambda: heatmap.matrix_heatmap(matrix, "svg"),
+            "png": lambda: heatmap.matrix_heatmap(matrix, "png"),
         }[fmt]()
     if what == "quotes":
         from qualcode.export import quotes
@@ -81,13 +86,19 @@ def render(project, what: str, fmt: str, options: Options = Options()) -> bytes:
         if options.code:
             project.codebook.code(options.code)
         sections = quotes.collect(project, code=options.code, coder=options.coder, pseudonyms=options.pseudonyms)
-        return quotes.markdown(sections, QUOTES_TITLE).encode("utf-8") if fmt == "md" else quotes.docx_bytes(sections, QUOTES_TITLE)
+        return (
+            quotes.markdown(sections, QUOTES_TITLE).encode("utf-8")
+            if fmt == "md"
+            else quotes.docx_bytes(sections, QUOTES_TITLE)
+        )
     from qualcode.export import refi
 
     return refi.export_qdpx(project, options.pseudonyms) if what == "qdpx" else refi.export_qdc(project)
 
 
-def write(project, what: str, fmt: str, path: Path | None, options: Options = Options(), *, force: bool = False) -> Path:
+def write(
+    project, what: str, fmt: str, path: Path | None, options: Options = Options(), *, force: bool = False
+) -> Path:
     from qualcode.fileio import write_atomic
 
     target = Path(path) if path else Path("exports") / default_name(what, fmt, options)

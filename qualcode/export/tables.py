@@ -49,8 +49,15 @@ def csv_bytes(tables: list[FactorTable], counts: bool) -> bytes:
     writer.writerow(["facet", "dimension", "factor", "code", *[c.name or c.id for c in cases]])
     for table in tables:
         for row in table.rows:
-            writer.writerow([table.facet.name, row.dimension.name, row.factor.name, row.factor.id,
-                             *[cell_text(table.cell(row.factor.id, c.id), counts) for c in table.cases]])
+            writer.writerow(
+                [
+                    table.facet.name,
+                    row.dimension.name,
+                    row.factor.name,
+                    row.factor.id,
+                    *[cell_text(table.cell(row.factor.id, c.id), counts) for c in table.cases],
+                ]
+            )
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 
@@ -116,11 +123,17 @@ def _dark(color: str) -> bool:
 def html_page(tables: list[FactorTable], counts: bool, title: str) -> str:
     e = html.escape
     parts = [
-        "<!DOCTYPE html>", '<html lang="zh-Hant">', "<head>", '<meta charset="utf-8">', f"<title>{e(title)}</title>",
+        "<!DOCTYPE html>",
+        '<html lang="zh-Hant">',
+        "<head>",
+        '<meta charset="utf-8">',
+        f"<title>{e(title)}</title>",
         "<style>body{font-family:'Noto Sans TC','Microsoft JhengHei','PingFang TC',sans-serif;margin:2em}"
         "table{border-collapse:collapse;margin-bottom:2em}th,td{border:1px solid #999;padding:.3em .8em;text-align:center}"
         "th{background:#ddd}td.dim{font-weight:bold;text-align:left}td.factor{text-align:left}</style>",
-        "</head>", "<body>", f"<h1>{e(title)}</h1>",
+        "</head>",
+        "<body>",
+        f"<h1>{e(title)}</h1>",
     ]
     for table in tables:
         parts.append(f"<h2>{e(table.facet.name)}</h2>")
@@ -147,7 +160,9 @@ def html_page(tables: list[FactorTable], counts: bool, title: str) -> str:
     return "\n".join(parts)
 
 
-def collect(project, *, facet: str | None = None, coder: str | None = None, all_cases: bool = False) -> list[FactorTable]:
+def collect(
+    project, *, facet: str | None = None, coder: str | None = None, all_cases: bool = False
+) -> list[FactorTable]:
     """One table per facet (or the one asked for). Cases without any rating in a facet are left out
     unless `all_cases`, as Table 5-10 shows only the three municipalities that run a site."""
     from dataclasses import replace

@@ -63,7 +63,7 @@ def read_cases_csv(path: Path) -> CaseTable:
             raise BadInput(f"{path}:{line}: case {case_id!r} already given on line {seen[case_id]}")
         seen[case_id] = line
         values = {}
-        for (name, kind), cell in zip(columns[1:], record[1:]):
+        for (name, kind), cell in zip(columns[1:], record[1:], strict=True):
             values[name] = _convert(path, line, name, kind, cell.strip())
         name = record[name_index].strip() if name_index is not None else case_id
         rows.append(CaseRow(line=line, id=case_id, name=name, values=values))

@@ -70,9 +70,7 @@ def _decode(data: bytes, path: Path) -> tuple[str, str]:
 
     best = from_bytes(data, cp_isolation=LEGACY_ENCODINGS).best()
     if best is None:
-        raise BadInput(
-            f"{path}: cannot tell the encoding (tried UTF-8, UTF-16, Big5/CP950, GB18030); save it as UTF-8"
-        )
+        raise BadInput(f"{path}: cannot tell the encoding (tried UTF-8, UTF-16, Big5/CP950, GB18030); save it as UTF-8")
     encoding = best.encoding
     text = str(best)
     if _control_ratio(text) > 0.01:

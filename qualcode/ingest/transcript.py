@@ -25,7 +25,9 @@ COLON = "[:：︰]"
 SPEAKER_RE = re.compile(
     rf"^[ \t\u3000]*(?P<mark>\*\*)?(?P<speaker>問|答|Q|A|[^\s:：︰，。,.!?！？「」()（）*#]{{1,12}}?)(?P=mark)?[ \t]*{COLON}(?:\*\*)?[ \t\u3000]*"
 )
-HEADER_RE = re.compile(rf"^[ \t\u3000]*(?P<key>[^:：︰\n]{{1,12}}?)[ \t]*{COLON}[ \t\u3000]*(?P<value>.*?)[ \t\u3000]*$")
+HEADER_RE = re.compile(
+    rf"^[ \t\u3000]*(?P<key>[^:：︰\n]{{1,12}}?)[ \t]*{COLON}[ \t\u3000]*(?P<value>.*?)[ \t\u3000]*$"
+)
 TITLE_RE = re.compile(r"^#{1,6}[ \t]+(?P<title>.+?)[ \t]*$")
 
 

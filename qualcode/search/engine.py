@@ -40,9 +40,17 @@ class SearchResult:
 
     def to_json(self) -> dict:
         return {
-            "case": self.case, "document": self.document, "turn": self.turn, "start": self.start, "end": self.end,
-            "text": self.text, "snippet": self.snippet, "codes": self.codes, "speaker": self.speaker,
-            "hits": [list(h) for h in self.hits], "coding": self.coding,
+            "case": self.case,
+            "document": self.document,
+            "turn": self.turn,
+            "start": self.start,
+            "end": self.end,
+            "text": self.text,
+            "snippet": self.snippet,
+            "codes": self.codes,
+            "speaker": self.speaker,
+            "hits": [list(h) for h in self.hits],
+            "coding": self.coding,
         }
 
 
@@ -76,8 +84,9 @@ class SearchSource(Protocol):
 
     def text(self, document_id: int) -> str: ...
 
-    def coded_spans(self, code_ids: tuple[str, ...] | None, coder: str | None,
-                    cases: tuple[str, ...]) -> list[tuple[str, int, int, int]]:
+    def coded_spans(
+        self, code_ids: tuple[str, ...] | None, coder: str | None, cases: tuple[str, ...]
+    ) -> list[tuple[str, int, int, int]]:
         """(coding id, document id, start, end) of the codings that pass the filters, in document order."""
         ...
 
@@ -152,7 +161,7 @@ def coded_units(index: SearchIndex, source: SearchSource, turns: TurnTable, filt
     gstart = _to_global(turns, doc, start, snap="next")
     gend = _to_global(turns, doc, end, snap="previous")
     keep = gend > gstart
-    kept = [c for c, k in zip(codings, keep.tolist()) if k]
+    kept = [c for c, k in zip(codings, keep.tolist(), strict=True) if k]
     units = _Units(gstart[keep], gend[keep], [c[0] for c in kept], [(c[2], c[3]) for c in kept])
     cache.clear()
     cache[key] = units
@@ -220,8 +229,11 @@ def _is_cjk(ch: str) -> bool:
 
 def _splittable(term: str) -> bool:
     """A long unspaced Chinese phrase (not code-like text such as a*b:c) may be split into words."""
-    return (len(term) >= SPLIT_MIN_LENGTH and sum(map(_is_cjk, term)) >= 2
-            and all(_is_cjk(ch) or ch.isalnum() for ch in term))
+    return (
+        len(term) >= SPLIT_MIN_LENGTH
+        and sum(map(_is_cjk, term)) >= 2
+        and all(_is_cjk(ch) or ch.isalnum() for ch in term)
+    )
 
 
 def split_words(term: str) -> list[str]:
@@ -236,8 +248,9 @@ def split_words(term: str) -> list[str]:
     return words
 
 
-def search(index: SearchIndex, source: SearchSource, query_text: str, filters: Filters = Filters(),
-           limit: int | None = 50) -> SearchResults:
+def search(
+    index: SearchIndex, source: SearchSource, query_text: str, filters: Filters = Filters(), limit: int | None = 50
+) -> SearchResults:
     """Match a query against an up-to-date index; rank and build the results (see the module docstring)."""
     query = parse_query(query_text)
     turns = index.turns()
@@ -251,7 +264,9 @@ def search(index: SearchIndex, source: SearchSource, query_text: str, filters: F
     else:
         unit_rows = np.arange(units.start.size)
         prox = _proximity(turns, units, unit_rows[selected], matched.terms) if selected.size else np.empty(0, np.int64)
-        ordered = selected[np.lexsort((units.start[selected], prox, -matched.held[selected], ~matched.phrase[selected]))]
+        ordered = selected[
+            np.lexsort((units.start[selected], prox, -matched.held[selected], ~matched.phrase[selected]))
+        ]
     chosen = ordered if limit is None else ordered[:limit]
     results = [_result(source, turns, units, int(u), matched.terms) for u in chosen.tolist()]
     return SearchResults(query=query, results=results, total=total, notices=matched.notices)
@@ -287,8 +302,9 @@ def _match(index: SearchIndex, turns: TurnTable, query: Query, units: _Units, al
     return matched
 
 
-def _term_or_words(index: SearchIndex, turns: TurnTable, term, allowed: np.ndarray | None,
-                   notices: list[str]) -> list[_TermHits]:
+def _term_or_words(
+    index: SearchIndex, turns: TurnTable, term, allowed: np.ndarray | None, notices: list[str]
+) -> list[_TermHits]:
     """A term's hits; a long unspaced phrase that occurs nowhere is searched as its jieba words instead."""
     hits = term_hits(index, turns, term.text, allowed)
     if hits.positions.size or term.phrase or not _splittable(term.text):
@@ -315,26 +331,42 @@ def _result(source: SearchSource, turns: TurnTable, units: _Units, unit: int, te
     document = int(turns.document_id[row])
     to_doc = lambda g: int(turns.start[row] + (g - turns.gpos[row]))  # noqa: E731
     turn_start, turn_end = int(turns.start[row]), int(turns.start[row] + turns.length[row])
-    hits = [(to_doc(s), to_doc(e)) for s, e in global_hits if turns.gpos[row] <= s and e <= turns.gpos[row] + turns.length[row]]
+    hits = [
+        (to_doc(s), to_doc(e))
+        for s, e in global_hits
+        if turns.gpos[row] <= s and e <= turns.gpos[row] + turns.length[row]
+    ]
     text = source.text(document)
     start, end = hits[0] if hits else (turn_start, turn_start)
     snippet_start = max(turn_start, start - SNIPPET_RADIUS)
     snippet_end = min(turn_end, end + SNIPPET_RADIUS)
     snippet = text[snippet_start:snippet_end]
-    snippet_hits = [(max(s, snippet_start) - snippet_start, min(e, snippet_end) - snippet_start)
-                    for s, e in hits if s < snippet_end and e > snippet_start]
+    snippet_hits = [
+        (max(s, snippet_start) - snippet_start, min(e, snippet_end) - snippet_start)
+        for s, e in hits
+        if s < snippet_end and e > snippet_start
+    ]
     prefix = "…" if snippet_start > turn_start else ""
     suffix = "…" if snippet_end < turn_end else ""
     snippet_hits = [(s + len(prefix), e + len(prefix)) for s, e in snippet_hits]
     coding = units.coding_ids[unit] if units.coding_ids is not None else None
-    if coding is not None:
+    if coding is not None and units.coding_spans is not None:
         unit_start, unit_end = units.coding_spans[unit]
     else:
         unit_start, unit_end = turn_start, turn_end
     return SearchResult(
-        case=turns.cases[int(turns.case[row])], document=document, turn=int(turns.number[row]),
-        speaker=turns.speakers[int(turns.speaker[row])], start=start, end=end, text=text[start:end],
-        snippet=prefix + snippet.replace("\n", " ") + suffix, snippet_hits=snippet_hits, hits=hits,
-        codes=source.codes_in_span(document, turn_start, turn_end), unit_start=unit_start, unit_end=unit_end,
+        case=turns.cases[int(turns.case[row])],
+        document=document,
+        turn=int(turns.number[row]),
+        speaker=turns.speakers[int(turns.speaker[row])],
+        start=start,
+        end=end,
+        text=text[start:end],
+        snippet=prefix + snippet.replace("\n", " ") + suffix,
+        snippet_hits=snippet_hits,
+        hits=hits,
+        codes=source.codes_in_span(document, turn_start, turn_end),
+        unit_start=unit_start,
+        unit_end=unit_end,
         coding=coding,
     )

@@ -88,9 +88,12 @@ class SearchIndex:
         """Index these documents' turns in import batches of at most BATCH_CHARACTERS; returns characters indexed."""
         if not document_ids:
             return 0
-        sizes = dict(self.store.conn.execute(
-            f"SELECT id, length(text) FROM documents WHERE id IN ({','.join('?' * len(document_ids))})", document_ids
-        ).fetchall())
+        sizes = dict(
+            self.store.conn.execute(
+                f"SELECT id, length(text) FROM documents WHERE id IN ({','.join('?' * len(document_ids))})",
+                document_ids,
+            ).fetchall()
+        )
         total, batch, batch_size = 0, [], 0
         for document_id in document_ids:
             batch.append(document_id)
@@ -119,7 +122,10 @@ class SearchIndex:
             rows.append((gpos, document_id, number, start, end - start, speaker))
             pieces.append(texts[document_id][start:end])
             gpos += (end - start) + SEPARATOR_GAP
-        conn.executemany("INSERT INTO search_turns (gpos, document_id, number, start, length, speaker) VALUES (?, ?, ?, ?, ?, ?)", rows)
+        conn.executemany(
+            "INSERT INTO search_turns (gpos, document_id, number, start, length, speaker) VALUES (?, ?, ?, ?, ?, ?)",
+            rows,
+        )
         # One string for the whole batch: turn texts separated by NUL, which no turn contains after import.
         joined = "\0".join(pieces)
         characters = len(joined) - (len(pieces) - 1)
@@ -127,6 +133,7 @@ class SearchIndex:
             "INSERT INTO search_batches (first_gpos, end_gpos, characters, created_at) VALUES (?, ?, ?, ?)",
             (base, base + len(joined), characters, now()),
         ).lastrowid
+        assert batch is not None
         self._write_postings(batch, base, normalizer().codepoints(joined))
         self._turns = None
         return characters
@@ -149,7 +156,7 @@ class SearchIndex:
         blobs = postings.encode_groups(where, starts, ends, base)
         self.store.conn.executemany(
             "INSERT INTO search_postings (gram, batch, count, positions) VALUES (?, ?, ?, ?)",
-            zip(keys[starts].tolist(), [batch] * starts.size, (ends - starts).tolist(), blobs),
+            zip(keys[starts].tolist(), [batch] * starts.size, (ends - starts).tolist(), blobs, strict=True),
         )
 
     def rebuild(self) -> int:
@@ -207,7 +214,10 @@ class SearchIndex:
                 by_document[document_id] = cases.index(case_id)
             case_column = by_document[columns[2]] if rows else np.empty(0, dtype=np.int64)
             speaker_column = np.fromiter((speaker_code[row[5]] for row in rows), dtype=np.int64, count=len(rows))
-            self._turns = TurnTable(*columns, case_column, speaker_column, cases=cases, speakers=speakers)
+            gpos, length, document_id, number, start = columns
+            self._turns = TurnTable(
+                gpos, length, document_id, number, start, case_column, speaker_column, cases, speakers
+            )
             self._turns_key = key
         return self._turns
 
@@ -241,7 +251,7 @@ class SearchIndex:
         keys = gram_keys(cps)
         # Pairs at offsets 0, 2, 4, … and the last one cover every character of the term.
         offsets = sorted(set(range(0, keys.size, 2)) | {keys.size - 1})
-        counted = sorted(((self._gram_count(int(keys[o])), o) for o in offsets))
+        counted = sorted((self._gram_count(int(keys[o])), o) for o in offsets)
         if counted[0][0] == 0:
             return np.empty(0, dtype=np.int64)
         _, first = counted[0]

@@ -26,12 +26,28 @@ class KwicLine:
     right: str
 
     def to_json(self) -> dict:
-        return {"case": self.case, "document": self.document, "turn": self.turn, "start": self.start,
-                "end": self.end, "left": self.left, "match": self.match, "right": self.right}
+        return {
+            "case": self.case,
+            "document": self.document,
+            "turn": self.turn,
+            "start": self.start,
+            "end": self.end,
+            "left": self.left,
+            "match": self.match,
+            "right": self.right,
+        }
 
 
-def kwic(index: SearchIndex, source: SearchSource, term: str, filters: Filters = Filters(), *, width: int = 20,
-         sort: str = "position", limit: int | None = None) -> list[KwicLine]:
+def kwic(
+    index: SearchIndex,
+    source: SearchSource,
+    term: str,
+    filters: Filters = Filters(),
+    *,
+    width: int = 20,
+    sort: str = "position",
+    limit: int | None = None,
+) -> list[KwicLine]:
     """Occurrences in document order, or sorted by the words to their left (read leftwards) or right.
 
     Context stays inside the hit's turn, with line breaks shown as spaces.
@@ -46,25 +62,32 @@ def kwic(index: SearchIndex, source: SearchSource, term: str, filters: Filters =
     if filters.segments:
         units = coded_units(index, source, turns, filters)
         inside = np.zeros(positions.size, dtype=bool)
-        for lo, hi in zip(units.start.tolist(), units.end.tolist()):
+        for lo, hi in zip(units.start.tolist(), units.end.tolist(), strict=True):
             a = np.searchsorted(positions, lo, side="left")
             b = np.searchsorted(positions, hi - hits.length, side="right")
             inside[a:b] = True
         positions = positions[inside]
     rows, _ = turns.locate(positions, hits.length)
     lines = []
-    for p, row in zip(positions.tolist(), rows.tolist()):
+    for p, row in zip(positions.tolist(), rows.tolist(), strict=True):
         document = int(turns.document_id[row])
         text = source.text(document)
         turn_start = int(turns.start[row])
         turn_end = turn_start + int(turns.length[row])
         start = turn_start + (p - int(turns.gpos[row]))
         end = start + hits.length
-        lines.append(KwicLine(
-            case=turns.cases[int(turns.case[row])], document=document, turn=int(turns.number[row]), start=start, end=end,
-            left=text[max(turn_start, start - width):start].replace("\n", " "), match=text[start:end],
-            right=text[end:min(turn_end, end + width)].replace("\n", " "),
-        ))
+        lines.append(
+            KwicLine(
+                case=turns.cases[int(turns.case[row])],
+                document=document,
+                turn=int(turns.number[row]),
+                start=start,
+                end=end,
+                left=text[max(turn_start, start - width) : start].replace("\n", " "),
+                match=text[start:end],
+                right=text[end : min(turn_end, end + width)].replace("\n", " "),
+            )
+        )
     if sort == "left":
         lines.sort(key=lambda line: normalize(line.left)[::-1])
     elif sort == "right":

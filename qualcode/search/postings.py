@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-_WIDTHS = {1: np.dtype("<u1"), 2: np.dtype("<u2"), 4: np.dtype("<u4")}
+_WIDTHS: dict[int, np.dtype] = {1: np.dtype("<u1"), 2: np.dtype("<u2"), 4: np.dtype("<u4")}
 
 
 def width_of(top: int) -> int:
@@ -24,7 +24,7 @@ def encode_groups(positions: np.ndarray, starts: np.ndarray, ends: np.ndarray, b
     widths = [width_of(t) for t in tops.tolist()]
     by_width = {w: deltas.astype(_WIDTHS[w]) for w in set(widths)}
     headers = {w: bytes([w]) for w in _WIDTHS}
-    for start, end, width in zip(starts.tolist(), ends.tolist(), widths):
+    for start, end, width in zip(starts.tolist(), ends.tolist(), widths, strict=True):
         yield headers[width] + by_width[width][start:end].tobytes()
 
 

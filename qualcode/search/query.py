@@ -44,10 +44,10 @@ def _tokens(query: str) -> list[tuple[str, bool, bool]]:
             negated = True
             i += 1
             ch = query[i]
-        if ch in "\"“”「『":
-            closing = {"\"": "\"", "“": "”", "”": "”", "「": "」", "『": "』"}[ch]
+        if ch in '"“”「『':
+            closing = {'"': '"', "“": "”", "”": "”", "「": "」", "『": "』"}[ch]
             end = query.find(closing, i + 1)
-            if closing == "\"" and end == -1:
+            if closing == '"' and end == -1:
                 end = query.find("”", i + 1)
             if end == -1:
                 raise BadInput(f"unbalanced quote in query {query!r}: close the phrase with {closing}")
@@ -67,7 +67,7 @@ def _tokens(query: str) -> list[tuple[str, bool, bool]]:
 def parse_query(query: str) -> Query:
     query = query.strip()
     if not query:
-        raise BadInput("empty query: type a word or a \"phrase\"")
+        raise BadInput('empty query: type a word or a "phrase"')
     if len(query) > MAX_QUERY:
         raise BadInput(f"query too long ({len(query)} characters; at most {MAX_QUERY})")
     tokens = _tokens(query)

@@ -43,8 +43,13 @@ class Keyness:
     log_likelihood: float
 
     def to_json(self) -> dict:
-        return {"case": self.case, "word": self.word, "count": self.count, "rest": self.rest,
-                "log_likelihood": round(self.log_likelihood, 3)}
+        return {
+            "case": self.case,
+            "word": self.word,
+            "count": self.count,
+            "rest": self.rest,
+            "log_likelihood": round(self.log_likelihood, 3),
+        }
 
 
 def stopwords() -> set[str]:
@@ -91,10 +96,17 @@ class _Tally:
         if not spans:
             return
         doc = Doc(self.vocab, words=[folded[s:e].strip() for s, e in spans], spaces=[False] * len(spans))
-        for token, (start, end) in zip(doc, spans):
+        for token, (start, end) in zip(doc, spans, strict=True):
             key = token.text
-            if (len(key) < self.min_length or token.is_punct or token.like_num or _numeric(key) or token.is_stop
-                    or key in self.stop or not any(ch.isalpha() for ch in key)):
+            if (
+                len(key) < self.min_length
+                or token.is_punct
+                or token.like_num
+                or _numeric(key)
+                or token.is_stop
+                or key in self.stop
+                or not any(ch.isalpha() for ch in key)
+            ):
                 continue
             self.counts[group][key] += 1
             self.forms[key][text[start:end].strip()] += 1
@@ -103,8 +115,14 @@ class _Tally:
         return self.forms[key].most_common(1)[0][0]
 
 
-def frequencies(units: Iterable[tuple[str, str]], extra_words: Iterable[str] = (), *, top: int = 20,
-                min_length: int = 2, grouped: bool = True) -> list[WordCount]:
+def frequencies(
+    units: Iterable[tuple[str, str]],
+    extra_words: Iterable[str] = (),
+    *,
+    top: int = 20,
+    min_length: int = 2,
+    grouped: bool = True,
+) -> list[WordCount]:
     """The `top` words of each group of (group, text) units, or of all of them together."""
     tally = _tally(units, extra_words, min_length)
     if not grouped:
@@ -112,8 +130,11 @@ def frequencies(units: Iterable[tuple[str, str]], extra_words: Iterable[str] = (
         for counter in tally.counts.values():
             total.update(counter)
         return [WordCount(tally.form(k), n) for k, n in total.most_common(top)]
-    return [WordCount(tally.form(k), n, group) for group, counter in tally.counts.items()
-            for k, n in counter.most_common(top)]
+    return [
+        WordCount(tally.form(k), n, group)
+        for group, counter in tally.counts.items()
+        for k, n in counter.most_common(top)
+    ]
 
 
 def _tally(units: Iterable[tuple[str, str]], extra_words: Iterable[str], min_length: int) -> _Tally:
@@ -136,8 +157,15 @@ def log_likelihood(a: int, b: int, c: int, d: int) -> float:
     return 2 * g2
 
 
-def keyness(units: Iterable[tuple[str, str]], extra_words: Iterable[str] = (), *, cases: Sequence[str] = (),
-            top: int = 10, min_length: int = 2, min_count: int = 3) -> list[Keyness]:
+def keyness(
+    units: Iterable[tuple[str, str]],
+    extra_words: Iterable[str] = (),
+    *,
+    cases: Sequence[str] = (),
+    top: int = 10,
+    min_length: int = 2,
+    min_count: int = 3,
+) -> list[Keyness]:
     """Each case's most distinctive words against all the other cases; `units` are (case, text) of every case."""
     tally = _tally(units, extra_words, min_length)
     totals = {case: sum(counter.values()) for case, counter in tally.counts.items()}

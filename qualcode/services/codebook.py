@@ -47,20 +47,34 @@ class CodebookService:
                     "name = excluded.name, name_en = excluded.name_en, description = excluded.description, "
                     "color = excluded.color, shortcut = excluded.shortcut, keywords = excluded.keywords, "
                     "position = excluded.position",
-                    (code.id, code.parent_id, code.name, code.name_en, code.description, code.color, code.shortcut,
-                     json.dumps(list(code.keywords), ensure_ascii=False), code.position),
+                    (
+                        code.id,
+                        code.parent_id,
+                        code.name,
+                        code.name_en,
+                        code.description,
+                        code.color,
+                        code.shortcut,
+                        json.dumps(list(code.keywords), ensure_ascii=False),
+                        code.position,
+                    ),
                 )
             conn.execute("DELETE FROM facets")
-            conn.executemany("INSERT INTO facets (id, name, name_en, position) VALUES (?, ?, ?, ?)",
-                             [(f.id, f.name, f.name_en, i) for i, f in enumerate(book.facets)])
+            conn.executemany(
+                "INSERT INTO facets (id, name, name_en, position) VALUES (?, ?, ?, ?)",
+                [(f.id, f.name, f.name_en, i) for i, f in enumerate(book.facets)],
+            )
             conn.execute("DELETE FROM scale_steps")
             conn.executemany(
                 "INSERT INTO scale_steps (id, label, label_en, value, color, position) VALUES (?, ?, ?, ?, ?, ?)",
                 [(s.id, s.label, s.label_en, s.value, s.color, i) for i, s in enumerate(book.scale)],
             )
-            for key, value in (("codebook.name", book.name), ("codebook.version", book.version),
-                               ("codebook.description", book.description),
-                               ("codebook.rated", json.dumps(list(book.rated), ensure_ascii=False))):
+            for key, value in (
+                ("codebook.name", book.name),
+                ("codebook.version", book.version),
+                ("codebook.description", book.description),
+                ("codebook.rated", json.dumps(list(book.rated), ensure_ascii=False)),
+            ):
                 conn.execute(
                     "INSERT INTO project (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
                     (key, value),
@@ -80,16 +94,20 @@ class CodebookService:
         rated = [r[0] for r in self._conn.execute("SELECT DISTINCT code_id FROM ratings") if r[0] not in new_codes]
         if rated:
             raise Conflict(f"{source} drops codes that have ratings: {', '.join(rated)}")
-        for column, what, ids in (("facet_id", "facets", {f.id for f in book.facets}),
-                                  ("step_id", "scale steps", {s.id for s in book.scale})):
+        for column, what, ids in (
+            ("facet_id", "facets", {f.id for f in book.facets}),
+            ("step_id", "scale steps", {s.id for s in book.scale}),
+        ):
             used = [r[0] for r in self._conn.execute(f"SELECT DISTINCT {column} FROM ratings") if r[0] not in ids]
             if used:
                 raise Conflict(f"{source} drops {what} used by ratings: {', '.join(used)}")
 
     def get(self) -> Codebook:
         """The whole codebook as it is now (what `codebook dump` writes)."""
-        meta = {r["key"]: r["value"]
-                for r in self._conn.execute("SELECT key, value FROM project WHERE key LIKE 'codebook.%'")}
+        meta = {
+            r["key"]: r["value"]
+            for r in self._conn.execute("SELECT key, value FROM project WHERE key LIKE 'codebook.%'")
+        }
         return Codebook(
             name=meta.get("codebook.name", ""),
             version=meta.get("codebook.version", ""),
@@ -107,9 +125,17 @@ class CodebookService:
         if self._codes is not None and self._codes[0] == key:
             return self._codes[1]
         codes = [
-            Code(id=r["id"], name=r["name"], parent_id=r["parent_id"], name_en=r["name_en"],
-                 description=r["description"], color=r["color"], shortcut=r["shortcut"],
-                 keywords=tuple(json.loads(r["keywords"])), position=r["position"])
+            Code(
+                id=r["id"],
+                name=r["name"],
+                parent_id=r["parent_id"],
+                name_en=r["name_en"],
+                description=r["description"],
+                color=r["color"],
+                shortcut=r["shortcut"],
+                keywords=tuple(json.loads(r["keywords"])),
+                position=r["position"],
+            )
             for r in self._conn.execute("SELECT * FROM codes ORDER BY position, id")
         ]
         self._codes = (key, codes)
@@ -153,8 +179,17 @@ class CodebookService:
         tops = {c.id for c in book.codes if c.parent_id is None}
         return [c.id for c in book.codes if c.parent_id in tops]
 
-    def create_code(self, code_id: str, name: str, *, parent: str | None = None, color: str = "",
-                    name_en: str = "", description: str = "", coder: str = "") -> Code:
+    def create_code(
+        self,
+        code_id: str,
+        name: str,
+        *,
+        parent: str | None = None,
+        color: str = "",
+        name_en: str = "",
+        description: str = "",
+        coder: str = "",
+    ) -> Code:
         """Add one code to the project's codebook (dump it to keep the YAML in step)."""
         if not ID_RE.match(code_id):
             raise BadInput(f"bad code id {code_id!r}: use letters, digits, '-', '_' or '.'")
@@ -178,11 +213,16 @@ class CodebookService:
 
     # -- rating facets and scale -----------------------------------------------------------------
     def facets(self) -> list[Facet]:
-        return [Facet(r["id"], r["name"], r["name_en"]) for r in self._conn.execute("SELECT * FROM facets ORDER BY position")]
+        return [
+            Facet(r["id"], r["name"], r["name_en"])
+            for r in self._conn.execute("SELECT * FROM facets ORDER BY position")
+        ]
 
     def scale(self) -> list[ScaleStep]:
-        return [ScaleStep(r["id"], r["label"], r["label_en"], r["value"], r["color"])
-                for r in self._conn.execute("SELECT * FROM scale_steps ORDER BY position")]
+        return [
+            ScaleStep(r["id"], r["label"], r["label_en"], r["value"], r["color"])
+            for r in self._conn.execute("SELECT * FROM scale_steps ORDER BY position")
+        ]
 
     def facet_id(self, facet: str | None) -> str:
         """A facet's id from its id, name or English name; None gives the codebook's first facet."""

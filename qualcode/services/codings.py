@@ -44,9 +44,17 @@ def _like_prefix(prefix: str) -> str:
 
 
 def _row(coding: Coding) -> dict[str, Any]:
-    return dict(id=coding.id, document_id=coding.document_id, code_id=coding.code_id, coder=coding.coder,
-                start=coding.start, end=coding.end, memo=coding.memo, created_at=coding.created_at,
-                updated_at=coding.updated_at)
+    return {
+        "id": coding.id,
+        "document_id": coding.document_id,
+        "code_id": coding.code_id,
+        "coder": coding.coder,
+        "start": coding.start,
+        "end": coding.end,
+        "memo": coding.memo,
+        "created_at": coding.created_at,
+        "updated_at": coding.updated_at,
+    }
 
 
 def _describe(payload: dict) -> str:
@@ -73,8 +81,19 @@ class CodingService:
     def _codings(self, rows: list[tuple]) -> list[Coding]:
         """Rows of CODING_SELECT (plain tuples, in its column order) as Codings with their text."""
         return [
-            Coding(id, document_id, case_id, code_id, coder, start, end,
-                   self._documents.text(document_id)[start:end], memo, created, updated)
+            Coding(
+                id,
+                document_id,
+                case_id,
+                code_id,
+                coder,
+                start,
+                end,
+                self._documents.text(document_id)[start:end],
+                memo,
+                created,
+                updated,
+            )
             for id, document_id, case_id, code_id, coder, start, end, memo, created, updated in rows
         ]
 
@@ -83,18 +102,27 @@ class CodingService:
         """A coding by its id or an unambiguous prefix of it (at least 6 characters)."""
         rows = self._conn.execute("SELECT id FROM codings WHERE id = ?", (coding_id,)).fetchall()
         if not rows and len(coding_id) >= 6:
-            rows = self._conn.execute("SELECT id FROM codings WHERE id LIKE ? ESCAPE '\\' LIMIT 3",
-                                      (_like_prefix(coding_id),)).fetchall()
+            rows = self._conn.execute(
+                "SELECT id FROM codings WHERE id LIKE ? ESCAPE '\\' LIMIT 3", (_like_prefix(coding_id),)
+            ).fetchall()
         if not rows:
             raise NotFound(f"no coding with id {coding_id!r}")
         if len(rows) > 1:
             raise BadInput(f"coding id {coding_id!r} is ambiguous; give more characters")
         return self._codings(self._tuples(CODING_SELECT + " WHERE c.id = ?", (rows[0]["id"],)))[0]
 
-    def select(self, *, document: str | int | None = None, code: str | None = None, coder: str | None = None,
-               case: str | None = None, include_descendants: bool = False) -> list[Coding]:
+    def select(
+        self,
+        *,
+        document: str | int | None = None,
+        code: str | None = None,
+        coder: str | None = None,
+        case: str | None = None,
+        include_descendants: bool = False,
+    ) -> list[Coding]:
         """Codings in document order, filtered by document, code (and its descendants), coder and case."""
-        where, params = [], []
+        where: list[str] = []
+        params: list[Any] = []
         if document is not None:
             where.append("c.document_id = ?")
             params.append(self._documents.document(document).id)
@@ -113,8 +141,9 @@ class CodingService:
         sql += ' ORDER BY d.case_id, c.document_id, c.start, c."end", c.created_at, c.id'
         return self._codings(self._tuples(sql, params))
 
-    def spans(self, *, code_ids: Iterable[str] | None = None, coder: str | None = None,
-              cases: Sequence[str] = ()) -> list[tuple[str, int, int, int]]:
+    def spans(
+        self, *, code_ids: Iterable[str] | None = None, coder: str | None = None, cases: Sequence[str] = ()
+    ) -> list[tuple[str, int, int, int]]:
         """(coding id, document id, start, end) of the matching codings, in document order (for search)."""
         where: list[str] = []
         params: list[Any] = []
@@ -144,7 +173,7 @@ class CodingService:
 
     def counts(self, coder: str | None = None) -> dict[str, int]:
         """Codings per code (each code's own, not its descendants')."""
-        sql, params = "SELECT code_id, count(*) FROM codings", ()
+        sql, params = "SELECT code_id, count(*) FROM codings", tuple[str, ...]()
         if coder is not None:
             sql, params = sql + " WHERE coder = ?", (coder,)
         return {r[0]: r[1] for r in self._conn.execute(sql + " GROUP BY code_id", params)}
@@ -160,18 +189,38 @@ class CodingService:
         return [r[0] for r in self._conn.execute("SELECT DISTINCT coder FROM codings ORDER BY coder")]
 
     # -- changing --------------------------------------------------------------------------------
-    def apply(self, document: str | int, code_id: str, coder: str, *, span: str | tuple[int, int] | None = None,
-              quote: str | None = None, turn: int | None = None, sentence: int | None = None,
-              memo: str = "") -> Coding:
+    def apply(
+        self,
+        document: str | int,
+        code_id: str,
+        coder: str,
+        *,
+        span: str | tuple[int, int] | None = None,
+        quote: str | None = None,
+        turn: int | None = None,
+        sentence: int | None = None,
+        memo: str = "",
+    ) -> Coding:
         """Code a span of a document, given as offsets, a quote, a turn, or a sentence of a turn."""
         doc = self._documents.document(document)
         self._codebook.code(code_id)
         start, end = self._documents.locate(doc, span=span, quote=quote, turn=turn, sentence=sentence)
         return self.add(doc.id, code_id, coder, start, end, memo=memo, case_id=doc.case_id)
 
-    def add(self, document_id: int, code_id: str, coder: str, start: int, end: int, *, memo: str = "",
-            coding_id: str | None = None, created_at: str | None = None, case_id: str | None = None,
-            undoable: bool = True) -> Coding:
+    def add(
+        self,
+        document_id: int,
+        code_id: str,
+        coder: str,
+        start: int,
+        end: int,
+        *,
+        memo: str = "",
+        coding_id: str | None = None,
+        created_at: str | None = None,
+        case_id: str | None = None,
+        undoable: bool = True,
+    ) -> Coding:
         """Insert one coding and log it, in one transaction (offsets already checked against the document).
 
         `undoable=False` logs no `code` event, so the coder's undo does not remove it: for an import, whose
@@ -187,8 +236,17 @@ class CodingService:
             ).fetchone()
             if exists:
                 raise Conflict(f"{coder} already coded {start}:{end} with {code_id} (coding {exists['id']})")
-            row = dict(id=coding_id, document_id=document_id, code_id=code_id, coder=coder, start=start, end=end,
-                       memo=memo, created_at=stamp, updated_at=stamp)
+            row = {
+                "id": coding_id,
+                "document_id": document_id,
+                "code_id": code_id,
+                "coder": coder,
+                "start": start,
+                "end": end,
+                "memo": memo,
+                "created_at": stamp,
+                "updated_at": stamp,
+            }
             try:
                 self._insert(row)
             except sqlite3.IntegrityError as exc:
@@ -214,7 +272,9 @@ class CodingService:
         """Remove a coding; its rating-evidence links are kept in the event so undo restores them."""
         coding = self.get(coding_id)
         with self._store.transaction() as conn:
-            evidence = [r[0] for r in conn.execute("SELECT rating_id FROM rating_evidence WHERE coding_id = ?", (coding.id,))]
+            evidence = [
+                r[0] for r in conn.execute("SELECT rating_id FROM rating_evidence WHERE coding_id = ?", (coding.id,))
+            ]
             conn.execute("DELETE FROM codings WHERE id = ?", (coding.id,))
             self._log.log(coder, "uncode", coding.id, {"coding": _row(coding), "evidence": evidence})
         return coding
@@ -279,7 +339,9 @@ class CodingService:
         if event["action"] == "uncode":
             self._restore(payload)
             return "removal of " + _describe(payload)
-        self._conn.execute("UPDATE codings SET memo = ?, updated_at = ? WHERE id = ?", (payload["old"], now(), event["target"]))
+        self._conn.execute(
+            "UPDATE codings SET memo = ?, updated_at = ? WHERE id = ?", (payload["old"], now(), event["target"])
+        )
         return f"memo change on coding {event['target']}"
 
     def _forward(self, event: sqlite3.Row) -> str:
@@ -290,7 +352,9 @@ class CodingService:
         if event["action"] == "uncode":
             self._conn.execute("DELETE FROM codings WHERE id = ?", (event["target"],))
             return "removal of " + _describe(payload)
-        self._conn.execute("UPDATE codings SET memo = ?, updated_at = ? WHERE id = ?", (payload["new"], now(), event["target"]))
+        self._conn.execute(
+            "UPDATE codings SET memo = ?, updated_at = ? WHERE id = ?", (payload["new"], now(), event["target"])
+        )
         return f"memo change on coding {event['target']}"
 
     def _restore(self, payload: dict) -> None:

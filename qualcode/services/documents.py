@@ -58,9 +58,15 @@ _DOC_SELECT = (
 
 def _document(row: sqlite3.Row) -> Document:
     return Document(
-        id=row["id"], case_id=row["case_id"], title=row["title"], source_path=row["source_path"],
-        sha256=row["sha256"], encoding=row["encoding"], metadata=json.loads(row["metadata"]),
-        imported_at=row["imported_at"], length=row["length"],
+        id=row["id"],
+        case_id=row["case_id"],
+        title=row["title"],
+        source_path=row["source_path"],
+        sha256=row["sha256"],
+        encoding=row["encoding"],
+        metadata=json.loads(row["metadata"]),
+        imported_at=row["imported_at"],
+        length=row["length"],
     )
 
 
@@ -116,12 +122,16 @@ class DocumentService:
 
     def attributes(self) -> list[tuple[str, str]]:
         """Declared case attributes as (name, type), in column order."""
-        return [(r["name"], r["type"]) for r in self._conn.execute("SELECT name, type FROM attributes ORDER BY position")]
+        return [
+            (r["name"], r["type"]) for r in self._conn.execute("SELECT name, type FROM attributes ORDER BY position")
+        ]
 
     def ensure_case(self, case_id: str, name: str = "") -> None:
         """Create the case if it is new (a new case goes last); an existing case is left as it is."""
         position = self._conn.execute("SELECT coalesce(max(position), 0) + 1 FROM cases").fetchone()[0]
-        self._conn.execute("INSERT OR IGNORE INTO cases (id, name, position) VALUES (?, ?, ?)", (case_id, name, position))
+        self._conn.execute(
+            "INSERT OR IGNORE INTO cases (id, name, position) VALUES (?, ?, ?)", (case_id, name, position)
+        )
 
     def declare_attribute(self, name: str, kind: str, *, retype: bool = True) -> None:
         """Declare a case attribute; an existing one takes the new type when `retype`."""
@@ -176,7 +186,7 @@ class DocumentService:
 
     # -- documents -------------------------------------------------------------------------------
     def documents(self, case_id: str | None = None) -> list[Document]:
-        sql, params = _DOC_SELECT, ()
+        sql, params = _DOC_SELECT, tuple[str, ...]()
         if case_id is not None:
             sql, params = sql + " WHERE d.case_id = ?", (case_id,)
         return [_document(r) for r in self._conn.execute(sql + " ORDER BY c.position, d.case_id, d.id", params)]
@@ -225,7 +235,8 @@ class DocumentService:
 
     def turn(self, document_id: int, number: int) -> Turn:
         row = self._conn.execute(
-            'SELECT number, speaker, start, "end" FROM turns WHERE document_id = ? AND number = ?', (document_id, number)
+            'SELECT number, speaker, start, "end" FROM turns WHERE document_id = ? AND number = ?',
+            (document_id, number),
         ).fetchone()
         if row is None:
             count = self._conn.execute("SELECT count(*) FROM turns WHERE document_id = ?", (document_id,)).fetchone()[0]
@@ -253,8 +264,15 @@ class DocumentService:
         low, high = (turn.start, turn.end) if turn is not None else (0, len(text))
         return sentence_at(text, offset, low, high)
 
-    def locate(self, document: Document, *, span: str | tuple[int, int] | None = None, quote: str | None = None,
-               turn: int | None = None, sentence: int | None = None) -> tuple[int, int]:
+    def locate(
+        self,
+        document: Document,
+        *,
+        span: str | tuple[int, int] | None = None,
+        quote: str | None = None,
+        turn: int | None = None,
+        sentence: int | None = None,
+    ) -> tuple[int, int]:
         """The (start, end) given by exactly one of a span, a quote or a turn (optionally its Nth sentence)."""
         given = [x is not None for x in (span, quote, turn)]
         if sum(given) != 1:
@@ -281,8 +299,9 @@ class DocumentService:
         return start, end
 
     # -- import ----------------------------------------------------------------------------------
-    def import_files(self, paths: Sequence[Path | str], *, case_id: str | None = None,
-                     coder: str = "") -> list[ImportResult]:
+    def import_files(
+        self, paths: Sequence[Path | str], *, case_id: str | None = None, coder: str = ""
+    ) -> list[ImportResult]:
         """Import transcripts: all of them or, if any is bad, none."""
         prepared = []
         seen: dict[tuple[str, str], Path] = {}
@@ -299,23 +318,35 @@ class DocumentService:
             seen[key] = path
             prepared.append((path, decoded, parsed, target_case))
         with self._store.transaction():
-            results = [self._import_one(path, decoded, parsed, target, coder)
-                       for path, decoded, parsed, target in prepared]
-            self._changed([r.document_id for r in results if r.status == "replaced"],
-                          [r.document_id for r in results if r.status != "unchanged"])
+            results = [
+                self._import_one(path, decoded, parsed, target, coder) for path, decoded, parsed, target in prepared
+            ]
+            self._changed(
+                [r.document_id for r in results if r.status == "replaced"],
+                [r.document_id for r in results if r.status != "unchanged"],
+            )
         return results
 
     def _import_one(self, path: Path, decoded, parsed, case_id: str, coder: str) -> ImportResult:
         conn = self._conn
         title = path.stem
-        existing = conn.execute("SELECT id, sha256 FROM documents WHERE case_id = ? AND title = ?", (case_id, title)).fetchone()
-        common = dict(path=str(path), case_id=case_id, encoding=decoded.encoding, turns=len(parsed.turns),
-                      characters=len(decoded.text))
+        existing = conn.execute(
+            "SELECT id, sha256 FROM documents WHERE case_id = ? AND title = ?", (case_id, title)
+        ).fetchone()
+        common = {
+            "path": str(path),
+            "case_id": case_id,
+            "encoding": decoded.encoding,
+            "turns": len(parsed.turns),
+            "characters": len(decoded.text),
+        }
         if existing and existing["sha256"] == decoded.sha256:
             return ImportResult(status="unchanged", document_id=existing["id"], **common)
         metadata = json.dumps(parsed.metadata, ensure_ascii=False)
         if existing:
-            codings = conn.execute("SELECT count(*) FROM codings WHERE document_id = ?", (existing["id"],)).fetchone()[0]
+            codings = conn.execute("SELECT count(*) FROM codings WHERE document_id = ?", (existing["id"],)).fetchone()[
+                0
+            ]
             if codings:
                 raise Conflict(
                     f"{path}: changed since it was imported as document {existing['id']} ({case_id}), which has "
@@ -331,12 +362,17 @@ class DocumentService:
             document_id, status = existing["id"], "replaced"
         else:
             self.ensure_case(case_id)
-            document_id = self._insert(case_id, title, str(path), decoded.sha256, decoded.encoding, decoded.text,
-                                       metadata, now())
+            document_id = self._insert(
+                case_id, title, str(path), decoded.sha256, decoded.encoding, decoded.text, metadata, now()
+            )
             status = "imported"
         self._insert_turns(document_id, parsed.turns)
-        self._log.log(coder or "system", "import", str(document_id),
-                      {"path": str(path), "sha256": decoded.sha256, "status": status})
+        self._log.log(
+            coder or "system",
+            "import",
+            str(document_id),
+            {"path": str(path), "sha256": decoded.sha256, "status": status},
+        )
         return ImportResult(status=status, document_id=document_id, **common)
 
     def add_texts(self, texts: Sequence[NewText], *, coder: str = "") -> list[int]:
@@ -348,24 +384,47 @@ class DocumentService:
         ids = []
         with self._store.transaction() as conn:
             for new in texts:
-                existing = conn.execute("SELECT id FROM documents WHERE case_id = ? AND title = ?",
-                                        (new.case_id, new.title)).fetchone()
+                existing = conn.execute(
+                    "SELECT id FROM documents WHERE case_id = ? AND title = ?", (new.case_id, new.title)
+                ).fetchone()
                 if existing:
-                    raise Conflict(f"case {new.case_id!r} already has a document titled {new.title!r} "
-                                   f"(document {existing[0]})")
+                    raise Conflict(
+                        f"case {new.case_id!r} already has a document titled {new.title!r} (document {existing[0]})"
+                    )
                 sha256 = hashlib.sha256(new.text.encode("utf-8")).hexdigest()
                 self.ensure_case(new.case_id)
-                document_id = self._insert(new.case_id, new.title, new.source_path, sha256, "utf-8", new.text,
-                                           json.dumps(new.metadata, ensure_ascii=False), new.imported_at or now())
+                document_id = self._insert(
+                    new.case_id,
+                    new.title,
+                    new.source_path,
+                    sha256,
+                    "utf-8",
+                    new.text,
+                    json.dumps(new.metadata, ensure_ascii=False),
+                    new.imported_at or now(),
+                )
                 self._insert_turns(document_id, parse(new.text).turns)
-                self._log.log(coder or "system", "import", str(document_id),
-                              {"path": new.source_path, "sha256": sha256, "status": "imported"})
+                self._log.log(
+                    coder or "system",
+                    "import",
+                    str(document_id),
+                    {"path": new.source_path, "sha256": sha256, "status": "imported"},
+                )
                 ids.append(document_id)
             self._changed([], ids)
         return ids
 
-    def _insert(self, case_id: str, title: str, source_path: str, sha256: str, encoding: str, text: str,
-                metadata: str, imported_at: str) -> int:
+    def _insert(
+        self,
+        case_id: str,
+        title: str,
+        source_path: str,
+        sha256: str,
+        encoding: str,
+        text: str,
+        metadata: str,
+        imported_at: str,
+    ) -> int:
         cursor = self._conn.execute(
             "INSERT INTO documents (case_id, title, source_path, sha256, encoding, text, metadata, imported_at) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",

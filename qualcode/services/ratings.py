@@ -25,8 +25,9 @@ _SELECT = (
 
 
 class RatingService:
-    def __init__(self, store: Store, log: EventLog, documents: DocumentService, codebook: CodebookService,
-                 codings: CodingService):
+    def __init__(
+        self, store: Store, log: EventLog, documents: DocumentService, codebook: CodebookService, codings: CodingService
+    ):
         self._store = store
         self._log = log
         self._documents = documents
@@ -55,14 +56,25 @@ class RatingService:
         for ref in refs:
             coding = self._codings.get(ref)
             if coding.case_id != case_id:
-                raise BadInput(f"coding {coding.id} is from case {coding.case_id}, not {case_id}: "
-                               "evidence must come from the rated case")
+                raise BadInput(
+                    f"coding {coding.id} is from case {coding.case_id}, not {case_id}: "
+                    "evidence must come from the rated case"
+                )
             ids.append(coding.id)
         return ids
 
     # -- changing --------------------------------------------------------------------------------
-    def rate(self, case_id: str, code_id: str, value: str, *, coder: str, facet: str | None = None,
-             note: str | None = None, evidence: Sequence[str] = ()) -> Rating:
+    def rate(
+        self,
+        case_id: str,
+        code_id: str,
+        value: str,
+        *,
+        coder: str,
+        facet: str | None = None,
+        note: str | None = None,
+        evidence: Sequence[str] = (),
+    ) -> Rating:
         """Set a coder's rating of a code (a factor or a dimension) for a case on a facet, adding evidence."""
         case_id, code_id, facet_id = self._cell(case_id, code_id, facet)
         step_id = self._codebook.step_id(value)
@@ -76,12 +88,20 @@ class RatingService:
                     (case_id, code_id, facet_id, coder, step_id, note or "", now()),
                 ).lastrowid
             else:
-                conn.execute("UPDATE ratings SET step_id = ?, note = coalesce(?, note), updated_at = ? WHERE id = ?",
-                             (step_id, note, now(), existing))
-            conn.executemany("INSERT OR IGNORE INTO rating_evidence (rating_id, coding_id) VALUES (?, ?)",
-                             [(existing, e) for e in evidence_ids])
-            self._log.log(coder, "rate", f"{case_id}/{code_id}/{facet_id}",
-                          {"step": step_id, "note": note, "evidence": evidence_ids})
+                conn.execute(
+                    "UPDATE ratings SET step_id = ?, note = coalesce(?, note), updated_at = ? WHERE id = ?",
+                    (step_id, note, now(), existing),
+                )
+            conn.executemany(
+                "INSERT OR IGNORE INTO rating_evidence (rating_id, coding_id) VALUES (?, ?)",
+                [(existing, e) for e in evidence_ids],
+            )
+            self._log.log(
+                coder,
+                "rate",
+                f"{case_id}/{code_id}/{facet_id}",
+                {"step": step_id, "note": note, "evidence": evidence_ids},
+            )
         return self.get(case_id, code_id, facet_id, coder)
 
     def _existing(self, case_id: str, code_id: str, facet_id: str, coder: str, hint: str = "") -> int:
@@ -104,7 +124,9 @@ class RatingService:
         [evidence] = self._evidence(case_id, [coding_id])
         with self._store.transaction() as conn:
             rating_id = self._existing(case_id, code_id, facet_id, coder, ": rate it before attaching evidence")
-            conn.execute("INSERT OR IGNORE INTO rating_evidence (rating_id, coding_id) VALUES (?, ?)", (rating_id, evidence))
+            conn.execute(
+                "INSERT OR IGNORE INTO rating_evidence (rating_id, coding_id) VALUES (?, ?)", (rating_id, evidence)
+            )
             self._log.log(coder, "rate.attach", f"{case_id}/{code_id}/{facet_id}", {"coding": evidence})
         return self.get(case_id, code_id, facet_id, coder)
 
@@ -140,25 +162,43 @@ class RatingService:
         found = self._select(case_id=case_id, code_id=code_id, facet_id=self._codebook.facet_id(facet), coder=coder)
         return found[0] if found else None
 
-    def select(self, *, facet: str | None = None, coder: str | None = None, case: str | None = None,
-               code: str | None = None) -> list[Rating]:
+    def select(
+        self, *, facet: str | None = None, coder: str | None = None, case: str | None = None, code: str | None = None
+    ) -> list[Rating]:
         """Ratings in table order (facet, code, case, coder), filtered by any of facet, coder, case, code."""
         facet_id = self._codebook.facet_id(facet) if facet is not None else None
         return self._select(case_id=case, code_id=code, facet_id=facet_id, coder=coder)
 
-    def _select(self, *, case_id: str | None = None, code_id: str | None = None, facet_id: str | None = None,
-                coder: str | None = None) -> list[Rating]:
+    def _select(
+        self,
+        *,
+        case_id: str | None = None,
+        code_id: str | None = None,
+        facet_id: str | None = None,
+        coder: str | None = None,
+    ) -> list[Rating]:
         where, params = [], []
-        for column, value in (("r.case_id", case_id), ("r.code_id", code_id), ("r.facet_id", facet_id),
-                              ("r.coder", coder)):
+        for column, value in (
+            ("r.case_id", case_id),
+            ("r.code_id", code_id),
+            ("r.facet_id", facet_id),
+            ("r.coder", coder),
+        ):
             if value is not None:
                 where.append(f"{column} = ?")
                 params.append(value)
         sql = _SELECT + (" WHERE " + " AND ".join(where) if where else "")
         sql += " ORDER BY f.position, k.position, c.position, r.coder"
         return [
-            Rating(r["case_id"], r["code_id"], r["facet_id"], r["coder"], r["step_id"], r["note"],
-                   tuple(json.loads(r["evidence"])))
+            Rating(
+                r["case_id"],
+                r["code_id"],
+                r["facet_id"],
+                r["coder"],
+                r["step_id"],
+                r["note"],
+                tuple(json.loads(r["evidence"])),
+            )
             for r in self._conn.execute(sql, params)
         ]
 
@@ -166,8 +206,11 @@ class RatingService:
         """Codings of the case under the code (or its descendants) not yet attached to the coder's rating."""
         rating = self.find(case_id, code_id, coder=coder, facet=facet)
         attached = set(rating.evidence) if rating else set()
-        return [c for c in self._codings.select(code=code_id, case=case_id, include_descendants=True)
-                if c.id not in attached]
+        return [
+            c
+            for c in self._codings.select(code=code_id, case=case_id, include_descendants=True)
+            if c.id not in attached
+        ]
 
     def raters(self) -> list[str]:
         return [r[0] for r in self._conn.execute("SELECT DISTINCT coder FROM ratings ORDER BY coder")]

@@ -76,8 +76,14 @@ class SearchService:
         return self.index.rebuild()
 
     # -- queries ---------------------------------------------------------------------------------
-    def filters(self, cases: Sequence[str] = (), code: str | None = None, coder: str | None = None,
-                speaker: str | None = None, coded_only: bool = False) -> Filters:
+    def filters(
+        self,
+        cases: Sequence[str] = (),
+        code: str | None = None,
+        coder: str | None = None,
+        speaker: str | None = None,
+        coded_only: bool = False,
+    ) -> Filters:
         """Search filters with every case and code checked, the code expanded to its descendants."""
         from qualcode.search.engine import Filters
 
@@ -85,17 +91,36 @@ class SearchService:
         code_ids = tuple(self._codebook.descendants(code)) if code is not None else None
         return Filters(cases=tuple(cases), code_ids=code_ids, coder=coder, speaker=speaker, coded_only=coded_only)
 
-    def find(self, query: str, *, cases: Sequence[str] = (), code: str | None = None, coder: str | None = None,
-             speaker: str | None = None, coded_only: bool = False, limit: int | None = 50) -> SearchResults:
+    def find(
+        self,
+        query: str,
+        *,
+        cases: Sequence[str] = (),
+        code: str | None = None,
+        coder: str | None = None,
+        speaker: str | None = None,
+        coded_only: bool = False,
+        limit: int | None = 50,
+    ) -> SearchResults:
         """Turns (or coded segments, given a code, a coder or coded_only) that match the query, best first."""
         from qualcode.search.engine import search
 
         filters = self.filters(cases, code, coder, speaker, coded_only)
         return search(self.ensure_index(), self._source, query, filters, limit=limit)
 
-    def kwic(self, term: str, *, cases: Sequence[str] = (), code: str | None = None, coder: str | None = None,
-             speaker: str | None = None, coded_only: bool = False, width: int = 20, sort: str = "position",
-             limit: int | None = None) -> list[KwicLine]:
+    def kwic(
+        self,
+        term: str,
+        *,
+        cases: Sequence[str] = (),
+        code: str | None = None,
+        coder: str | None = None,
+        speaker: str | None = None,
+        coded_only: bool = False,
+        width: int = 20,
+        sort: str = "position",
+        limit: int | None = None,
+    ) -> list[KwicLine]:
         """Every occurrence of a term with its left and right context."""
         from qualcode.search.kwic import kwic
 
@@ -103,8 +128,16 @@ class SearchService:
         return kwic(self.ensure_index(), self._source, term, filters, width=width, sort=sort, limit=limit)
 
     # -- word statistics -------------------------------------------------------------------------
-    def words(self, *, cases: Sequence[str] = (), code: str | None = None, by: str = "case",
-              speaker: str | None = None, top: int = 20, min_length: int = 2) -> list[WordCount]:
+    def words(
+        self,
+        *,
+        cases: Sequence[str] = (),
+        code: str | None = None,
+        by: str = "case",
+        speaker: str | None = None,
+        top: int = 20,
+        min_length: int = 2,
+    ) -> list[WordCount]:
         """The most frequent jieba words per case (turns) or per code (coded segments)."""
         from qualcode.search import words
 
@@ -116,8 +149,9 @@ class SearchService:
         units = self._word_units(by, cases, code, speaker)
         return words.frequencies(units, self._codebook.keywords(), top=top, min_length=min_length)
 
-    def keyness(self, *, cases: Sequence[str] = (), speaker: str | None = None, top: int = 10,
-                min_length: int = 2) -> list[Keyness]:
+    def keyness(
+        self, *, cases: Sequence[str] = (), speaker: str | None = None, top: int = 10, min_length: int = 2
+    ) -> list[Keyness]:
         """Each case's most distinctive words (log-likelihood G² against the other cases)."""
         from qualcode.search import words
 
@@ -125,8 +159,9 @@ class SearchService:
         units = self._word_units("case", (), None, speaker)
         return words.keyness(units, self._codebook.keywords(), cases=cases, top=top, min_length=min_length)
 
-    def _word_units(self, by: str, cases: Sequence[str], code: str | None,
-                    speaker: str | None) -> Iterator[tuple[str, str]]:
+    def _word_units(
+        self, by: str, cases: Sequence[str], code: str | None, speaker: str | None
+    ) -> Iterator[tuple[str, str]]:
         """(group, text) pieces: turns grouped by case, or coded segments grouped by code."""
         if by == "code" or code is not None:
             codings = self._codings.select(code=code, include_descendants=True) if code else self._codings.select()
@@ -140,4 +175,4 @@ class SearchService:
             text = self._documents.text(document.id)
             for turn in self._documents.turns(document.id):
                 if speaker is None or turn.speaker == speaker:
-                    yield document.case_id, text[turn.start:turn.end]
+                    yield document.case_id, text[turn.start : turn.end]

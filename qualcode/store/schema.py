@@ -215,7 +215,7 @@ def _search_batches(db: sqlite_utils.Database) -> None:
     # name it (SQLite >= 3.26 unless legacy_alter_table is on), which the check below confirms.
     db.rename_table("search_segments", "search_batches")
     db.execute("ALTER TABLE search_postings RENAME COLUMN segment TO batch")
-    postings = db["search_postings"]
+    postings = db.table("search_postings")
     keys = [(fk.column, fk.other_table, fk.other_column) for fk in postings.foreign_keys]
     if keys != [("batch", "search_batches", "id")] or postings.pks != ["gram", "batch"]:
         raise RuntimeError(f"migration 5 left search_postings with foreign keys {keys} and primary key {postings.pks}")

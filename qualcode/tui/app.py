@@ -5,7 +5,6 @@ from __future__ import annotations
 from bisect import bisect_right
 from collections.abc import Iterable
 
-from rich.text import Text
 from textual.app import App, ComposeResult, SystemCommand
 from textual.containers import Horizontal, Vertical
 from textual.reactive import reactive
@@ -16,16 +15,15 @@ from qualcode.errors import QualcodeError
 from qualcode.model import Code, Coding
 from qualcode.project import Project
 from qualcode.tui import keymap
+from qualcode.tui.coding_actions import CodingActions
 from qualcode.tui.i18n import label
-from qualcode.tui.screens.code_picker import CodePicker, NewCode
-from qualcode.tui.screens.dialogs import ChooseScreen, MemoScreen
 from qualcode.tui.screens.help import HelpScreen
 from qualcode.tui.widgets.panels import CodeTree, DocumentsTree, SegmentsList
 from qualcode.tui.widgets.textual_adapter import replace_bindings
 from qualcode.tui.widgets.transcript import Paint, TranscriptView
 
 
-class QualcodeApp(App):
+class QualcodeApp(CodingActions, App):
     """Read and code transcripts with the keyboard."""
 
     CSS_PATH = "app.tcss"
@@ -35,8 +33,9 @@ class QualcodeApp(App):
     language = reactive("zh")
     only_mine = reactive(False)
 
-    def __init__(self, project: Project, coder: str, *, language: str | None = None,
-                 keys: dict[str, str] | None = None, **kwargs):
+    def __init__(
+        self, project: Project, coder: str, *, language: str | None = None, keys: dict[str, str] | None = None, **kwargs
+    ):
         super().__init__(**kwargs)
         self.project = project
         self.coder = coder
@@ -111,7 +110,9 @@ class QualcodeApp(App):
         if self.document_id is None:
             self.codings = []
             return
-        self.codings = self.project.codings.select(document=self.document_id, coder=self.coder if self.only_mine else None)
+        self.codings = self.project.codings.select(
+            document=self.document_id, coder=self.coder if self.only_mine else None
+        )
 
     @staticmethod
     def _paint(coding: Coding, colors: dict[str, str]) -> Paint:
@@ -121,7 +122,9 @@ class QualcodeApp(App):
         colors = self._colors()
         return [self._paint(c, colors) for c in self.codings]
 
-    def open_document(self, document_id: int, *, cursor: int | None = None, select: tuple[int, int] | None = None) -> None:
+    def open_document(
+        self, document_id: int, *, cursor: int | None = None, select: tuple[int, int] | None = None
+    ) -> None:
         if self.document_id is not None and self.document_id != document_id:
             self._save_place()
         self.document_id = document_id
@@ -161,13 +164,26 @@ class QualcodeApp(App):
         segments = self.query_one(SegmentsList)
         names, colors = self._names(), self._colors()
         if self.selected_code is not None and self.focused is not self.view:
-            quotes = self.project.codings.select(code=self.selected_code, include_descendants=True,
-                                                 coder=self.coder if self.only_mine else None)
-            segments.show(quotes, names, colors, quotes=True, title=label("quotes_of", self.language, name=names.get(self.selected_code, "")),
-                          empty="—")
+            quotes = self.project.codings.select(
+                code=self.selected_code, include_descendants=True, coder=self.coder if self.only_mine else None
+            )
+            segments.show(
+                quotes,
+                names,
+                colors,
+                quotes=True,
+                title=label("quotes_of", self.language, name=names.get(self.selected_code, "")),
+                empty="—",
+            )
         else:
-            segments.show(self._codings_at_cursor(), names, colors, quotes=False, title=label("segments", self.language),
-                          empty=label("no_codings_here", self.language))
+            segments.show(
+                self._codings_at_cursor(),
+                names,
+                colors,
+                quotes=False,
+                title=label("segments", self.language),
+                empty=label("no_codings_here", self.language),
+            )
         self._update_status()
 
     def _update_status(self) -> None:
@@ -234,137 +250,6 @@ class QualcodeApp(App):
         else:
             self.view.select_span(start, end)
         self.view.focus()
-
-    # -- coding actions --------------------------------------------------------------------------
-    def _selection(self) -> tuple[int, int] | None:
-        if self.document_id is None:
-            self.notify(label("no_document", self.language), severity="warning")
-            return None
-        start, end = self.view.selected_span
-        if start == end:
-            self.notify(label("select_first", self.language), severity="warning")
-            return None
-        return start, end
-
-    def apply_code(self, code_id: str) -> None:
-        span = self._selection()
-        if span is None:
-            return
-        try:
-            coding = self.project.codings.apply(self.document_id, code_id, self.coder, span=span)
-        except QualcodeError as exc:
-            self.notify(str(exc), severity="error")
-            return
-        # No toast: the paint, the segments panel and the counts already show it, and a toast costs a third
-        # of the repaint of a coding on a long transcript.
-        self.refresh_codings(added=coding)
-
-    def action_apply_shortcut(self, key: str) -> None:
-        code = next((c for c in self.codes if c.shortcut == key), None)
-        if code is None:
-            self.notify(label("no_code_for_key", self.language, key=key), severity="warning")
-            return
-        self.apply_code(code.id)
-
-    def action_pick_code(self) -> None:
-        if self._selection() is None:
-            return
-
-        def chosen(result: str | NewCode | None) -> None:
-            if result is None:
-                return
-            if isinstance(result, NewCode):
-                try:
-                    code = self.project.codebook.create_code(result.id, result.name, parent=result.parent,
-                                                             color=result.color, coder=self.coder)
-                except QualcodeError as exc:
-                    self.notify(str(exc), severity="error")
-                    return
-                self.codes = self.project.codebook.codes()
-                self.query_one(CodeTree).fill(self.codes, self._recount())
-                self.notify(label("code_created", self.language, id=code.id))
-                result = code.id
-            self.apply_code(result)
-
-        self.push_screen(CodePicker(self.codes, self.language), chosen)
-
-    def action_select_turn(self) -> None:
-        if self.document_id is None:
-            return
-        offset = self.view.cursor_offset
-        turn = self._turn_at(offset) or next((t for t in self.turns if t.start >= offset), None)
-        if turn is not None:
-            self.view.select_span(turn.start, turn.end)
-
-    def action_select_sentence(self) -> None:
-        if self.document_id is None:
-            return
-        offset = self.view.cursor_offset
-        sentence = self.project.documents.sentence_at(self.document_id, offset, self._turn_at(offset))
-        if sentence is not None:
-            self.view.select_span(*sentence)
-
-    def _choose_coding(self, candidates: list[Coding], then) -> None:
-        if not candidates:
-            self.notify(label("nothing_to_remove", self.language), severity="warning")
-            return
-        if len(candidates) == 1:
-            then(candidates[0].id)
-            return
-        names = self._names()
-        options = []
-        for c in candidates:
-            prompt = Text()
-            prompt.append("■ ", style=self._colors().get(c.code_id, "white"))
-            prompt.append(f"{names.get(c.code_id, c.code_id)} ", style="bold")
-            prompt.append(f"{c.coder} {c.start}:{c.end} ", style="dim")
-            prompt.append("「" + c.text[:40].replace("\n", " ") + "」")
-            options.append((c.id, prompt))
-        self.push_screen(ChooseScreen(label("choose_coding", self.language), options), lambda cid: cid and then(cid))
-
-    def action_remove_coding(self) -> None:
-        def remove(coding_id: str) -> None:
-            try:
-                coding = self.project.codings.remove(coding_id, self.coder)
-            except QualcodeError as exc:
-                self.notify(str(exc), severity="error")
-                return
-            self.refresh_codings()
-            self.notify(label("removed", self.language, name=self._names().get(coding.code_id, coding.code_id),
-                              text=coding.text[:20]), timeout=2)
-
-        self._choose_coding(self._codings_at_cursor(), remove)
-
-    def action_memo(self) -> None:
-        def edit(coding_id: str) -> None:
-            coding = self.project.codings.get(coding_id)
-
-            def save(text: str | None) -> None:
-                if text is None or text == coding.memo:
-                    return
-                self.project.codings.set_memo(coding_id, text, self.coder)
-                self.refresh_codings()
-                self.notify(label("memo_saved", self.language), timeout=2)
-
-            self.push_screen(MemoScreen(label("memo_title", self.language) + f" · {coding.code_id}", coding.memo,
-                                        label("save", self.language), label("cancel", self.language)), save)
-
-        self._choose_coding(self._codings_at_cursor(), edit)
-
-    def action_undo(self) -> None:
-        self._undo_redo(self.project.codings.undo, "undone")
-
-    def action_redo(self) -> None:
-        self._undo_redo(self.project.codings.redo, "redone")
-
-    def _undo_redo(self, step, message: str) -> None:
-        try:
-            result = step(self.coder)
-        except QualcodeError as exc:
-            self.notify(str(exc), severity="warning")
-            return
-        self.refresh_codings()
-        self.notify(label(message, self.language, what=result.description), timeout=3)
 
     # -- navigation and other screens ------------------------------------------------------------
     def action_search(self) -> None:
@@ -458,8 +343,14 @@ class QualcodeApp(App):
         for key in keymap.APP_KEYS:
             if key.action.startswith("apply_shortcut"):
                 continue
-            yield SystemCommand(f"{key.zh} · {key.en}", f"[{key.id}] {self.keys.get(key.id, key.keys)}",
-                                lambda action=key.action: self.run_action(action))
+            yield SystemCommand(
+                f"{key.zh} · {key.en}",
+                f"[{key.id}] {self.keys.get(key.id, key.keys)}",
+                lambda action=key.action: self.run_action(action),
+            )
         for code in self.codes:
-            yield SystemCommand(f"套用代碼 · Apply code: {code.name} ({code.id})", code.name_en or code.id,
-                                lambda code_id=code.id: self.apply_code(code_id))
+            yield SystemCommand(
+                f"套用代碼 · Apply code: {code.name} ({code.id})",
+                code.name_en or code.id,
+                lambda code_id=code.id: self.apply_code(code_id),
+            )

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import threading
 import unicodedata
+from typing import Any
 
 from qualcode.zh.variants import VARIANTS
 
@@ -23,10 +24,10 @@ class Normalizer:
     def __init__(self) -> None:
         self._table: dict[int, int] = {}
         self._seen: set[int] = set()
-        self._converter = None
+        self._converter: Any = None
         self._lock = threading.Lock()
-        self._lut = None  # numpy code point -> folded code point, filled as characters are met
-        self._lut_seen = None
+        self._lut: Any = None  # numpy code point -> folded code point, filled as characters are met
+        self._lut_seen: Any = None
 
     def _opencc(self):
         if self._converter is None:
@@ -70,6 +71,7 @@ class Normalizer:
 
         raw = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
         if raw.size:
+            present: Any
             if raw.size < 65536:  # counting every code point costs more than sorting a short text
                 present = np.unique(raw)
             else:

@@ -55,4 +55,3 @@ def tokenize(text: str, extra_words: Iterable[str] = ()) -> list[tuple[int, int]
     """(start, end) of each jieba word of `text`, in code points of the original text."""
     folded = normalize(text)
     return [(start, end) for _, start, end in tokenizer(extra_words).tokenize(folded)]
-

@@ -9,8 +9,13 @@ from __future__ import annotations
 PROJECT_NS = "urn:QDA-XML:project:1.0"
 CODEBOOK_NS = "urn:QDA-XML:codebook:1.0"
 VARIABLE_TYPES = {"text": "Text", "integer": "Integer", "number": "Float", "boolean": "Boolean", "date": "Date"}
-VALUE_TAGS = {"text": "TextValue", "integer": "IntegerValue", "number": "FloatValue", "boolean": "BooleanValue",
-              "date": "DateValue"}
+VALUE_TAGS = {
+    "text": "TextValue",
+    "integer": "IntegerValue",
+    "number": "FloatValue",
+    "boolean": "BooleanValue",
+    "date": "DateValue",
+}
 MAX_MEMBERS = 10_000
 MAX_TOTAL = 1 << 30  # uncompressed bytes
 MAX_RATIO = 200  # uncompressed / compressed, per member

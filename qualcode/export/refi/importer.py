@@ -19,8 +19,14 @@ from qualcode.timeutil import now
 if TYPE_CHECKING:
     from qualcode.project import Project
 
-ATTRIBUTE_TYPES = {"Text": "text", "Integer": "integer", "Float": "number", "Boolean": "boolean", "Date": "date",
-                   "DateTime": "text"}
+ATTRIBUTE_TYPES = {
+    "Text": "text",
+    "Integer": "integer",
+    "Float": "number",
+    "Boolean": "boolean",
+    "Date": "date",
+    "DateTime": "text",
+}
 CASE_NAME = re.compile(r"^(\S{1,16}) (.+)$")  # how qualcode writes a case: "A 臺北市"
 
 
@@ -65,8 +71,14 @@ def _import_codes(project: Project, codes: list[ParsedCode], coder: str) -> dict
             local[code.guid] = known
         else:
             color = code.color if re.match(r"^#[0-9A-Fa-f]{6}$", code.color) else ""
-            created = project.codebook.create_code(_slug(code.name, code.guid, taken), code.name, parent=parent,
-                                                   color=color, description=code.description, coder=coder)
+            created = project.codebook.create_code(
+                _slug(code.name, code.guid, taken),
+                code.name,
+                parent=parent,
+                color=color,
+                description=code.description,
+                coder=coder,
+            )
             local[code.guid] = created.id
         project.exchange.remember("code", local[code.guid], code.guid)
     return local
@@ -94,7 +106,7 @@ def import_file(project: Project, path: Path | str, *, coder: str = "") -> dict[
         project.name_if_unnamed(parsed.name)
         _import_cases(project, parsed)
         document_ids = _import_sources(project, parsed, path, coder)
-        for source, document_id in zip(parsed.sources, document_ids):
+        for source, document_id in zip(parsed.sources, document_ids, strict=True):
             counts["codings"] += _import_codings(project, parsed, source, document_id, code_ids)
         counts["documents"] = len(document_ids)
         for user_guid, name in parsed.users.items():
@@ -121,17 +133,26 @@ def _import_sources(project: Project, parsed: Parsed, path: Path, coder: str) ->
     for _, name, _, sources in parsed.cases:
         for source_guid in sources:
             case_of_source[source_guid] = _case_id_and_name(name)[0]
-    texts = [NewText(case_of_source.get(s.guid, s.name), s.name, s.text, source_path=f"{path.name}:{s.guid}",
-                     metadata={"refi_guid": s.guid}, imported_at=s.created or now())
-             for s in parsed.sources]
+    texts = [
+        NewText(
+            case_of_source.get(s.guid, s.name),
+            s.name,
+            s.text,
+            source_path=f"{path.name}:{s.guid}",
+            metadata={"refi_guid": s.guid},
+            imported_at=s.created or now(),
+        )
+        for s in parsed.sources
+    ]
     document_ids = project.documents.add_texts(texts, coder=coder)
-    for source, document_id in zip(parsed.sources, document_ids):
+    for source, document_id in zip(parsed.sources, document_ids, strict=True):
         project.exchange.remember("document", str(document_id), source.guid)
     return document_ids
 
 
-def _import_codings(project: Project, parsed: Parsed, source: ParsedSource, document_id: int,
-                    code_ids: dict[str, str]) -> int:
+def _import_codings(
+    project: Project, parsed: Parsed, source: ParsedSource, document_id: int, code_ids: dict[str, str]
+) -> int:
     """The source's codings (a coding the project already has is skipped); returns how many were read."""
     count = 0
     for selection in source.selections:
@@ -140,9 +161,17 @@ def _import_codings(project: Project, parsed: Parsed, source: ParsedSource, docu
             coding_id = selection.guid if len(selection.codings) == 1 else coding_guid
             if not project.codings.exists(coding_id):
                 try:
-                    project.codings.add(document_id, code_ids[code_guid], parsed.users.get(user_guid, "imported"),
-                                        selection.start, selection.end, memo=memo, coding_id=coding_id,
-                                        created_at=created or now(), undoable=False)
+                    project.codings.add(
+                        document_id,
+                        code_ids[code_guid],
+                        parsed.users.get(user_guid, "imported"),
+                        selection.start,
+                        selection.end,
+                        memo=memo,
+                        coding_id=coding_id,
+                        created_at=created or now(),
+                        undoable=False,
+                    )
                 except Conflict:
                     pass  # the same coder coded the same span with the same code twice: one coding
             project.exchange.remember("selection", coding_id, selection.guid)

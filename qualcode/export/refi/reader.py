@@ -65,13 +65,20 @@ def _safe_members(archive: zipfile.ZipFile, path: str) -> dict[str, zipfile.ZipI
     for info in members:
         name = info.filename
         normal = posixpath.normpath(name.replace("\\", "/"))
-        if name.startswith(("/", "\\")) or re.match(r"^[A-Za-z]:", name) or normal.startswith("..") or "/../" in f"/{normal}/":
+        if (
+            name.startswith(("/", "\\"))
+            or re.match(r"^[A-Za-z]:", name)
+            or normal.startswith("..")
+            or "/../" in f"/{normal}/"
+        ):
             raise BadInput(f"{path}: archive member {name!r} points outside the archive (zip-slip); refused")
         total += info.file_size
         if total > MAX_TOTAL:
             raise BadInput(f"{path}: archive expands past {MAX_TOTAL >> 20} MiB; refused as a possible zip bomb")
         if info.compress_size and info.file_size / info.compress_size > MAX_RATIO and info.file_size > 1 << 20:
-            raise BadInput(f"{path}: archive member {name!r} is compressed {info.file_size // info.compress_size}:1; refused as a possible zip bomb")
+            raise BadInput(
+                f"{path}: archive member {name!r} is compressed {info.file_size // info.compress_size}:1; refused as a possible zip bomb"
+            )
         out[normal] = info
     return out
 
@@ -170,8 +177,15 @@ def _codes(element: ET.Element | None, path: str, parent: str | None = None) -> 
     for code in _children(element, "Code") if element is not None else []:
         guid = _norm_guid(code.get("guid"), path)
         description = _child(code, "Description")
-        out.append(ParsedCode(guid, code.get("name") or guid, code.get("color") or "",
-                         (description.text or "") if description is not None else "", parent))
+        out.append(
+            ParsedCode(
+                guid,
+                code.get("name") or guid,
+                code.get("color") or "",
+                (description.text or "") if description is not None else "",
+                parent,
+            )
+        )
         out.extend(_codes(code, path, guid))
     return out
 
@@ -186,16 +200,20 @@ def _parse_project(root: ET.Element, path: str, source_text: Callable[[str], tup
     codes = _codes(_child(book, "Codes"), path) if book is not None else []
     variables = {}
     for variable in _children(_child(root, "Variables") or ET.Element("x"), "Variable"):
-        variables[_norm_guid(variable.get("guid"), path)] = (variable.get("name") or "variable",
-                                                             variable.get("typeOfVariable") or "Text")
+        variables[_norm_guid(variable.get("guid"), path)] = (
+            variable.get("name") or "variable",
+            variable.get("typeOfVariable") or "Text",
+        )
     cases = _parse_cases(root, path, variables)
     notes = {}
     for note in _children(_child(root, "Notes") or ET.Element("x"), "Note"):
         content = _child(note, "PlainTextContent")
         notes[_norm_guid(note.get("guid"), path)] = (content.text or "") if content is not None else ""
     code_guids = {c.guid for c in codes}
-    sources = [_parse_source(source, path, source_text, code_guids)
-               for source in _children(_child(root, "Sources") or ET.Element("x"), "TextSource")]
+    sources = [
+        _parse_source(source, path, source_text, code_guids)
+        for source in _children(_child(root, "Sources") or ET.Element("x"), "TextSource")
+    ]
     return Parsed(root.get("name") or "", users, codes, variables, cases, sources, notes)
 
 
@@ -231,15 +249,18 @@ def _parse_source(source: ET.Element, path: str, source_text, code_guids: set[st
     return item
 
 
-def _parse_selection(selection: ET.Element, path: str, source: ParsedSource, mapping: list[int],
-                     code_guids: set[str]) -> ParsedSelection:
+def _parse_selection(
+    selection: ET.Element, path: str, source: ParsedSource, mapping: list[int], code_guids: set[str]
+) -> ParsedSelection:
     try:
         start, end = int(selection.get("startPosition") or ""), int(selection.get("endPosition") or "")
     except ValueError:
         raise BadInput(f"{path}: selection {selection.get('guid')} has no valid positions") from None
     if not 0 <= start < end <= len(mapping) - 1:
-        raise BadInput(f"{path}: selection {selection.get('guid')} ({start}-{end}) is outside source "
-                       f"{source.name!r}, which has {len(mapping) - 1} characters")
+        raise BadInput(
+            f"{path}: selection {selection.get('guid')} ({start}-{end}) is outside source "
+            f"{source.name!r}, which has {len(mapping) - 1} characters"
+        )
     codings = []
     for coding in _children(selection, "Coding"):
         ref = _child(coding, "CodeRef")
@@ -247,8 +268,14 @@ def _parse_selection(selection: ET.Element, path: str, source: ParsedSource, map
         if code_guid not in code_guids:
             raise BadInput(f"{path}: a coding in source {source.name!r} refers to unknown code {code_guid}")
         user = coding.get("creatingUser") or selection.get("creatingUser")
-        codings.append((_norm_guid(coding.get("guid"), path), code_guid, (user or "").strip("{}").lower(),
-                        coding.get("creationDateTime") or selection.get("creationDateTime") or ""))
+        codings.append(
+            (
+                _norm_guid(coding.get("guid"), path),
+                code_guid,
+                (user or "").strip("{}").lower(),
+                coding.get("creationDateTime") or selection.get("creationDateTime") or "",
+            )
+        )
     note_refs = [_norm_guid(n.get("targetGUID"), path) for n in _children(selection, "NoteRef")]
     return ParsedSelection(_norm_guid(selection.get("guid"), path), mapping[start], mapping[end], codings, note_refs)
 

@@ -48,9 +48,15 @@ def _codes_tree(project: Project, parent: ET.Element, ns: str, coded: set[str]) 
 
     def add(holder: ET.Element, code) -> None:
         has_children = bool(children.get(code.id))
-        element = _element(holder, "Code", ns, guid=project.exchange.guid("code", code.id), name=code.name,
-                           isCodable="false" if has_children and code.id not in coded else "true",
-                           color=code.color or None)
+        element = _element(
+            holder,
+            "Code",
+            ns,
+            guid=project.exchange.guid("code", code.id),
+            name=code.name,
+            isCodable="false" if has_children and code.id not in coded else "true",
+            color=code.color or None,
+        )
         if code.description:
             _text_element(element, "Description", ns, code.description)
         for child in children.get(code.id, []):
@@ -101,8 +107,9 @@ def export_qdpx(project: Project, pseudonyms: Pseudonyms = Pseudonyms()) -> byte
     if state.notes:
         holder = _element(root, "Notes", ns)
         for guid, text, author, created in state.notes:
-            note = _element(holder, "Note", ns, guid=guid, name=_selection_name(text), creatingUser=author,
-                            creationDateTime=created)
+            note = _element(
+                holder, "Note", ns, guid=guid, name=_selection_name(text), creatingUser=author, creationDateTime=created
+            )
             _text_element(note, "PlainTextContent", ns, text)
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
@@ -119,16 +126,27 @@ def _variables_and_cases(project: Project, root: ET.Element) -> None:
     if attributes:
         variables = _element(root, "Variables", ns)
         for attribute, kind in attributes:
-            _element(variables, "Variable", ns, guid=guid("variable", attribute), name=attribute,
-                     typeOfVariable=VARIABLE_TYPES[kind])
+            _element(
+                variables,
+                "Variable",
+                ns,
+                guid=guid("variable", attribute),
+                name=attribute,
+                typeOfVariable=VARIABLE_TYPES[kind],
+            )
     cases = project.documents.cases()
     if not cases:
         return
     documents = project.documents.documents()
     holder = _element(root, "Cases", ns)
     for case in cases:
-        element = _element(holder, "Case", ns, guid=guid("case", case.id),
-                           name=f"{case.id} {case.name}" if case.name and case.name != case.id else case.id)
+        element = _element(
+            holder,
+            "Case",
+            ns,
+            guid=guid("case", case.id),
+            name=f"{case.id} {case.name}" if case.name and case.name != case.id else case.id,
+        )
         for attribute, kind in attributes:
             value = case.attributes.get(attribute)
             if value is None or value == "":
@@ -151,17 +169,37 @@ def _source(state: _Export, sources: ET.Element, document, codings: list[Coding]
     text, mapped = pseudonyms.apply_with_map(project.documents.text(document.id))
     filename = f"{source_guid}.txt"
     state.files[f"sources/{filename}"] = text.encode("utf-8")
-    element = _element(sources, "TextSource", ns, guid=source_guid, name=document.title,
-                       plainTextPath=f"internal://{filename}", creationDateTime=document.imported_at)
+    element = _element(
+        sources,
+        "TextSource",
+        ns,
+        guid=source_guid,
+        name=document.title,
+        plainTextPath=f"internal://{filename}",
+        creationDateTime=document.imported_at,
+    )
     # order by GUID, not local id: a re-imported project has other ids but the same GUIDs
     for coding in sorted(codings, key=lambda c: (c.start, c.end, guid("selection", c.id))):
         user = state.user_guid[coding.coder]
-        selection = _element(element, "PlainTextSelection", ns, guid=guid("selection", coding.id),
-                             name=_selection_name(pseudonyms.apply(coding.text)),
-                             startPosition=str(mapped(coding.start)), endPosition=str(mapped(coding.end)),
-                             creatingUser=user, creationDateTime=coding.created_at)
-        coded = _element(selection, "Coding", ns, guid=guid("coding", coding.id), creatingUser=user,
-                         creationDateTime=coding.created_at)
+        selection = _element(
+            element,
+            "PlainTextSelection",
+            ns,
+            guid=guid("selection", coding.id),
+            name=_selection_name(pseudonyms.apply(coding.text)),
+            startPosition=str(mapped(coding.start)),
+            endPosition=str(mapped(coding.end)),
+            creatingUser=user,
+            creationDateTime=coding.created_at,
+        )
+        coded = _element(
+            selection,
+            "Coding",
+            ns,
+            guid=guid("coding", coding.id),
+            creatingUser=user,
+            creationDateTime=coding.created_at,
+        )
         _element(coded, "CodeRef", ns, targetGUID=guid("code", coding.code_id))
         if coding.memo:
             note_guid = guid("note", coding.id)

@@ -156,16 +156,18 @@ class NewCodeScreen(ModalScreen[NewCode | None]):
     def compose(self) -> ComposeResult:
         lang = self.language
         taken = {c.id for c in self.codes}
-        name = self.text if not self.text.isascii() else self.text
         with Vertical():
             yield Label(label("new_code_title", lang))
             yield Label(label("code_name", lang))
-            yield Input(name, id="name")
+            yield Input(self.text, id="name")
             yield Label(label("code_id", lang))
             yield Input(suggest_id(self.text, taken), id="id")
             yield Label(label("parent", lang))
-            yield Select([(f"{c.name} ({c.id})", c.id) for c in self.codes if c.parent_id is None],
-                         prompt=label("no_parent", lang), id="parent")
+            yield Select(
+                [(f"{c.name} ({c.id})", c.id) for c in self.codes if c.parent_id is None],
+                prompt=label("no_parent", lang),
+                id="parent",
+            )
             yield Label(label("color", lang))
             yield Input(PALETTE[len(self.codes) % len(PALETTE)], id="color")
             with Horizontal():
@@ -186,12 +188,14 @@ class NewCodeScreen(ModalScreen[NewCode | None]):
 
     def _save(self) -> None:
         parent = self.query_one("#parent", Select).value
-        self.dismiss(NewCode(
-            id=self.query_one("#id", Input).value.strip(),
-            name=self.query_one("#name", Input).value.strip(),
-            parent=parent if isinstance(parent, str) else None,
-            color=self.query_one("#color", Input).value.strip(),
-        ))
+        self.dismiss(
+            NewCode(
+                id=self.query_one("#id", Input).value.strip(),
+                name=self.query_one("#name", Input).value.strip(),
+                parent=parent if isinstance(parent, str) else None,
+                color=self.query_one("#color", Input).value.strip(),
+            )
+        )
 
     def action_cancel(self) -> None:
         self.dismiss(None)

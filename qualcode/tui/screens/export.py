@@ -43,8 +43,12 @@ class ExportScreen(ModalScreen[Path | None]):
         zh = self.language == "zh"
         with Vertical():
             yield Label(self._t("匯出", "Export"))
-            yield Select([(names[0] if zh else names[1], what) for what, names in WHAT.items()], value="table",
-                         allow_blank=False, id="what")
+            yield Select(
+                [(names[0] if zh else names[1], what) for what, names in WHAT.items()],
+                value="table",
+                allow_blank=False,
+                id="what",
+            )
             yield Select([(f, f) for f in exports.FORMATS["table"]], value="md", allow_blank=False, id="format")
             with Horizontal():
                 yield Checkbox(self._t("顯示證據數 強 (3)", "Evidence counts 強 (3)"), id="counts")
@@ -81,11 +85,19 @@ class ExportScreen(ModalScreen[Path | None]):
     def export(self) -> Path | None:
         what = self.query_one("#what", Select).value
         fmt = self.query_one("#format", Select).value
-        options = exports.Options(counts=self.query_one("#counts", Checkbox).value,
-                                  coder=self.coder if what == "table" and len(self.project.ratings.raters()) > 1 else None)
+        options = exports.Options(
+            counts=self.query_one("#counts", Checkbox).value,
+            coder=self.coder if what == "table" and len(self.project.ratings.raters()) > 1 else None,
+        )
         try:
-            target = exports.write(self.project, what, fmt, Path(self.query_one("#path", Input).value),
-                                   options, force=self.query_one("#force", Checkbox).value)
+            target = exports.write(
+                self.project,
+                what,
+                fmt,
+                Path(self.query_one("#path", Input).value),
+                options,
+                force=self.query_one("#force", Checkbox).value,
+            )
         except QualcodeError as exc:
             self.notify(str(exc), severity="error")
             return None

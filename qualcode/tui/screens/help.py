@@ -45,7 +45,10 @@ class HelpScreen(ModalScreen[None]):
         body.append(label("help_title", self.language) + "\n\n", style="bold")
         rows = describe(APP_KEYS, self.language, self.keymap) + EXTRA[self.language]
         for binding_id, keys, meaning in rows:
-            body.append(f"{keys.replace('question_mark', '?').replace('slash', '/').replace('_square_bracket', ' bracket'):<26}", style="bold")
+            body.append(
+                f"{keys.replace('question_mark', '?').replace('slash', '/').replace('_square_bracket', ' bracket'):<26}",
+                style="bold",
+            )
             body.append(f"{meaning}")
             if binding_id:
                 body.append(f"  [{binding_id}]", style="dim")

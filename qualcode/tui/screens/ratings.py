@@ -154,7 +154,10 @@ class RatingsScreen(Screen[JumpTo | None]):
         code_id, case_id = current
         existing = self.project.ratings.find(case_id, code_id, coder=self.coder, facet=self.facet_id)
         if existing is None:
-            self.notify("先評定強度再加註記" if self.language == "zh" else "Rate the cell before adding a note", severity="warning")
+            self.notify(
+                "先評定強度再加註記" if self.language == "zh" else "Rate the cell before adding a note",
+                severity="warning",
+            )
             return
 
         def save(note: str | None) -> None:
@@ -183,7 +186,10 @@ class RatingsScreen(Screen[JumpTo | None]):
         code_id, case_id = current
         if self.project.ratings.find(case_id, code_id, coder=self.coder, facet=self.facet_id) is None:
             # say so before the coder picks a quote, not after
-            self.notify("先評定強度再加證據" if self.language == "zh" else "Rate the cell before attaching evidence", severity="warning")
+            self.notify(
+                "先評定強度再加證據" if self.language == "zh" else "Rate the cell before attaching evidence",
+                severity="warning",
+            )
             return
         candidates = self.project.ratings.candidates(case_id, code_id, coder=self.coder, facet=self.facet_id)
         if not candidates:
@@ -195,8 +201,9 @@ class RatingsScreen(Screen[JumpTo | None]):
                 self.project.ratings.attach(case_id, code_id, coding_id, coder=self.coder, facet=self.facet_id)
                 self._refresh()
 
-        self.app.push_screen(ChooseScreen(label("attach", self.language),
-                                          [(c.id, self._quote_prompt(c)) for c in candidates]), chosen)
+        self.app.push_screen(
+            ChooseScreen(label("attach", self.language), [(c.id, self._quote_prompt(c)) for c in candidates]), chosen
+        )
 
     def action_detach(self) -> None:
         current = self._current()
@@ -213,8 +220,9 @@ class RatingsScreen(Screen[JumpTo | None]):
                 self.project.ratings.detach(case_id, code_id, coding_id, coder=self.coder, facet=self.facet_id)
                 self._refresh()
 
-        self.app.push_screen(ChooseScreen(label("detach", self.language),
-                                          [(c.id, self._quote_prompt(c)) for c in attached]), chosen)
+        self.app.push_screen(
+            ChooseScreen(label("detach", self.language), [(c.id, self._quote_prompt(c)) for c in attached]), chosen
+        )
 
     def action_open_quotes(self) -> None:
         current = self._current()

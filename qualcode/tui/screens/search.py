@@ -104,8 +104,12 @@ class SearchScreen(Screen[SearchOutcome | None]):
         self.hits = []
         try:
             found = self.project.search.find(
-                query, cases=(case,) if case else (), code=self._value("#code"), coder=self._value("#coder"),
-                coded_only=self.query_one("#coded", Checkbox).value, limit=200,
+                query,
+                cases=(case,) if case else (),
+                code=self._value("#code"),
+                coder=self._value("#coder"),
+                coded_only=self.query_one("#coded", Checkbox).value,
+                limit=200,
             )
         except QualcodeError as exc:
             summary.update(Text(str(exc), style="bold red"))

@@ -58,8 +58,16 @@ class CodeTree(Tree):
 class SegmentsList(OptionList):
     """Codings under the cursor, or every quote of the selected code; the option id is the coding id."""
 
-    def show(self, codings: list[Coding], names: dict[str, str], colors: dict[str, str], *, title: str,
-             empty: str, quotes: bool) -> None:
+    def show(
+        self,
+        codings: list[Coding],
+        names: dict[str, str],
+        colors: dict[str, str],
+        *,
+        title: str,
+        empty: str,
+        quotes: bool,
+    ) -> None:
         self.clear_options()
         self.border_title = title
         if not codings:

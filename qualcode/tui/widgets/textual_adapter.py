@@ -160,7 +160,7 @@ class FastWrapTextArea(TextArea):
         wrapped = self.wrapped_document
         stale = {y for line in line_indices for y in wrapped.rows_of_line(line)}
         cache = self._line_cache
-        for key in [k for k in cache.keys() if k[2] in stale]:
+        for key in [k for k in cache.keys() if k[2] in stale]:  # noqa: SIM118 (an LRUCache, not a dict)
             cache.discard(key)
 
 

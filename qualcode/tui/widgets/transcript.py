@@ -64,8 +64,13 @@ class TranscriptView(FastWrapTextArea):
 
     def __init__(self, **kwargs):
         super().__init__(
-            "", read_only=True, soft_wrap=True, show_line_numbers=False, highlight_cursor_line=False,
-            show_cursor=True, **kwargs,
+            "",
+            read_only=True,
+            soft_wrap=True,
+            show_line_numbers=False,
+            highlight_cursor_line=False,
+            show_cursor=True,
+            **kwargs,
         )
         self.textmap = TextMap("")
         self._paints: dict[str, Paint] = {}

@@ -129,4 +129,4 @@ def row_maps(wrap_offsets: Sequence[Sequence[int]]) -> tuple[list[list[int]], li
     counts = np.fromiter(map(len, line_rows), dtype=np.int64, count=len(line_rows))
     line_of_row = np.repeat(np.arange(counts.size), counts)
     section_of_row = np.arange(current) - np.repeat(np.cumsum(counts) - counts, counts)
-    return line_rows, list(zip(line_of_row.tolist(), section_of_row.tolist()))
+    return line_rows, list(zip(line_of_row.tolist(), section_of_row.tolist(), strict=True))

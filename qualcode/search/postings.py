@@ -1,7 +1,7 @@
 """Encode sorted position lists compactly: deltas in the narrowest integer width that holds them.
 
 Layout of a blob: one byte (the delta width in bytes: 1, 2 or 4), then the deltas, little-endian.
-The first delta is taken from the segment's base position. (zlib on top saved about a quarter of the
+The first delta is taken from the batch's base position. (zlib on top saved about a quarter of the
 space but cost a third of the indexing time, and the index is well within 4x the text without it.)
 """
 

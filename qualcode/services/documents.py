@@ -240,12 +240,12 @@ class DocumentService(TranscriptImport):
         sentence: int | None = None,
     ) -> tuple[int, int]:
         """The (start, end) given by exactly one of a span, a quote or a turn (optionally its Nth sentence)."""
-        given = [x is not None for x in (span, quote, turn)]
-        if sum(given) != 1:
-            raise BadInput("give exactly one of --span START:END, --quote TEXT or --turn N")
         where = f"document {document.id} ({document.case_id})"
         if sentence is not None and turn is None:
             raise BadInput("--sentence N counts the sentences of a turn: give --turn too")
+        given = [x is not None for x in (span, quote, turn)]
+        if sum(given) != 1:
+            raise BadInput("give exactly one of --span START:END, --quote TEXT or --turn N")
         if quote is not None:
             return find_quote(self.text(document.id), quote, where)
         if turn is not None:

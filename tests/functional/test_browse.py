@@ -38,7 +38,9 @@ def test_command_serves_the_project_read_only_on_loopback(tmp_path, demo_db):
     assert argv[1:4] == ["-m", "datasette", "serve"]
     assert str(demo_db.resolve()) in argv and "-i" not in argv and "--immutable" not in argv
     assert argv[argv.index("--host") + 1] == "127.0.0.1" and argv[argv.index("--port") + 1] == "8123"
-    assert "--open" not in argv and "--open" in browse.command(demo_db, 8123, open_browser=True, metadata_file=tmp_path / "m.json")
+    assert "--open" not in argv and "--open" in browse.command(
+        demo_db, 8123, open_browser=True, metadata_file=tmp_path / "m.json"
+    )
     assert json.loads((tmp_path / "m.json").read_text(encoding="utf-8"))["databases"]["qualcode"]["tables"]["quotes"]
     assert browse.url(demo_db, 8123) == "http://127.0.0.1:8123/qualcode"
     assert browse.url(tmp_path / "訪談 A.db") == "http://127.0.0.1:8001/~E8~A8~AA~E8~AB~87+A"
@@ -79,10 +81,14 @@ def _get(url: str) -> tuple[int, bytes]:
 
 def _insert_coding(conn: sqlite3.Connection, coding_id: str, case: str, turn: int, coder: str) -> tuple[str, int]:
     document_id, text = conn.execute("SELECT id, text FROM documents WHERE case_id = ?", (case,)).fetchone()
-    start, end = conn.execute('SELECT start, "end" FROM turns WHERE document_id = ? AND number = ?',
-                              (document_id, turn)).fetchone()
-    conn.execute('INSERT INTO codings (id, document_id, code_id, coder, start, "end", memo, created_at, updated_at) '
-                 "VALUES (?, ?, 'budget', ?, ?, ?, '經費規模', 'now', 'now')", (coding_id, document_id, coder, start, end))
+    start, end = conn.execute(
+        'SELECT start, "end" FROM turns WHERE document_id = ? AND number = ?', (document_id, turn)
+    ).fetchone()
+    conn.execute(
+        'INSERT INTO codings (id, document_id, code_id, coder, start, "end", memo, created_at, updated_at) '
+        "VALUES (?, ?, 'budget', ?, ?, ?, '經費規模', 'now', 'now')",
+        (coding_id, document_id, coder, start, end),
+    )
     conn.commit()
     return text[start:end], start
 
@@ -112,8 +118,19 @@ def test_datasette_serves_the_quotes_view_and_refuses_writes(tmp_path, demo_db):
         status, body = _get(f"{base}/quotes.json?_shape=array")
         assert status == 200
         [row] = json.loads(body)
-        assert row == {"id": "coding-1", "case": "A", "document": "A", "turn": 6, "code": "budget", "code_name": "預算",
-                       "coder": "alice", "start": start, "end": start + len(quote), "text": quote, "memo": "經費規模"}
+        assert row == {
+            "id": "coding-1",
+            "case": "A",
+            "document": "A",
+            "turn": 6,
+            "code": "budget",
+            "code_name": "預算",
+            "coder": "alice",
+            "start": start,
+            "end": start + len(quote),
+            "text": quote,
+            "memo": "經費規模",
+        }
         assert "經費" in row["text"]
 
         status, body = _get(f"http://127.0.0.1:{port}/-/metadata.json")

@@ -9,7 +9,10 @@ import subprocess
 import sys
 import time
 
+import pytest
 
+
+@pytest.mark.slow
 def test_kill_during_a_large_import(demo_db, tmp_path):
     files = []
     text = "問：請問經費來源？\n\n答：" + "經費多數來自中央，就業安定基金補助。" * 4000 + "\n"
@@ -18,8 +21,11 @@ def test_kill_during_a_large_import(demo_db, tmp_path):
         path.write_text(text + f"問：第 {i} 份？\n", encoding="utf-8")
         files.append(str(path))
     for delay in (0.3, 0.8, 1.5):
-        proc = subprocess.Popen([sys.executable, "-m", "qualcode", "--project", str(demo_db), "import", *files],
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "qualcode", "--project", str(demo_db), "import", *files],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         time.sleep(delay)
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait()

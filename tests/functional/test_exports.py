@@ -10,18 +10,41 @@ import pytest
 
 # Tables 5-9 and 5-10 of the thesis (tables-ch5.txt), by code id and case.
 TABLE_5_9 = {
-    "urbanization": "中中中中弱", "public-demand": "中中中中弱", "digitalization": "中中中中弱",
-    "organization": "強中中中弱", "staffing": "強中中中弱", "budget": "強中中中中",
-    "central-support": "中強強強強", "legislature": "弱弱中弱弱", "internal-consensus": "中強強強中",
+    "urbanization": "中中中中弱",
+    "public-demand": "中中中中弱",
+    "digitalization": "中中中中弱",
+    "organization": "強中中中弱",
+    "staffing": "強中中中弱",
+    "budget": "強中中中中",
+    "central-support": "中強強強強",
+    "legislature": "弱弱中弱弱",
+    "internal-consensus": "中強強強中",
     "leader-attention": "強中強中強",
 }
 TABLE_5_10_CONTENT = {
-    "urbanization": "弱弱弱", "public-demand": "中中中", "digitalization": "弱弱弱", "organization": "中弱弱",
-    "staffing": "強中中", "budget": "強中強", "central-support": "中強強", "legislature": "弱弱弱",
-    "internal-consensus": "弱強強", "leader-attention": "弱弱弱",
+    "urbanization": "弱弱弱",
+    "public-demand": "中中中",
+    "digitalization": "弱弱弱",
+    "organization": "中弱弱",
+    "staffing": "強中中",
+    "budget": "強中強",
+    "central-support": "中強強",
+    "legislature": "弱弱弱",
+    "internal-consensus": "弱強強",
+    "leader-attention": "弱弱弱",
 }
-ROW_NAMES = ["都市化程度", "民眾對 ICTs 服務之需求", "數位化程度", "組織結構", "人力", "預算",
-             "中央政府對於地方政府支持程度", "立法機關之意向", "內部制度與人員共識", ""]
+ROW_NAMES = [
+    "都市化程度",
+    "民眾對 ICTs 服務之需求",
+    "數位化程度",
+    "組織結構",
+    "人力",
+    "預算",
+    "中央政府對於地方政府支持程度",
+    "立法機關之意向",
+    "內部制度與人員共識",
+    "",
+]
 
 
 def _enter(cli, db, table, facet, cases="ABCDE"):
@@ -30,11 +53,33 @@ def _enter(cli, db, table, facet, cases="ABCDE"):
             cli.fast("--project", str(db), "rate", case, code, value, "--facet", facet, "--coder", "tsai")
 
 
+@pytest.fixture(scope="session")
+def rated_template(session_cli, demo_template, copy_db) -> Path:
+    """The demo project with Tables 5-9 and 5-10 entered through the CLI (80 `rate` commands), once per session."""
+    cli, folder = session_cli
+    path = copy_db(demo_template, folder / "rated.db")
+    _enter(cli, path, TABLE_5_9, "establishment")
+    _enter(cli, path, TABLE_5_10_CONTENT, "content", "ABC")
+    return path
+
+
 @pytest.fixture
-def rated(cli, demo_db):
-    _enter(cli, demo_db, TABLE_5_9, "establishment")
-    _enter(cli, demo_db, TABLE_5_10_CONTENT, "content", "ABC")
-    return demo_db
+def rated(rated_template, copy_db, tmp_path) -> Path:
+    """A private copy of the rated project: tests may change it."""
+    return copy_db(rated_template, tmp_path / "rated.db")
+
+
+def test_each_test_gets_its_own_copy_of_the_rated_project(rated, rated_template):
+    from qualcode.project import Project
+
+    assert rated != rated_template
+    with Project.open(rated) as project:
+        ratings = project.ratings.select()
+        assert len(ratings) == 5 * len(TABLE_5_9) + 3 * len(TABLE_5_10_CONTENT)
+        assert {r.coder for r in ratings} == {"tsai"}
+        project.ratings.clear("A", "budget", coder="tsai", facet="establishment")
+    with Project.open(rated_template) as template:
+        assert template.ratings.find("A", "budget", coder="tsai", facet="establishment") is not None
 
 
 def test_table_5_9_rebuilt_cell_for_cell_as_csv(cli, rated, tmp_path):
@@ -47,7 +92,9 @@ def test_table_5_9_rebuilt_cell_for_cell_as_csv(cli, rated, tmp_path):
     assert [r[3] for r in rows[1:]] == list(TABLE_5_9)
     for row in rows[1:]:
         assert "".join(row[4:]) == TABLE_5_9[row[3]], row
-    assert [r[1] for r in rows[1:]] == ["縣市區域特性"] * 3 + ["現有資源"] * 3 + ["地方政策與內部整合"] * 3 + ["主管重視程度"]
+    assert [r[1] for r in rows[1:]] == ["縣市區域特性"] * 3 + ["現有資源"] * 3 + ["地方政策與內部整合"] * 3 + [
+        "主管重視程度"
+    ]
 
 
 def test_table_5_10_shows_only_the_rated_cases(cli, rated):
@@ -68,7 +115,7 @@ def test_xlsx_reopened_cell_by_cell(cli, rated, tmp_path):
     assert book.sheetnames == ["建置面", "內容面"]
     sheet = book["建置面"]
     assert [c.value for c in sheet[1]] == ["影響因素", "因素", "臺北市", "新北市", "臺中市", "臺南市", "高雄市"]
-    for i, (code, values) in enumerate(TABLE_5_9.items(), start=2):
+    for i, values in enumerate(TABLE_5_9.values(), start=2):
         assert "".join(sheet.cell(row=i, column=c).value for c in range(3, 8)) == values
         assert (sheet.cell(row=i, column=2).value or "") == ROW_NAMES[i - 2]
     merged = {str(r) for r in sheet.merged_cells.ranges}
@@ -80,7 +127,7 @@ def test_xlsx_reopened_cell_by_cell(cli, rated, tmp_path):
     assert sheet.column_dimensions["B"].width >= 2 * len("中央政府對於地方政府支持程度")
 
 
-def test_counts_html_and_overwrite_protection(cli, rated, demo_db, tmp_path):
+def test_counts_html_and_overwrite_protection(cli, rated, tmp_path):
     p = ("--project", str(rated))
     coding = cli.json(*p, "code", "A", "budget", "--turn", "6", "--coder", "tsai")
     cli(*p, "rate", "A", "budget", "強", "--evidence", coding["id"], "--coder", "tsai")
@@ -108,7 +155,9 @@ def test_matrices(project):
 
     a_turn = project.documents.turn(project.documents.document("A").id, 6)
     project.codings.apply("A", "budget", "x", turn=6)
-    project.codings.apply("A", "staffing", "x", span=(a_turn.start + 5, a_turn.start + 30))  # overlaps the budget coding
+    project.codings.apply(
+        "A", "staffing", "x", span=(a_turn.start + 5, a_turn.start + 30)
+    )  # overlaps the budget coding
     project.codings.apply("A", "staffing", "y", span=(a_turn.start + 5, a_turn.start + 30))  # same span, second coder
     project.codings.apply("E", "organization", "x", turn=2)
     counts = case_by_code(project, "count")
@@ -118,7 +167,9 @@ def test_matrices(project):
     presence = case_by_code(project, "presence")
     assert presence.value("organization", "E") == 1 and presence.value("organization", "A") == 0
     coverage = case_by_code(project, "coverage")
-    answers = sum(t.end - t.start for t in project.documents.turns(project.documents.document("A").id) if t.speaker == "答")
+    answers = sum(
+        t.end - t.start for t in project.documents.turns(project.documents.document("A").id) if t.speaker == "答"
+    )
     assert coverage.value("budget", "A") == round(100 * (a_turn.end - a_turn.start) / answers, 2)
     co = cooccurrence(project, "overlap")
     assert co.value("budget", "staffing") == 1 and co.value("staffing", "budget") == 1
@@ -149,14 +200,29 @@ def test_quote_report_markdown_and_docx_with_pseudonyms(cli, demo_db, tmp_path):
     p = ("--project", str(demo_db))
     text = (Path(__file__).resolve().parents[2] / "transcripts" / "A.txt").read_text(encoding="utf-8")
     assert "蘇局長" in text
-    cli(*p, "code", "A", "leader-priority", "--quote", "當時蘇局長任內開始相當重視這個業務", "--memo", "蘇局長重視", "--coder", "tsai")
+    cli(
+        *p,
+        "code",
+        "A",
+        "leader-priority",
+        "--quote",
+        "當時蘇局長任內開始相當重視這個業務",
+        "--memo",
+        "蘇局長重視",
+        "--coder",
+        "tsai",
+    )
     cli(*p, "code", "A", "central-support", "--quote", "中央根本就是希望我們關掉", "--coder", "tsai")
     names = tmp_path / "names.txt"
     names.write_text("# pseudonyms\n蘇局長 -> 局長甲\n", encoding="utf-8")
     md = cli(*p, "export", "quotes", "--pseudonyms", str(names)).stdout
     assert "「當時局長甲任內開始相當重視這個業務」(A) — tsai；備忘：局長甲重視" in md
     assert "蘇局長" not in md
-    assert md.index("## 地方政策與內部整合") < md.index("### 中央政府對於地方政府支持程度") < md.index("「中央根本就是希望我們關掉」(A)")
+    assert (
+        md.index("## 地方政策與內部整合")
+        < md.index("### 中央政府對於地方政府支持程度")
+        < md.index("「中央根本就是希望我們關掉」(A)")
+    )
     assert md.index("主管重視程度") > md.index("地方政策與內部整合")  # codebook order
     target = tmp_path / "q.docx"
     cli(*p, "export", "quotes", "--format", "docx", "-o", str(target), "--pseudonyms", str(names))
@@ -169,7 +235,9 @@ def test_quote_report_markdown_and_docx_with_pseudonyms(cli, demo_db, tmp_path):
     quote = next(t for s, t in styles if "局長甲" in t)
     assert quote.startswith("「當時局長甲任內開始相當重視這個業務」(A)")
     assert "蘇局長" not in "\n".join(t for _, t in styles)
-    east_asia = document.styles["Normal"].element.rPr.rFonts.get("{http://schemas.openxmlformats.org/wordprocessingml/2006/main}eastAsia")
+    east_asia = document.styles["Normal"].element.rPr.rFonts.get(
+        "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}eastAsia"
+    )
     assert east_asia == "PMingLiU"
 
 
@@ -188,6 +256,7 @@ def test_bad_export_input(cli, demo_db, tmp_path):
     assert proc.returncode == 2 and "is from case B, not A" in proc.stderr
 
 
+@pytest.mark.slow
 def test_heatmaps_render_cjk_as_svg_and_png(cli, rated, tmp_path):
     p = ("--project", str(rated))
     svg = tmp_path / "t.svg"
@@ -206,8 +275,9 @@ def test_heatmaps_render_cjk_as_svg_and_png(cli, rated, tmp_path):
 
 
 def test_cjk_font_is_found():
-    from qualcode.export.heatmap import cjk_font
     from matplotlib import font_manager
+
+    from qualcode.export.heatmap import cjk_font
 
     path = cjk_font()
     font = font_manager.FontProperties(fname=str(path))

@@ -30,7 +30,6 @@ def _coded(project):
     return project
 
 
-
 def test_exports_validate_against_the_schemas(project, schemas):
     project_xsd, codebook_xsd = schemas
     data = export_qdpx(_coded(project))
@@ -45,8 +44,11 @@ def test_exports_validate_against_the_schemas(project, schemas):
     codebook_xsd.validate(export_qdc(project))
     text = qde.decode("utf-8")
     # parents are codable only when they hold codings themselves
-    assert 'name="地方政策與內部整合" isCodable="false"' in text and 'name="中央政府對於地方政府支持程度" isCodable="true"' in text
-    assert "<User " in text and 'name="bob"' in text and "中央的態度" in text and "typeOfVariable=\"Integer\"" in text
+    assert (
+        'name="地方政策與內部整合" isCodable="false"' in text
+        and 'name="中央政府對於地方政府支持程度" isCodable="true"' in text
+    )
+    assert "<User " in text and 'name="bob"' in text and "中央的態度" in text and 'typeOfVariable="Integer"' in text
 
 
 def test_selections_are_code_points_into_the_source_files(project, tmp_path):
@@ -100,9 +102,17 @@ def test_import_into_a_project_with_the_same_codebook_keeps_code_ids(project, tm
         assert len(copy.codebook.codes()) == 25
 
 
-def _other_program_qdpx(tmp_path: Path, *, text: str = "問：你好嗎？\r\n答：我很好，謝謝。\r\n", start=None, end=None,
-                        code_ref="B7A3C1D0-0000-4000-8000-00000000C0DE", members=None, qde_name="Interview Study.qde",
-                        xml_prefix="") -> Path:
+def _other_program_qdpx(
+    tmp_path: Path,
+    *,
+    text: str = "問：你好嗎？\r\n答：我很好，謝謝。\r\n",
+    start=None,
+    end=None,
+    code_ref="B7A3C1D0-0000-4000-8000-00000000C0DE",
+    members=None,
+    qde_name="Interview Study.qde",
+    xml_prefix="",
+) -> Path:
     source_guid = "0F9E8D7C-6B5A-4948-8776-655443322110"
     a = text.index("我很好")
     start = a if start is None else start
@@ -163,7 +173,9 @@ def test_hostile_or_broken_archives_are_refused_and_nothing_is_written(tmp_path,
     elif kind == "bomb":
         path = _other_program_qdpx(tmp_path, members={"sources/big.txt": b"\0" * (64 << 20)})
     elif kind == "entities":
-        path = _other_program_qdpx(tmp_path, xml_prefix='\n<!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;">]>')
+        path = _other_program_qdpx(
+            tmp_path, xml_prefix='\n<!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;">]>'
+        )
     elif kind == "outside":
         path = _other_program_qdpx(tmp_path, start=5, end=500)
     elif kind == "unknown-code":
@@ -180,13 +192,13 @@ def test_hostile_or_broken_archives_are_refused_and_nothing_is_written(tmp_path,
     db = tmp_path / "p.db"
     Project.open(db, create=True).close()
     before = dump(db)
-    with Project.open(db) as project:
-        with pytest.raises(BadInput, match=message):
-            import_file(project, path)
+    with Project.open(db) as project, pytest.raises(BadInput, match=message):
+        import_file(project, path)
     assert dump(db) == before
     assert not (tmp_path.parent / "evil.txt").exists()
 
 
+@pytest.mark.slow
 def test_cli_export_and_import(cli, demo_db, tmp_path, schemas):
     p = ("--project", str(demo_db))
     cli(*p, "code", "A", "budget", "--turn", "6")

@@ -32,8 +32,16 @@ def test_main_screen(snap_compare, project):
     async def run_before(pilot):
         await _steady(pilot)
         turn = project.documents.turn(project.documents.document("A").id, 6)
-        pilot.app.view.select_span(turn.start + 40, turn.start + 40)
+        # put the cursor 40 characters into turn 6 as a person would: search for what stands there, Enter
+        # selects the hit, and left leaves the cursor at its start
+        await pilot.press("slash", *"仍是非", "enter")
         await pilot.pause()
+        await pilot.press("enter")
+        await pilot.pause()
+        assert pilot.app.view.selected_span == (turn.start + 40, turn.start + 43)
+        await pilot.press("left")
+        await pilot.pause()
+        assert pilot.app.view.selected_span == (turn.start + 40, turn.start + 40)
 
     assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
 
@@ -53,8 +61,13 @@ def test_ratings_screen(snap_compare, project):
     app = _app(project)
     for case, step in zip("ABCDE", ["strong", "medium", "strong", "medium", "strong"]):
         project.ratings.rate(case, "leader-attention", step, coder="alice")
-    project.ratings.rate("A", "central-support", "medium", coder="alice",
-                 evidence=[c.id for c in project.codings.select(code="central-support")])
+    project.ratings.rate(
+        "A",
+        "central-support",
+        "medium",
+        coder="alice",
+        evidence=[c.id for c in project.codings.select(code="central-support")],
+    )
 
     async def run_before(pilot):
         await _steady(pilot)

@@ -12,6 +12,8 @@ import pytest
 SCRIPT = Path(__file__).resolve().parents[1] / "tmux" / "drive.sh"
 
 
+@pytest.mark.tmux
+@pytest.mark.slow
 @pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed (.ci/run installs it)")
 def test_drive_the_real_app_in_tmux():
     qualcode = Path(sys.executable).parent / "qualcode"

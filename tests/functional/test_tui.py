@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 
 from qualcode.tui.app import QualcodeApp
 from qualcode.tui.widgets.panels import CodeTree, SegmentsList
@@ -14,17 +15,65 @@ def _app(project, coder="alice", **kwargs) -> QualcodeApp:
     return QualcodeApp(project, coder=coder, **kwargs)
 
 
-def _notes(app) -> list[str]:
-    return [str(n.message) for n in app._notifications]
+def _toasts(app) -> list[str]:
+    """What the notifications on screen say: the text of the Toast widgets the user sees.
+
+    Textual's run_test shows no toasts unless asked: `run_test(..., notifications=True)`.
+    """
+    return [str(toast.render()) for toast in app.screen.query("Toast")]
 
 
 def _status(app) -> str:
     return str(app.query_one("#status").render())
 
 
-async def _place_cursor(pilot, app, offset: int) -> None:
-    app.view.select_span(offset, offset)
+def _code_labels(tree: CodeTree) -> dict[str, str]:
+    """Every node of the code tree, by code id, as its label reads (walked through the public TreeNode API)."""
+    labels: dict[str, str] = {}
+
+    def walk(node) -> None:
+        for child in node.children:
+            labels[child.data] = str(child.label)
+            walk(child)
+
+    walk(tree.root)
+    return labels
+
+
+async def _find_and_select(pilot, app, query: str) -> tuple[int, int]:
+    """Select a passage as a person would: `/`, type it, Enter searches, Enter selects the first hit."""
+    await pilot.press("slash")
     await pilot.pause()
+    await pilot.press(*query)
+    assert app.screen.query_one("#query").value == query
+    await pilot.press("enter")
+    await pilot.pause()
+    await pilot.press("enter")
+    await pilot.pause()
+    assert app.focused is app.view
+    start, end = app.view.selected_span
+    assert app.project.documents.text(app.document_id)[start:end] == query
+    return start, end
+
+
+async def _down_to_option(pilot, options, option_id: str) -> None:
+    """Press down in an option list until the option is highlighted."""
+    for _ in range(options.option_count + 1):
+        if options.highlighted is not None and options.get_option_at_index(options.highlighted).id == option_id:
+            return
+        await pilot.press("down")
+        await pilot.pause()
+    raise AssertionError(f"down never reached option {option_id!r}")
+
+
+async def _down_to_node(pilot, tree, data: str) -> None:
+    """Press down in a tree until the cursor is on the node holding `data`."""
+    for _ in range(200):
+        if tree.cursor_node is not None and tree.cursor_node.data == data:
+            return
+        await pilot.press("down")
+        await pilot.pause()
+    raise AssertionError(f"down never reached node {data!r}")
 
 
 async def test_opens_on_first_document_with_transcript_focused(project):
@@ -45,101 +94,130 @@ async def test_shift_arrows_and_a_shortcut_key_code_the_selection(project):
     text = project.documents.text(project.documents.document("A").id)
     start = text.index("中央根本就是希望我們關掉")
     async with app.run_test(size=SIZE) as pilot:
-        await _place_cursor(pilot, app, start)
-        await pilot.press(*["shift+right"] * 12)
+        assert await _find_and_select(pilot, app, "中央根本就是") == (start, start + 6)
+        await pilot.press(*["shift+right"] * 6)
         assert app.view.selected_span == (start, start + 12)
         await pilot.press("7")  # 7 = central-support in the default codebook
         await pilot.pause()
         [coding] = project.codings.select()
-        assert (coding.code_id, coding.start, coding.end, coding.coder) == ("central-support", start, start + 12, "alice")
+        assert (coding.code_id, coding.start, coding.end, coding.coder) == (
+            "central-support",
+            start,
+            start + 12,
+            "alice",
+        )
         assert coding.text == "中央根本就是希望我們關掉"
         # the code tree count, the segments panel and the paint follow at once
-        tree = app.query_one(CodeTree)
-        assert str(tree._code_nodes["central-support"].label).endswith(" 1")
+        labels = _code_labels(app.query_one(CodeTree))
+        assert labels["central-support"].endswith(" 1")
+        assert labels["budget"].endswith(" 0") and labels["local-policy"].endswith(" 0")  # each code's own count
         segments = app.query_one(SegmentsList)
-        assert any("中央根本就是希望我們關掉" in str(segments.get_option_at_index(i).prompt) for i in range(segments.option_count))
+        assert any(
+            "中央根本就是希望我們關掉" in str(segments.get_option_at_index(i).prompt)
+            for i in range(segments.option_count)
+        )
         row, column = app.view.textmap.location(start)
         styles = [s.style for s in app.view.get_line(row).spans if s.start <= column < s.end]
         assert any(getattr(s, "bgcolor", None) and s.bgcolor.name.lower() == "#db8b3e" for s in styles)
 
 
+@pytest.mark.slow
 async def test_select_turn_and_sentence(project):
     app = _app(project)
     doc = project.documents.document("A")
     turn = project.documents.turn(doc.id, 6)
     text = project.documents.text(doc.id)
     async with app.run_test(size=SIZE) as pilot:
-        await _place_cursor(pilot, app, turn.start + 5)
+        start, _ = await _find_and_select(pilot, app, "銀行投入")
+        assert app.document_id == doc.id and turn.start < start < turn.end
         await pilot.press("t")
         assert app.view.selected_span == (turn.start, turn.end)
         await pilot.press("6")
         await pilot.pause()
         assert [(c.code_id, c.start, c.end) for c in project.codings.select()] == [("budget", turn.start, turn.end)]
-        sentence_start = text.index("但是這個跟民間比較起來")
-        await _place_cursor(pilot, app, sentence_start + 3)
+        await pilot.press("right", "left")  # no selection: the cursor on the turn's last character
+        assert app.view.selected_span == (turn.end - 1, turn.end - 1)
         await pilot.press("s")
         start, end = app.view.selected_span
-        assert text[start:end] == "但是這個跟民間比較起來還是差得很遠。"
+        assert text[start:end] == "但是這個跟民間比較起來還是差得很遠。" and end == turn.end
+        await pilot.press(*["left"] * 5, "s")  # a sentence back: it ends at its closing mark
+        start, end = app.view.selected_span
+        assert text[start:end].startswith("其實台北人力銀行投入的經費") and text[start:end].endswith("一千萬左右吧。")
 
 
+@pytest.mark.slow
 async def test_fuzzy_picker_by_english_name_and_new_code(project):
     app = _app(project)
-    text = project.documents.text(project.documents.document("B").id)
+    b = project.documents.document("B")
+    text = project.documents.text(b.id)
     async with app.run_test(size=SIZE) as pilot:
-        app.open_document(project.documents.document("B").id)
+        await pilot.press("right_square_bracket")  # the next document: B
+        await pilot.pause()
+        assert app.document_id == b.id and app.view.text == text
         start = text.index("擴大內需的經費")
-        app.view.select_span(start, start + 7)
+        assert await _find_and_select(pilot, app, "擴大內需的經費") == (start, start + 7)
         await pilot.press("c")
         await pilot.press(*"Budget")
         await pilot.press("enter")
         await pilot.pause()
         assert [(c.code_id, c.text) for c in project.codings.select()] == [("budget", "擴大內需的經費")]
-        # a new code, created from the picker, under a parent, then applied
-        app.view.select_span(start, start + 4)
+        # a new code, created from the picker, then applied
+        await pilot.press(*["shift+left"] * 3)
+        assert app.view.selected_span == (start, start + 4)
         await pilot.press("c")
         await pilot.press(*"擴大內需")
-        await pilot.press("down", "down", "down", "down", "down", "down", "down", "down")
-        picker = app.screen
-        options = picker.query_one("OptionList")
-        options.highlighted = options.option_count - 1  # the "+ new code" entry
+        await pilot.press("up")  # from the best match up, round to the last entry: "+ new code"
         await pilot.press("enter")
         await pilot.pause()
-        form = app.screen
-        form.query_one("#id").value = "stimulus"
+        assert app.screen.__class__.__name__ == "NewCodeScreen"
+        assert app.screen.query_one("#name").value == "擴大內需"
+        await pilot.press("tab")  # from the name to the id
+        await pilot.press("ctrl+u", *"stimulus")
+        assert app.screen.query_one("#id").value == "stimulus"
         await pilot.press("enter")
         await pilot.pause()
         assert project.codebook.code("stimulus").name == "擴大內需"
-        assert {c.code_id for c in project.codings.select()} == {"budget", "stimulus"}
-        assert "stimulus" in app.query_one(CodeTree)._code_nodes
+        assert {(c.code_id, c.text) for c in project.codings.select()} == {
+            ("budget", "擴大內需的經費"),
+            ("stimulus", "擴大內需"),
+        }
+        assert _code_labels(app.query_one(CodeTree))["stimulus"].endswith("擴大內需 1")
 
 
+@pytest.mark.slow
 async def test_remove_with_choice_memo_undo_redo(project):
     doc = project.documents.document("C")
     turn = project.documents.turn(doc.id, 2)
     outer = project.codings.apply("C", "budget", "alice", span=(turn.start, turn.end))
     inner = project.codings.apply("C", "staffing", "alice", span=(turn.start + 2, turn.start + 6))
+    text = project.documents.text(doc.id)
     app = _app(project)
-    async with app.run_test(size=SIZE) as pilot:
-        app.open_document(doc.id, cursor=turn.start + 3)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await pilot.press("right_square_bracket", "right_square_bracket")  # A → B → C
         await pilot.pause()
+        assert app.document_id == doc.id
+        assert await _find_and_select(pilot, app, text[turn.start : turn.start + 4]) == (turn.start, turn.start + 4)
         await pilot.press("m")  # two codings here: choose the inner one
         await pilot.pause()
         chooser = app.screen.query_one("OptionList")
         assert chooser.option_count == 2
-        chooser.highlighted = [chooser.get_option_at_index(i).id for i in range(2)].index(inner.id)
+        await _down_to_option(pilot, chooser, inner.id)
         await pilot.press("enter")
         await pilot.pause()
         await pilot.press(*"人力不足")
         await pilot.press("ctrl+s")
         await pilot.pause()
         assert project.codings.get(inner.id).memo == "人力不足"
+        assert "備忘已儲存" in _toasts(app)
         await pilot.press("x")
         await pilot.pause()
         chooser = app.screen.query_one("OptionList")
-        chooser.highlighted = [chooser.get_option_at_index(i).id for i in range(2)].index(outer.id)
+        assert chooser.option_count == 2
+        await _down_to_option(pilot, chooser, outer.id)
         await pilot.press("enter")
         await pilot.pause()
         assert [c.id for c in project.codings.select()] == [inner.id]
+        assert f"已移除：預算「{text[turn.start : turn.start + 20]}」" in _toasts(app)
         await pilot.press("u")
         await pilot.pause()
         assert {c.id for c in project.codings.select()} == {outer.id, inner.id}
@@ -155,15 +233,17 @@ async def test_segments_panel_lists_every_quote_of_a_code_and_jumps(project):
     app = _app(project)
     async with app.run_test(size=SIZE) as pilot:
         tree = app.query_one(CodeTree)
-        tree.focus()
-        tree.move_cursor(tree._code_nodes["resources"])  # a parent: its children's quotes too
+        await pilot.press("tab")  # from the transcript to the code tree
         await pilot.pause()
+        assert app.focused is tree
+        await _down_to_node(pilot, tree, "resources")  # a parent: its children's quotes too
         segments = app.query_one(SegmentsList)
         prompts = [str(segments.get_option_at_index(i).prompt) for i in range(segments.option_count)]
         assert len(prompts) == 2 and prompts[0].endswith("(A) bob") and prompts[1].endswith("(E) bob")
-        segments.focus()
+        await pilot.press("tab")  # on to the segments
         await pilot.pause()
-        segments.highlighted = 1
+        assert app.focused is segments
+        await _down_to_option(pilot, segments, e.id)
         await pilot.press("enter")
         await pilot.pause()
         assert app.document_id == e.document_id
@@ -182,11 +262,17 @@ async def test_search_screen_jumps_and_steps_through_hits(project):
         await pilot.pause()
         results = app.screen.query_one("#results")
         assert results.option_count > 3
-        assert "就業ｅ網" in str(results.get_option_at_index(0).prompt) or "e網" in str(results.get_option_at_index(0).prompt)
+        assert "就業ｅ網" in str(results.get_option_at_index(0).prompt) or "e網" in str(
+            results.get_option_at_index(0).prompt
+        )
         await pilot.press("enter")
         await pilot.pause()
         start, end = app.view.selected_span
-        assert end > start and app.project.documents.text(app.document_id)[start:end] in ("就業ｅ網", "就業e網", "就業 e網")
+        assert end > start and app.project.documents.text(app.document_id)[start:end] in (
+            "就業ｅ網",
+            "就業e網",
+            "就業 e網",
+        )
         first = (app.document_id, start)
         await pilot.press("n")
         await pilot.pause()
@@ -201,15 +287,16 @@ async def test_search_screen_jumps_and_steps_through_hits(project):
 
 async def test_search_bad_syntax_is_a_notification(project):
     app = _app(project)
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
         await pilot.press("slash")
         await pilot.press(*'"unclosed')
         await pilot.press("enter")
         await pilot.pause()
-        assert any("unbalanced quote" in n for n in _notes(app))
+        assert any("unbalanced quote" in t for t in _toasts(app)), _toasts(app)
         assert "unbalanced quote" in str(app.screen.query_one("#summary").render())
 
 
+@pytest.mark.slow
 async def test_ratings_screen_sets_steps_notes_and_evidence(project):
     evidence = project.codings.apply("A", "central-support", "alice", quote="中央根本就是希望我們關掉")
     app = _app(project)
@@ -219,11 +306,18 @@ async def test_ratings_screen_sets_steps_notes_and_evidence(project):
         screen = app.screen
         table = screen.query_one("DataTable")
         row = [r.factor.id for r in screen.rows].index("central-support")
-        table.move_cursor(row=row, column=2)  # case A
+        assert table.cursor_coordinate == (0, 2)  # the first factor, case A
+        await pilot.press(*["down"] * row)
+        assert table.cursor_coordinate == (row, 2)
         await pilot.press("2")
         await pilot.pause()
         [rating] = project.ratings.select()
-        assert (rating.case_id, rating.code_id, rating.facet_id, rating.step_id) == ("A", "central-support", "establishment", "medium")
+        assert (rating.case_id, rating.code_id, rating.facet_id, rating.step_id) == (
+            "A",
+            "central-support",
+            "establishment",
+            "medium",
+        )
         assert "中" in str(table.get_cell_at(table.cursor_coordinate))
         await pilot.press("a")
         await pilot.pause()
@@ -240,11 +334,15 @@ async def test_ratings_screen_sets_steps_notes_and_evidence(project):
         await pilot.press("f")  # next facet: content
         await pilot.pause()
         table = screen.query_one("#table-content")
-        table.move_cursor(row=row, column=3)  # case B
+        assert app.focused is table
+        await pilot.press(*["down"] * (row - table.cursor_coordinate.row), "right")
+        assert table.cursor_coordinate == (row, 3)  # case B
         await pilot.press("3")
         await pilot.pause()
         assert {(r.facet_id, r.case_id, r.step_id) for r in project.ratings.select()} == {
-            ("establishment", "A", "medium"), ("content", "B", "strong")}
+            ("establishment", "A", "medium"),
+            ("content", "B", "strong"),
+        }
         await pilot.press("0")
         await pilot.pause()
         assert len(project.ratings.select()) == 1
@@ -271,7 +369,16 @@ async def test_help_language_and_remapped_keys(project):
         await pilot.press("question_mark")
         await pilot.pause()
         help_text = str(app.screen.query_one("Static").render())
-        for binding_id in ("pick-code", "select-turn", "remove-coding", "undo", "search", "ratings", "export", "apply-code-1"):
+        for binding_id in (
+            "pick-code",
+            "select-turn",
+            "remove-coding",
+            "undo",
+            "search",
+            "ratings",
+            "export",
+            "apply-code-1",
+        ):
             assert f"[{binding_id}]" in help_text
         await pilot.press("escape")
         await pilot.press("L")
@@ -283,19 +390,20 @@ async def test_help_language_and_remapped_keys(project):
         assert app.screen.__class__.__name__ == "SearchScreen"
 
 
+@pytest.mark.slow
 async def test_bad_actions_notify_and_change_nothing(project):
     from qualcode.codebook import Codebook
     from qualcode.model import Code
 
     project.codebook.replace(Codebook(codes=(Code(id="only", name="唯一", shortcut="1"),)))
     app = _app(project)
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
         await pilot.press("1")  # nothing selected
         await pilot.press("5")  # no code has shortcut 5
         await pilot.press("x")  # nothing to remove
         await pilot.press("u")  # nothing to undo
         await pilot.pause()
-        notes = " ".join(_notes(app))
+        notes = " ".join(_toasts(app))
         assert "請先選取文字" in notes and "沒有對應的代碼" in notes and "nothing to undo" in notes
         assert project.codings.select() == []
         await pilot.resize_terminal(40, 12)
@@ -308,41 +416,56 @@ async def test_reopens_where_the_coder_left_off(project):
     doc = project.documents.document("D")
     app = _app(project)
     async with app.run_test(size=SIZE) as pilot:
-        app.open_document(doc.id, cursor=200)
+        await pilot.press("left_square_bracket", "left_square_bracket")  # back from A, round to E, then D
+        await pilot.pause()
+        assert app.document_id == doc.id
+        await pilot.press("down", "down", "down", "right", "right")
+        offset = app.view.cursor_offset
+        assert offset > 2
         await pilot.press("q")
     again = _app(project)
     async with again.run_test(size=SIZE):
-        assert again.document_id == doc.id and again.view.cursor_offset == 200
+        assert again.document_id == doc.id and again.view.cursor_offset == offset
     other = _app(project, coder="bob")
     async with other.run_test(size=SIZE):
         assert other.document_id == project.documents.document("A").id
 
 
+@pytest.mark.slow
 async def test_export_screen_writes_and_says_where(project, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     project.ratings.rate("A", "leader-attention", "強", coder="alice")
     app = _app(project)
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
         await pilot.press("e")
         await pilot.pause()
         screen = app.screen
-        screen.query_one("#format").value = "csv"
+        assert app.focused is screen.query_one("#what")
+        await pilot.press("tab", "enter")  # open the format menu
         await pilot.pause()
+        await pilot.press("down", "enter")  # md → csv
+        await pilot.pause()
+        assert screen.query_one("#format").value == "csv"
         assert screen.query_one("#path").value == "exports/factor-strength.csv"
         await pilot.click("#go")
         await pilot.pause()
         written = tmp_path / "exports" / "factor-strength.csv"
         assert written.exists() and "主管重視程度" in written.read_text(encoding="utf-8-sig")
         assert str(written) in str(screen.query_one("#where").render())
-        screen.query_one("#path").focus()
+        written.write_text("kept", encoding="utf-8")
+        await pilot.click("#path")
         await pilot.press("enter")  # again, without overwrite: refused, file kept
         await pilot.pause()
-        assert any("already exists" in n for n in _notes(app))
-        screen.query_one("#what").value = "qdpx"
+        assert any("already exists" in t for t in _toasts(app)), _toasts(app)
+        assert written.read_text(encoding="utf-8") == "kept"
+        await pilot.click("#what")  # opens the menu of what to export
         await pilot.pause()
+        await pilot.press("down", "down", "down", "enter")  # table → matrix → quotes → qdpx
+        await pilot.pause()
+        assert screen.query_one("#what").value == "qdpx"
         assert screen.query_one("#format").value == "qdpx"
         assert screen.query_one("#path").value == "exports/project.qdpx"
-        screen.query_one("#path").focus()
+        await pilot.click("#path")
         await pilot.press("enter")
         await pilot.pause()
         assert (tmp_path / "exports" / "project.qdpx").stat().st_size > 10_000

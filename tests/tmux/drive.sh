@@ -9,7 +9,10 @@ session="qualcode-drive-$$"
 trap 'tmux kill-session -t "$session" 2>/dev/null || true; rm -rf "$work"' EXIT
 
 "$QUALCODE" --project "$db" demo --no-tui >/dev/null 2>&1
-tmux new-session -d -s "$session" -x 150 -y 45 "QUALCODE_CONFIG=$work/none.toml $QUALCODE --project $db --coder tmux"
+# No COLUMNS/LINES: Textual would take them over the pane's size, and a parent may have exported them (pytest
+# imports readline, which sets both; a running tmux server may hold them in its global environment).
+tmux new-session -d -s "$session" -x 150 -y 45 \
+  "env -u COLUMNS -u LINES QUALCODE_CONFIG=$work/none.toml $QUALCODE --project $db --coder tmux"
 wait_for() {  # wait until the screen shows $1
   for _ in $(seq 1 50); do
     tmux capture-pane -t "$session" -p | grep -q -- "$1" && return 0

@@ -28,8 +28,16 @@ def test_default_codebook_has_the_fixed_framework():
         assert [c.id for c in book.codes if c.parent_id == dimension] == children
     assert by_id["leader-attention"].name == "主管重視程度"
     assert by_id["central-support"].name == "中央政府對於地方政府支持程度"
-    for extra in ("site-establishment", "site-content", "site-outcomes", "site-marketing", "future-plans",
-                  "positioning-central", "positioning-private", "difficulties"):
+    for extra in (
+        "site-establishment",
+        "site-content",
+        "site-outcomes",
+        "site-marketing",
+        "future-plans",
+        "positioning-central",
+        "positioning-private",
+        "difficulties",
+    ):
         assert by_id[extra].description and by_id[extra].keywords
     assert all(c.color and c.description and c.keywords for c in book.codes)
     assert [s.label for s in book.scale] == ["弱", "中", "強"]
@@ -94,7 +102,7 @@ def test_load_is_all_or_nothing(project, tmp_path):
     before = list(project.store.conn.iterdump())
     bad = tmp_path / "bad.yaml"
     bad.write_text(DEFAULT.read_text(encoding="utf-8").replace("color: '#3A6EA5'", "color: blue"), encoding="utf-8")
-    with pytest.raises(CodebookInvalid, match="bad.yaml:.*bad colour 'blue'"):
+    with pytest.raises(CodebookInvalid, match=r"bad\.yaml:.*bad colour 'blue'"):
         project.codebook.load(bad)
     assert list(project.store.conn.iterdump()) == before
 
@@ -103,8 +111,14 @@ def test_load_refuses_to_drop_codes_that_have_codings(project, tmp_path):
     project.codings.apply("A", "budget", "alice", turn=6)
     smaller = tmp_path / "smaller.yaml"
     book = codebook.load_file(DEFAULT)
-    trimmed = codebook.Codebook(book.name, book.version, book.description, book.scale, book.facets,
-                                tuple(c for c in book.codes if c.id != "budget"))
+    trimmed = codebook.Codebook(
+        book.name,
+        book.version,
+        book.description,
+        book.scale,
+        book.facets,
+        tuple(c for c in book.codes if c.id != "budget"),
+    )
     smaller.write_text(codebook.dumps(trimmed), encoding="utf-8")
     before = list(project.store.conn.iterdump())
     with pytest.raises(Conflict, match=r"drops codes that have codings: budget \(1 codings\)"):

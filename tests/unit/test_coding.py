@@ -24,7 +24,7 @@ def test_quote_across_a_line_break_in_the_source(project):
 def test_absent_and_ambiguous_quotes_are_refused(project):
     with pytest.raises(BadInput, match="does not occur in document 1 \\(A\\)"):
         project.codings.apply("A", "budget", "alice", quote="這句話不在逐字稿裡")
-    with pytest.raises(BadInput, match="occurs .* times in document 1"):
+    with pytest.raises(BadInput, match=r"occurs .* times in document 1"):
         project.codings.apply("A", "budget", "alice", quote="台北人力銀行")
     assert project.codings.select() == []
 

@@ -24,7 +24,14 @@ def _snapshot(project):
 
 @pytest.mark.parametrize(
     "encoding,expected",
-    [("utf-8", "utf-8"), ("utf-8-sig", "utf-8-sig"), ("utf-16", "utf-16"), ("big5", None), ("cp950", None), ("gb18030", "gb18030")],
+    [
+        ("utf-8", "utf-8"),
+        ("utf-8-sig", "utf-8-sig"),
+        ("utf-16", "utf-16"),
+        ("big5", None),
+        ("cp950", None),
+        ("gb18030", "gb18030"),
+    ],
 )
 def test_encodings_are_detected(empty, tmp_path, encoding, expected):
     text = SAMPLE * 3 if encoding != "gb18030" else SAMPLE.replace("臺", "台") * 3
@@ -41,7 +48,7 @@ def test_encodings_are_detected(empty, tmp_path, encoding, expected):
 
 
 def test_big5_transcript_imports_with_correct_turns(empty, tmp_path):
-    bundled = (tmp_path / "source.txt")
+    bundled = tmp_path / "source.txt"
     from pathlib import Path
 
     original = (Path(__file__).resolve().parents[2] / "transcripts" / "C.txt").read_text(encoding="utf-8")
@@ -104,7 +111,7 @@ def test_changed_file_without_codings_is_replaced_and_with_codings_refused(empty
     empty.codings.apply("F", "budget", "alice", quote="經費有限")
     path.write_text(SAMPLE, encoding="utf-8")
     before = _snapshot(empty)
-    with pytest.raises(Conflict, match="F.txt: changed since it was imported.*1 coding"):
+    with pytest.raises(Conflict, match=r"F\.txt: changed since it was imported.*1 coding"):
         empty.documents.import_files([path])
     assert _snapshot(empty) == before
 

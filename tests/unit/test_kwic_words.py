@@ -10,7 +10,9 @@ from qualcode.zh.normalize import normalize
 
 def test_kwic_lines_align_on_the_match(project):
     lines = project.search.kwic("經費", width=6)
-    assert len(lines) == sum(project.documents.text(d.id).count("經費") for d in project.documents.documents()) - _outside_turns(project, "經費")
+    assert len(lines) == sum(
+        project.documents.text(d.id).count("經費") for d in project.documents.documents()
+    ) - _outside_turns(project, "經費")
     for line in lines:
         text = project.documents.text(line.document)
         assert text[line.start : line.end] == line.match
@@ -33,10 +35,10 @@ def _outside_turns(project, word):
 
 def test_kwic_sorts_and_filters(project):
     right = project.search.kwic("中央", sort="right")
-    assert [normalize(l.right) for l in right] == sorted(normalize(l.right) for l in right)
+    assert [normalize(line.right) for line in right] == sorted(normalize(line.right) for line in right)
     left = project.search.kwic("中央", sort="left")
-    assert [normalize(l.left)[::-1] for l in left] == sorted(normalize(l.left)[::-1] for l in left)
-    assert {l.case for l in project.search.kwic("中央", cases=("B",))} == {"B"}
+    assert [normalize(line.left)[::-1] for line in left] == sorted(normalize(line.left)[::-1] for line in left)
+    assert {line.case for line in project.search.kwic("中央", cases=("B",))} == {"B"}
     assert project.search.kwic("台北")[0].match in ("台北", "臺北")
 
 

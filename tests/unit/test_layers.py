@@ -36,8 +36,11 @@ def test_only_the_store_the_services_and_the_index_run_sql():
         if relative.startswith(SQL_OWNERS):
             continue
         for node in ast.walk(tree):
-            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in (
-                    "execute", "executemany", "executescript"):
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and node.func.attr in ("execute", "executemany", "executescript")
+            ):
                 offenders.append(f"{relative}:{node.lineno}")
     assert offenders == []
 
@@ -55,16 +58,29 @@ def test_the_uis_touch_no_private_name_of_another_object():
                     continue
                 offenders.append(f"{relative}:{node.lineno} .{node.attr}")
             if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("qualcode"):
-                offenders.extend(f"{relative}:{node.lineno} imports {a.name}" for a in node.names
-                                 if a.name.startswith("_") and not a.name.startswith("__"))
+                offenders.extend(
+                    f"{relative}:{node.lineno} imports {a.name}"
+                    for a in node.names
+                    if a.name.startswith("_") and not a.name.startswith("__")
+                )
     assert offenders == []
 
 
 # Textual-private names the adapter wraps; no other module may use them.
 WRAPPED = {
-    "_line_cache", "_set_document", "_rewrap_and_refresh_virtual_size", "_refresh_size", "_highlight_query",
-    "_build_highlight_map", "_width", "_tab_width", "_wrap_offsets", "_offset_to_line_info",
-    "_line_index_to_offsets", "_tab_width_cache", "_bindings",
+    "_line_cache",
+    "_set_document",
+    "_rewrap_and_refresh_virtual_size",
+    "_refresh_size",
+    "_highlight_query",
+    "_build_highlight_map",
+    "_width",
+    "_tab_width",
+    "_wrap_offsets",
+    "_offset_to_line_info",
+    "_line_index_to_offsets",
+    "_tab_width_cache",
+    "_bindings",
 }
 
 

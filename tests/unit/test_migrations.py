@@ -37,16 +37,23 @@ def _old_project(path, version: int) -> None:
     conn.execute("CREATE TABLE schema_version (version INTEGER NOT NULL)")
     conn.execute("INSERT INTO schema_version VALUES (?)", (version,))
     conn.execute("INSERT INTO cases (id, name) VALUES ('A', '臺北市')")
-    conn.execute("INSERT INTO documents (id, case_id, title, sha256, text, imported_at) VALUES (1, 'A', 'A', 'x', ?, 'now')",
-                 (TEXT,))
+    conn.execute(
+        "INSERT INTO documents (id, case_id, title, sha256, text, imported_at) VALUES (1, 'A', 'A', 'x', ?, 'now')",
+        (TEXT,),
+    )
     question, answer = TEXT.index("經費"), TEXT.index("中央")
     conn.execute("INSERT INTO turns VALUES (1, 1, '問', ?, ?)", (question, TEXT.index("？") + 1))
     conn.execute("INSERT INTO turns VALUES (1, 2, '答', ?, ?)", (answer, TEXT.index("。") + 1))
     conn.execute("INSERT INTO codes (id, name) VALUES ('budget', '預算')")
-    conn.execute("INSERT INTO codings (id, document_id, code_id, coder, start, \"end\", created_at, updated_at) "
-                 "VALUES ('c1', 1, 'budget', 'alice', ?, ?, 'now', 'now')", (answer, answer + 8))
+    conn.execute(
+        'INSERT INTO codings (id, document_id, code_id, coder, start, "end", created_at, updated_at) '
+        "VALUES ('c1', 1, 'budget', 'alice', ?, ?, 'now', 'now')",
+        (answer, answer + 8),
+    )
     if version >= 2:
-        conn.execute("INSERT INTO search_turns (gpos, document_id, number, start, length) VALUES (1, 1, 1, ?, 7)", (question,))
+        conn.execute(
+            "INSERT INTO search_turns (gpos, document_id, number, start, length) VALUES (1, 1, 1, ?, 7)", (question,)
+        )
         conn.execute("INSERT INTO search_segments VALUES (7, 1, 20, 19, 'now')")
         conn.executemany("INSERT INTO search_postings VALUES (?, 7, 1, x'01')", [(ord("經"),), (ord("費"),)])
     conn.commit()
@@ -80,7 +87,9 @@ def test_migration_5_renames_the_index_batches_and_keeps_postings_and_constraint
     [fk] = postings.foreign_keys
     assert (fk.column, fk.other_table, fk.other_column) == ("batch", "search_batches", "id")
     assert postings.schema.rstrip().endswith("WITHOUT ROWID")
-    on_delete = {row["table"]: row["on_delete"] for row in store.conn.execute("PRAGMA foreign_key_list(search_postings)")}
+    on_delete = {
+        row["table"]: row["on_delete"] for row in store.conn.execute("PRAGMA foreign_key_list(search_postings)")
+    }
     assert on_delete == {"search_batches": "CASCADE"}
     assert _tuples(store, "SELECT id, first_gpos, end_gpos, characters FROM search_batches") == [(7, 1, 20, 19)]
     assert sorted(_tuples(store, "SELECT gram, batch FROM search_postings")) == [(ord("經"), 7), (ord("費"), 7)]
@@ -106,7 +115,7 @@ def test_the_search_index_works_on_a_migrated_project(tmp_path):
     assert valid.all()
     row = int(rows[0])
     offset = int(turns.start[row]) + int(hits[0]) - int(turns.gpos[row])
-    assert TEXT[offset:offset + 2] == "基金"
+    assert TEXT[offset : offset + 2] == "基金"
     store.close()
 
 
@@ -125,7 +134,7 @@ def test_two_connections_opening_an_old_project_at_once_migrate_it_once(tmp_path
             store = Store(path)
             outcomes.append(store.version)
             store.close()
-        except Exception as exc:  # noqa: BLE001 - reported below
+        except Exception as exc:
             outcomes.append(exc)
 
     threads = [threading.Thread(target=open_it) for _ in range(2)]
@@ -218,6 +227,7 @@ def test_a_migration_that_breaks_a_foreign_key_is_rolled_back(tmp_path, monkeypa
 
 # -- the views -------------------------------------------------------------------------------------
 
+
 def _apply(project, document, code, coder, **how):
     """A coding through the Python API (project.codings.apply, or code_span before the services split)."""
     service = getattr(project, "codings", None)
@@ -251,8 +261,12 @@ def _rows(conn, view):
 
 def test_quotes_view_matches_the_python_api(project):
     conn = project.store.conn
-    turn6 = dict(conn.execute("SELECT start, \"end\" FROM turns t JOIN documents d ON d.id = t.document_id "
-                              "WHERE d.case_id = 'A' AND t.number = 6").fetchone())
+    turn6 = dict(
+        conn.execute(
+            'SELECT start, "end" FROM turns t JOIN documents d ON d.id = t.document_id '
+            "WHERE d.case_id = 'A' AND t.number = 6"
+        ).fetchone()
+    )
     _apply(project, "A", "budget", "alice", turn=6, memo="經費規模")
     _apply(project, "A", "central-support", "bob", span=(turn6["start"] + 3, turn6["end"] + 10))
     _apply(project, "A", "budget", "bob", span=(turn6["end"], turn6["end"] + 4))  # starts between two turns
@@ -260,18 +274,43 @@ def test_quotes_view_matches_the_python_api(project):
     codings = _api_codings(project)
     assert len(codings) == 4
     rows = _rows(conn, "quotes")
-    assert list(rows[0]) == ["id", "case", "document", "turn", "code", "code_name", "coder", "start", "end", "text", "memo"]
+    assert list(rows[0]) == [
+        "id",
+        "case",
+        "document",
+        "turn",
+        "code",
+        "code_name",
+        "coder",
+        "start",
+        "end",
+        "text",
+        "memo",
+    ]
     names = dict(conn.execute("SELECT id, name FROM codes").fetchall())
     titles = dict(conn.execute("SELECT id, title FROM documents").fetchall())
-    turns = conn.execute("SELECT document_id, number, start, \"end\" FROM turns").fetchall()
+    turns = conn.execute('SELECT document_id, number, start, "end" FROM turns').fetchall()
 
     def turn_of(c):
         return next((n for d, n, s, e in turns if d == c.document_id and s <= c.start < e), None)
 
     expected = sorted(
-        ({"id": c.id, "case": c.case_id, "document": titles[c.document_id], "turn": turn_of(c), "code": c.code_id,
-          "code_name": names[c.code_id], "coder": c.coder, "start": c.start, "end": c.end, "text": c.text, "memo": c.memo}
-         for c in codings),
+        (
+            {
+                "id": c.id,
+                "case": c.case_id,
+                "document": titles[c.document_id],
+                "turn": turn_of(c),
+                "code": c.code_id,
+                "code_name": names[c.code_id],
+                "coder": c.coder,
+                "start": c.start,
+                "end": c.end,
+                "text": c.text,
+                "memo": c.memo,
+            }
+            for c in codings
+        ),
         key=lambda r: (r["case"], r["start"], r["end"], r["code"]),
     )
     assert rows == expected  # the view's order: case position, document, start, end, code
@@ -285,19 +324,24 @@ def test_quotes_text_counts_code_points_like_python(tmp_path):
     spans = [(0, 1), (2, 3), (2, 4), (3, 9), (13, 16), (15, len(text) - 1), (0, len(text))]
     with store.transaction() as conn:
         conn.execute("INSERT INTO cases (id, name) VALUES ('A', '臺北市')")
-        conn.execute("INSERT INTO documents (id, case_id, title, sha256, text, imported_at) VALUES (1, 'A', 'A', 'x', ?, 'now')",
-                     (text,))
+        conn.execute(
+            "INSERT INTO documents (id, case_id, title, sha256, text, imported_at) VALUES (1, 'A', 'A', 'x', ?, 'now')",
+            (text,),
+        )
         conn.execute("INSERT INTO turns VALUES (1, 1, '問', 2, 10)")
         conn.execute("INSERT INTO turns VALUES (1, 2, '答', 14, ?)", (len(text) - 1,))
         conn.execute("INSERT INTO codes (id, name) VALUES ('k', '代碼')")
-        conn.executemany("INSERT INTO codings (id, document_id, code_id, coder, start, \"end\", created_at, updated_at) "
-                         "VALUES (?, 1, 'k', 'a', ?, ?, 'now', 'now')", [(f"c{i}", s, e) for i, (s, e) in enumerate(spans)])
-    rows = store.conn.execute("SELECT start, \"end\", text, turn FROM quotes").fetchall()
+        conn.executemany(
+            'INSERT INTO codings (id, document_id, code_id, coder, start, "end", created_at, updated_at) '
+            "VALUES (?, 1, 'k', 'a', ?, ?, 'now', 'now')",
+            [(f"c{i}", s, e) for i, (s, e) in enumerate(spans)],
+        )
+    rows = store.conn.execute('SELECT start, "end", text, turn FROM quotes').fetchall()
     assert [tuple(r) for r in rows] == [
         (s, e, text[s:e], 1 if 2 <= s < 10 else 2 if 14 <= s < len(text) - 1 else None) for s, e in sorted(spans)
     ]
-    assert ("𠮷", "𠮷野") == (text[2:3], text[2:4])
-    assert store.conn.execute("SELECT text FROM quotes WHERE start = 2 AND \"end\" = 3").fetchone()[0] == "𠮷"
+    assert (text[2:3], text[2:4]) == ("𠮷", "𠮷野")
+    assert store.conn.execute('SELECT text FROM quotes WHERE start = 2 AND "end" = 3').fetchone()[0] == "𠮷"
     store.close()
 
 
@@ -313,8 +357,16 @@ def test_ratings_table_matches_the_python_api(project):
     rows = _rows(conn, "ratings_table")
     assert list(rows[0]) == ["case", "facet", "code", "code_name", "coder", "value", "note", "evidence"]
     expected = [
-        {"case": r.case_id, "facet": r.facet_id, "code": r.code_id, "code_name": names[r.code_id], "coder": r.coder,
-         "value": labels[r.step_id], "note": r.note, "evidence": len(r.evidence)}
+        {
+            "case": r.case_id,
+            "facet": r.facet_id,
+            "code": r.code_id,
+            "code_name": names[r.code_id],
+            "coder": r.coder,
+            "value": labels[r.step_id],
+            "note": r.note,
+            "evidence": len(r.evidence),
+        }
         for r in _api_ratings(project)
     ]
     key = lambda r: (r["facet"], r["case"], r["coder"])  # noqa: E731

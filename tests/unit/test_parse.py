@@ -29,7 +29,9 @@ def test_named_speakers_and_header():
     parsed = parse(text)
     assert parsed.metadata == {"title": "訪談紀錄", "interviewee": "Z", "interview_time": "2020年"}
     assert [(t.speaker, text[t.start : t.end]) for t in parsed.turns] == [
-        ("訪談者", "您好"), ("陳局長", "我們很重視"), ("訪談者", "謝謝"),
+        ("訪談者", "您好"),
+        ("陳局長", "我們很重視"),
+        ("訪談者", "謝謝"),
     ]
 
 

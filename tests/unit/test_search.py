@@ -81,10 +81,16 @@ def test_one_character_queries_and_characters_outside_the_bmp(tmp_path):
 def test_variants_fold_together(project):
     taipei = project.search.find("台北", limit=None)
     assert any(r.text == "臺北" for r in taipei.results) and any(r.text == "台北" for r in taipei.results)
-    assert {(r.document, r.turn) for r in taipei.results} == {(r.document, r.turn) for r in project.search.find("臺北", limit=None).results}
+    assert {(r.document, r.turn) for r in taipei.results} == {
+        (r.document, r.turn) for r in project.search.find("臺北", limit=None).results
+    }
     eweb = project.search.find("就業e網", limit=None)
     assert {r.text for r in eweb.results} >= {"就業ｅ網", "就業 e網"} or {r.text for r in eweb.results} >= {"就業ｅ網"}
-    assert project.search.find("就業Ｅ網", limit=None).total == eweb.total == project.search.find("就业E网", limit=None).total
+    assert (
+        project.search.find("就業Ｅ網", limit=None).total
+        == eweb.total
+        == project.search.find("就业E网", limit=None).total
+    )
 
 
 def test_offsets_point_at_the_hit_in_the_original_text(project):
@@ -100,7 +106,10 @@ def test_offsets_point_at_the_hit_in_the_original_text(project):
 
 def test_jieba_substring_trap_is_avoided(project):
     # jieba would keep 就業服務處 as one token; a substring search must still find 就業服務 inside it
-    assert any("就業服務處" in project.documents.text(r.document)[r.start : r.start + 6] for r in project.search.find("就業服務", limit=None).results)
+    assert any(
+        "就業服務處" in project.documents.text(r.document)[r.start : r.start + 6]
+        for r in project.search.find("就業服務", limit=None).results
+    )
 
 
 def test_long_unspaced_phrase_is_split_by_jieba_and_says_so(project):
@@ -124,7 +133,12 @@ def test_boolean_syntax(project):
 
 def test_ranking_puts_exact_phrase_first_then_closeness(project):
     results = project.search.find("中央 經費", limit=None).results
-    texts = [project.documents.text(r.document)[project.documents.turn(r.document, r.turn).start : project.documents.turn(r.document, r.turn).end] for r in results]
+    texts = [
+        project.documents.text(r.document)[
+            project.documents.turn(r.document, r.turn).start : project.documents.turn(r.document, r.turn).end
+        ]
+        for r in results
+    ]
     phrase = [("中央經費" in normalize(t)) for t in texts]
     assert phrase == sorted(phrase, reverse=True)
 
@@ -151,12 +165,83 @@ def test_bad_queries_are_clear_errors(project, query):
     assert "\n" not in str(info.value) and "sqlite" not in str(info.value).lower()
 
 
-@pytest.mark.parametrize("query", ["a*b", "^經費", "NEAR(中央 經費)", "col:經費", "中央*", "AND", "NOT"])
-def test_fts_syntax_is_searched_literally(project, query):
-    result = project.search.find(query, limit=None)
-    for term in query.split():
-        for r in result.results:
-            assert normalize(term) in normalize(project.documents.text(r.document)[project.documents.turn(r.document, r.turn).start : project.documents.turn(r.document, r.turn).end])
+# Turns holding FTS/glob/regex syntax literally, each next to a decoy that the syntax, if it were
+# interpreted, would match instead: a*b / axb, ^經費 / 經費 at a turn's start, col:經費 / col and 經費 apart …
+LITERAL_TURNS = [
+    "公式寫成 a*b 就好",
+    "不是 ab，也不是 axxb",
+    "^經費 是一個符號",
+    "經費不夠",
+    "欄位 col:經費 的值",
+    "col 和經費分開寫",
+    "他寫了 NEAR(中央 經費) 這個式子",
+    "中央給的經費不多",
+    "中央* 是什麼意思",
+    "中央政府",
+    "AND 和 NOT 是運算子",
+    "and then, not now",
+    "Android 手機",
+    "附件 [第三條] 與 (草案) {備註}",
+    "第三條草案備註",
+    "時間 c:d 與 e-f",
+    "cd 與 ef",
+]
+
+
+@pytest.fixture(scope="module")
+def literal_project(tmp_path_factory):
+    from qualcode.codebook import Codebook
+
+    folder = tmp_path_factory.mktemp("literal")
+    path = folder / "L.txt"
+    path.write_text(
+        "".join(("問：" if i % 2 == 0 else "答：") + t + "\n\n" for i, t in enumerate(LITERAL_TURNS)), encoding="utf-8"
+    )
+    project = Project.open(folder / "literal.db", create=True)
+    project.codebook.replace(Codebook())
+    project.documents.import_files([path])
+    yield project
+    project.close()
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "a*b",
+        "^經費",
+        "NEAR(中央 經費)",
+        "col:經費",
+        "中央*",
+        "AND",
+        "NOT",
+        "AND NOT",
+        "[第三條]",
+        "(草案)",
+        "{備註}",
+        "c:d",
+        "e-f",
+        "a*b OR c:d",
+    ],
+)
+def test_fts_syntax_is_searched_literally(literal_project, query):
+    project = literal_project
+    [document] = project.documents.documents()
+    text = project.documents.text(document.id)
+    turns = project.documents.turns(document.id)
+    assert [text[t.start : t.end] for t in turns] == LITERAL_TURNS
+    # the reference: a plain substring scan for every whitespace-separated term (case folded); OR is an OR
+    alternatives = [alt.split() for alt in query.split(" OR ")]
+    expected = {
+        t.number
+        for t in turns
+        if any(all(normalize(term) in normalize(text[t.start : t.end]) for term in alt) for alt in alternatives)
+    }
+    found = project.search.find(query, limit=None)
+    assert {r.turn for r in found.results} == expected
+    assert expected and len(expected) < len(turns)  # found something, and not everything
+    assert not found.notices  # searched as written, not split into words
+    for r in found.results:
+        assert any(normalize(text[r.start : r.end]) == normalize(term) for alt in alternatives for term in alt)
 
 
 def test_unknown_filters_are_refused(project):
@@ -169,14 +254,14 @@ def test_unknown_filters_are_refused(project):
 
 
 def test_index_follows_imports_and_reindex(tmp_path, project):
-    before = project.search.find("\"獨一無二的詞\"", limit=None).total
+    before = project.search.find('"獨一無二的詞"', limit=None).total
     path = tmp_path / "F.txt"
     path.write_text("問：有沒有獨一無二的詞？\n\n答：有，獨一無二的詞。\n", encoding="utf-8")
     project.documents.import_files([path])
-    assert project.search.find("\"獨一無二的詞\"", limit=None).total == before + 2
+    assert project.search.find('"獨一無二的詞"', limit=None).total == before + 2
     path.write_text("問：改過了，沒有那個詞。\n", encoding="utf-8")
     project.documents.import_files([path])  # replaced: no codings yet
-    assert project.search.find("\"獨一無二的詞\"", limit=None).total == before
+    assert project.search.find('"獨一無二的詞"', limit=None).total == before
     assert project.search.find("改過了", limit=None).total == 1
     project.search.reindex()
     assert project.search.find("改過了", limit=None).total == 1

@@ -49,12 +49,11 @@ def test_newer_schema_is_refused(tmp_path):
 
 def test_transaction_rolls_back_everything_on_error(tmp_path):
     store = Store(tmp_path / "p.db", create=True)
-    with pytest.raises(RuntimeError):
-        with store.transaction() as conn:
-            conn.execute("INSERT INTO cases (id, name) VALUES ('A', 'x')")
-            with store.transaction():
-                conn.execute("INSERT INTO cases (id, name) VALUES ('B', 'y')")
-            raise RuntimeError("boom")
+    with pytest.raises(RuntimeError), store.transaction() as conn:
+        conn.execute("INSERT INTO cases (id, name) VALUES ('A', 'x')")
+        with store.transaction():
+            conn.execute("INSERT INTO cases (id, name) VALUES ('B', 'y')")
+        raise RuntimeError("boom")
     assert store.conn.execute("SELECT count(*) FROM cases").fetchone()[0] == 0
     store.close()
 
@@ -72,7 +71,10 @@ def test_a_version_1_project_is_migrated_and_indexed_on_first_search(tmp_path):
     conn.execute("INSERT INTO schema_version VALUES (1)")
     conn.execute("INSERT INTO cases (id, name) VALUES ('A', '臺北市')")
     text = "問：經費從哪裡來？\n\n答：中央的就業安定基金。\n"
-    conn.execute("INSERT INTO documents (id, case_id, title, sha256, text, imported_at) VALUES (1, 'A', 'A', 'x', ?, 'now')", (text,))
+    conn.execute(
+        "INSERT INTO documents (id, case_id, title, sha256, text, imported_at) VALUES (1, 'A', 'A', 'x', ?, 'now')",
+        (text,),
+    )
     conn.execute("INSERT INTO turns VALUES (1, 1, '問', 2, 9)")
     conn.execute("INSERT INTO turns VALUES (1, 2, '答', 13, 24)")
     conn.commit()
@@ -80,4 +82,4 @@ def test_a_version_1_project_is_migrated_and_indexed_on_first_search(tmp_path):
     with Project.open(path) as project:
         assert project.store.version == SCHEMA_VERSION
         [hit] = project.search.find("就業安定基金").results
-        assert (hit.turn, hit.speaker, text[hit.start:hit.end]) == (2, "答", "就業安定基金")
+        assert (hit.turn, hit.speaker, text[hit.start : hit.end]) == (2, "答", "就業安定基金")

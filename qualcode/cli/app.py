@@ -19,8 +19,21 @@ out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
+# The order `qualcode --help` lists the commands in: the way a study proceeds.
+COMMAND_ORDER = (
+    "demo", "tui", "init", "status", "import", "documents", "show", "cases", "codebook",
+    "code", "uncode", "memo", "codings", "undo", "redo", "search", "kwic", "words", "reindex",
+    "rate", "unrate", "ratings", "export", "import-qdpx", "browse",
+)  # fmt: skip
+
+
 class QualcodeGroup(TyperGroup):
     """Turns the core's errors into one line on stderr and the exit status they carry."""
+
+    def list_commands(self, ctx):
+        names = super().list_commands(ctx)
+        rank = {name: i for i, name in enumerate(COMMAND_ORDER)}
+        return sorted(names, key=lambda name: (rank.get(name, len(rank)), name))
 
     def invoke(self, ctx):
         try:

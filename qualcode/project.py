@@ -68,6 +68,14 @@ class Project:
         }
         return {**counts, "coders": self.codings.coders()}
 
+    def revision(self) -> tuple[int, int]:
+        """Changes whenever this connection or another process writes to the file (cheap: no table is read).
+
+        A UI polls it to notice other writers (the CLI, a second TUI) and refresh what it shows.
+        """
+        conn = self.store.conn
+        return conn.execute("PRAGMA data_version").fetchone()[0], conn.total_changes
+
     def events(self, limit: int = 50) -> list[dict[str, Any]]:
         """The newest events first: who changed what, when."""
         return self.log.recent(limit)

@@ -45,3 +45,16 @@ def default_project(explicit: str | os.PathLike | None = None) -> Path:
     if explicit:
         return Path(explicit)
     return Path(os.environ.get("QUALCODE_PROJECT") or "qualcode.db")
+
+
+DEFAULT_BACKUPS_KEEP = 20
+
+
+def backups_keep() -> int:
+    """How many automatic backups to keep per project (`backups_keep` in the config file; 0 turns them off)."""
+    value = load_config().get("backups_keep", DEFAULT_BACKUPS_KEEP)
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise BadInput(
+            f"{config_path()}: backups_keep must be a whole number, 0 or more (0: no automatic backups), not {value!r}"
+        )
+    return value

@@ -33,6 +33,7 @@ class Document:
     metadata: dict[str, Any]
     imported_at: str
     length: int
+    version: int = 1  # 1 for the first import, + 1 for each re-import of a changed text
 
 
 @dataclass(frozen=True)
@@ -77,6 +78,8 @@ class Coding:
     memo: str = ""
     created_at: str = ""
     updated_at: str = ""
+    review: bool = False  # re-anchored to changed text by a re-import: the coder should look at it
+    orphaned: bool = False  # its text is gone from the document: `text` is the old text, start/end the old offsets
 
 
 @dataclass(frozen=True)

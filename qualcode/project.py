@@ -16,11 +16,13 @@ import json
 from pathlib import Path
 from typing import Any
 
+from qualcode.services.backups import BackupService
 from qualcode.services.codebook import CodebookService
 from qualcode.services.codings import CodingService
 from qualcode.services.documents import DocumentService
 from qualcode.services.events import EventLog
 from qualcode.services.exchange import ExchangeIds
+from qualcode.services.history import History
 from qualcode.services.ratings import RatingService
 from qualcode.services.search import SearchService
 from qualcode.store import Store
@@ -39,7 +41,11 @@ class Project:
         self.ratings = RatingService(store, self.log, self.documents, self.codebook, self.codings)
         self.search = SearchService(store, self.documents, self.codebook, self.codings)
         self.exchange = ExchangeIds(store)
+        self.history = History(store, self.log, self.documents, self.codebook, self.codings, self.ratings)
+        self.backups = BackupService(store, self.log, self.codebook)
         self.documents.on_change(self.search.documents_changed)
+        self.documents.on_replace(self.codings.carry)
+        self.documents.before_reimport(self.backups.auto)
 
     # -- lifecycle -------------------------------------------------------------------------------
     @classmethod

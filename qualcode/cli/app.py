@@ -22,8 +22,8 @@ err = Console(stderr=True, highlight=False, soft_wrap=True)
 # The order `qualcode --help` lists the commands in: the way a study proceeds.
 COMMAND_ORDER = (
     "demo", "tui", "init", "status", "import", "documents", "show", "cases", "codebook",
-    "code", "uncode", "memo", "codings", "undo", "redo", "search", "kwic", "words", "reindex",
-    "rate", "unrate", "ratings", "export", "import-qdpx", "browse",
+    "code", "uncode", "memo", "codings", "reattach", "confirm", "undo", "redo", "search", "kwic", "words", "reindex",
+    "rate", "unrate", "ratings", "export", "import-qdpx", "backup", "backups", "restore", "browse",
 )  # fmt: skip
 
 
@@ -103,6 +103,8 @@ def coding_json(c) -> dict[str, Any]:
         "end": c.end,
         "text": c.text,
         "memo": c.memo,
+        "review": c.review,
+        "orphaned": c.orphaned,
     }
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Optional
 
@@ -14,9 +13,13 @@ from qualcode.cli.app import JsonOption, codebook_app, err, open_project, out, p
 
 @codebook_app.command("load")
 def codebook_load(ctx: typer.Context, yaml_file: Path = typer.Argument(..., metavar="YAML")) -> None:
-    """Replace the project's codebook with a YAML file (all or nothing)."""
+    """Replace the project's codebook with a YAML file (all or nothing; backed up first if it changes)."""
+    coder = settings(ctx).coder_for(None)
     with open_project(ctx) as project:
-        book = project.codebook.load(yaml_file, coder=settings(ctx).coder_for(None))
+        made = project.backups.before_codebook_load(yaml_file, coder=coder)
+        if made:
+            err.print(f"backed up {project.path} to {made}", markup=False)
+        book = project.codebook.load(yaml_file, coder=coder)
     out.print(
         f"{yaml_file}: loaded {len(book.codes)} codes, {len(book.facets)} facets, {len(book.scale)} scale steps",
         markup=False,
@@ -39,19 +42,19 @@ def codebook_check(yaml_file: Path = typer.Argument(..., metavar="YAML")) -> Non
 @codebook_app.command("dump")
 def codebook_dump(
     ctx: typer.Context,
-    output: Optional[Path] = typer.Option(None, "-o", "--output", help="Write here instead of stdout."),
+    output: Optional[Path] = typer.Option(None, "-o", "--output", help="Write here instead of stdout (`-`: stdout)."),
+    force: bool = typer.Option(False, "--force", help="Overwrite an existing file."),
 ) -> None:
     """Write the project's codebook as YAML that loads back identically."""
     from qualcode.codebook import dumps
+    from qualcode.fileio import is_stdout, write_atomic, write_stdout
 
     with open_project(ctx) as project:
-        text = dumps(project.codebook.get())
-    if output is None:
-        sys.stdout.write(text)
+        data = dumps(project.codebook.get()).encode("utf-8")
+    if output is None or is_stdout(output):
+        write_stdout(data)
     else:
-        from qualcode.fileio import write_atomic
-
-        write_atomic(output, text.encode("utf-8"), force=True)
+        write_atomic(output, data, force=force)
         out.print(f"wrote {output}", markup=False)
 
 

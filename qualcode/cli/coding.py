@@ -80,26 +80,58 @@ def codings(
     coder: Optional[str] = typer.Option(None, "--coder", help="Only this coder's codings."),
     case: Optional[str] = typer.Option(None, "--case"),
     tree: bool = typer.Option(False, "--tree", help="Include codings of the code's descendants."),
+    orphaned: bool = typer.Option(False, "--orphaned", help="Only orphaned codings: a re-import removed their text."),
+    review: bool = typer.Option(False, "--review", help="Only codings a re-import re-anchored, marked for review."),
     json_: bool = JsonOption,
 ) -> None:
-    """List codings in document order."""
+    """List codings in document order (orphaned ones only with --orphaned; their text is the old text)."""
     with open_project(ctx) as project:
-        rows = project.codings.select(document=document, code=code_id, coder=coder, case=case, include_descendants=tree)
+        rows = project.codings.select(document=document, code=code_id, coder=coder, case=case,
+                                      include_descendants=tree, orphaned=orphaned, review=True if review else None)  # fmt: skip
     if json_:
         print_json([coding_json(c) for c in rows])
         return
     table = Table("id", "case", "doc", "span", "code", "coder", "text")
     for c in rows:
         snippet = c.text if len(c.text) <= 40 else c.text[:39] + "…"
-        table.add_row(c.id[:8], c.case_id, str(c.document_id), f"{c.start}:{c.end}", c.code_id, c.coder, snippet)
+        mark = " (orphaned)" if c.orphaned else " (review)" if c.review else ""
+        table.add_row(c.id[:8], c.case_id, str(c.document_id), f"{c.start}:{c.end}{mark}", c.code_id, c.coder, snippet)
     out.print(table)
 
 
 @app.command()
-def undo(ctx: typer.Context, coder: Optional[str] = CoderOption) -> None:
-    """Undo the coder's last coding action (survives restarts)."""
+def reattach(
+    ctx: typer.Context,
+    coding_id: str = typer.Argument(..., metavar="CODING_ID"),
+    span: Optional[str] = typer.Option(None, "--span", help="START:END in the document's current text."),
+    quote: Optional[str] = typer.Option(None, "--quote", help="Text to find in the document (whitespace ignored)."),
+    turn: Optional[int] = typer.Option(None, "--turn", help="Turn number (from 1)."),
+    coder: Optional[str] = CoderOption,
+) -> None:
+    """Put an orphaned or re-anchored coding on a passage of its document's current text (clears review)."""
     with open_project(ctx) as project:
-        result = project.codings.undo(settings(ctx).coder_for(coder))
+        current = project.codings.get(coding_id)
+        document = project.documents.document(current.document_id)
+        start, end = project.documents.locate(document, span=span, quote=quote, turn=turn)
+        coding = project.codings.reattach(current.id, start, end, settings(ctx).coder_for(coder))
+    out.print(f"re-attached coding {coding.id} to {coding.case_id} {coding.start}:{coding.end}", markup=False)
+
+
+@app.command()
+def confirm(ctx: typer.Context, coding_id: str = typer.Argument(..., metavar="CODING_ID"),
+            coder: Optional[str] = CoderOption) -> None:  # fmt: skip
+    """Clear a re-anchored coding's review mark: you checked it sits on the right words."""
+    with open_project(ctx) as project:
+        coding = project.codings.confirm(coding_id, settings(ctx).coder_for(coder))
+    out.print(f"coding {coding.id} checked: {coding.code_id} on {coding.case_id} {coding.start}:{coding.end}",
+              markup=False)  # fmt: skip
+
+
+@app.command()
+def undo(ctx: typer.Context, coder: Optional[str] = CoderOption) -> None:
+    """Undo the coder's last change: a coding, memo, rating, note, evidence or new code (survives restarts)."""
+    with open_project(ctx) as project:
+        result = project.history.undo(settings(ctx).coder_for(coder))
     out.print(result.description, markup=False)
 
 
@@ -107,5 +139,5 @@ def undo(ctx: typer.Context, coder: Optional[str] = CoderOption) -> None:
 def redo(ctx: typer.Context, coder: Optional[str] = CoderOption) -> None:
     """Redo the coder's last undone action."""
     with open_project(ctx) as project:
-        result = project.codings.redo(settings(ctx).coder_for(coder))
+        result = project.history.redo(settings(ctx).coder_for(coder))
     out.print(result.description, markup=False)

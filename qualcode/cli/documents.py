@@ -17,11 +17,22 @@ def import_message(result) -> str:
             f"{result.path}: unchanged since it was imported as document {result.document_id} "
             f"({result.case_id}); nothing to do"
         )
-    verb = "imported" if result.status == "imported" else "re-imported (changed, no codings)"
-    return (
-        f"{result.path}: {verb} as document {result.document_id}, case {result.case_id}: "
+    would = "would be " if result.dry_run else ""
+    if result.status == "imported":
+        verb = f"{would}imported as document {result.document_id}"
+    else:
+        verb = f"{would}re-imported as version {result.version} of document {result.document_id}"
+    line = (
+        f"{result.path}: {verb}, case {result.case_id}: "
         f"{result.turns} turns, {result.characters} characters, encoding {result.encoding}"
     )
+    if result.codings:
+        c = result.codings
+        line += (
+            f"; codings: {c['kept']} kept, {c['moved']} moved, {c['re-anchored']} re-anchored (marked for review), "
+            f"{c['orphaned']} orphaned"
+        )
+    return line + ("; dry run: nothing written" if result.dry_run else "")
 
 
 @app.command("import")
@@ -31,11 +42,14 @@ def import_(
     case: Optional[str] = typer.Option(
         None, "--case", help="Case id (default: the header's 受訪者編號, else the file name)."
     ),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Report what the import would do; write nothing."),
     json_: bool = JsonOption,
 ) -> None:
-    """Import transcripts; an unchanged file is skipped, a changed file with codings is refused."""
+    """Import transcripts. An unchanged file is skipped; a changed one becomes the document's next version and its
+    codings follow the text: kept, moved, re-anchored for review, or orphaned (never put on other words)."""
     with open_project(ctx) as project:
-        results = project.documents.import_files(files, case_id=case, coder=settings(ctx).coder_for(None))
+        coder = settings(ctx).coder_for(None)
+        results = project.documents.import_files(files, case_id=case, coder=coder, dry_run=dry_run)
     if json_:
         print_json([r.__dict__ for r in results])
         return
@@ -106,10 +120,14 @@ def show(
     sentences: bool = typer.Option(
         False, "--sentences", help="Number each turn's sentences (what `code --sentence` takes)."
     ),
+    version: Optional[int] = typer.Option(None, "--version", min=1, help="An earlier text of a re-imported document."),
 ) -> None:
     """Print a transcript with turn numbers and offsets (the numbers `code --turn/--span/--sentence` take)."""
     with open_project(ctx) as project:
         doc = project.documents.document(document)
+        if version is not None and version != doc.version:
+            _show_version(project, doc, version, turn)
+            return
         text = project.documents.text(doc.id)
         turns = project.documents.turns(doc.id) if turn is None else [project.documents.turn(doc.id, turn)]
         split = {t.number: project.documents.sentences(doc.id, t.number) for t in turns} if sentences else {}
@@ -121,3 +139,20 @@ def show(
         for n, (start, end) in enumerate(split[t.number], 1):
             out.print(f"  [dim]{n:>2} {start}:{end}[/] ", end="")
             out.print(text[start:end], markup=False)
+
+
+def _show_version(project, doc, version: int, turn: Optional[int]) -> None:
+    """An earlier text, with its turns as they were (parsed from that text)."""
+    from qualcode.errors import NotFound
+    from qualcode.ingest.transcript import parse
+
+    text = project.documents.text_at(doc.id, version)
+    turns = list(enumerate(parse(text).turns, 1))
+    if turn is not None:
+        turns = [(n, t) for n, t in turns if n == turn]
+        if not turns:
+            raise NotFound(f"version {version} of document {doc.id} has no turn {turn}")
+    out.print(f"[dim]document {doc.id} ({doc.case_id}), version {version} of {doc.version}[/]")
+    for n, t in turns:
+        out.print(f"[bold]{n:>3} {t.speaker}[/] [dim]{t.start}:{t.end}[/]")
+        out.print(text[t.start : t.end], markup=False)

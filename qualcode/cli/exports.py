@@ -10,8 +10,10 @@ import typer
 from rich.table import Table
 
 from qualcode.cli.app import app, err, export_app, open_project, out, settings
+from qualcode.errors import BadInput
 
-OutputOption = typer.Option(None, "-o", "--output", help="Where to write (default: exports/<name>).")
+OutputOption = typer.Option(None, "-o", "--output", help="Where to write (default: exports/<name>; `-`: stdout).")
+BINARY = {"xlsx", "png", "docx", "qdpx"}  # `-o -` refuses to print these on a terminal
 ForceOption = typer.Option(False, "--force", help="Overwrite an existing file.")
 PseudonymOption = typer.Option(None, "--pseudonyms", help="A map file of `name -> replacement` lines.")
 
@@ -43,11 +45,14 @@ def export_table(
 
 
 def _export(project, what: str, fmt: str, output: Optional[Path], options, force: bool) -> None:
-    """Markdown without -o goes to stdout; everything else to a file (exports/<name> by default)."""
+    """`-o -` and Markdown without -o go to stdout (as bytes); everything else to a file (exports/<name> by default)."""
     from qualcode.export import run as exports
+    from qualcode.fileio import is_stdout, write_stdout
 
-    if output is None and fmt == "md":
-        sys.stdout.write(exports.render(project, what, fmt, options).decode("utf-8"))
+    if is_stdout(output) or (output is None and fmt == "md"):
+        if fmt in BINARY and sys.stdout.isatty():
+            raise BadInput(f"-o -: refusing to write binary {fmt} to a terminal; redirect it or give a file")
+        write_stdout(exports.render(project, what, fmt, options))
         return
     target = exports.write(project, what, fmt, output, options, force=force)
     err.print(f"wrote {target}")
@@ -113,7 +118,7 @@ def export_quotes(
 @export_app.command("qdpx")
 def export_qdpx(
     ctx: typer.Context,
-    output: Path = typer.Option(..., "-o", "--output", help="The .qdpx file to write."),
+    output: Path = typer.Option(..., "-o", "--output", help="The .qdpx file to write (`-`: stdout)."),
     pseudonyms: Optional[Path] = PseudonymOption,
     force: bool = ForceOption,
 ) -> None:
@@ -128,7 +133,7 @@ def export_qdpx(
 @export_app.command("qdc")
 def export_qdc(
     ctx: typer.Context,
-    output: Path = typer.Option(..., "-o", "--output", help="The .qdc file to write."),
+    output: Path = typer.Option(..., "-o", "--output", help="The .qdc file to write (`-`: stdout)."),
     force: bool = ForceOption,
 ) -> None:
     """The codebook as a REFI-QDA .qdc file."""
@@ -143,9 +148,14 @@ def import_qdpx(
     ctx: typer.Context,
     file: Path = typer.Argument(..., metavar="FILE", help="A .qdpx project or a .qdc codebook."),
 ) -> None:
-    """Import a REFI-QDA project (sources, codes, codings, cases, notes) or codebook; all or nothing."""
+    """Import a REFI-QDA project (sources, codes, codings, cases, notes) or codebook; all or nothing; backed up first."""
     from qualcode.export.refi import import_file
 
+    coder = settings(ctx).coder_for(None)
     with open_project(ctx) as project:
-        counts = import_file(project, file, coder=settings(ctx).coder_for(None))
+        if file.is_file():  # a missing file is reported by the import, with nothing to back up
+            made = project.backups.auto(f"before-import-{file.suffix.lstrip('.').lower() or 'qdpx'}", coder=coder)
+            if made:
+                err.print(f"backed up {project.path} to {made}", markup=False)
+        counts = import_file(project, file, coder=coder)
     out.print(f"{file}: imported {counts['codes']} codes, {counts['documents']} documents, {counts['codings']} codings")

@@ -9,7 +9,7 @@ import typer
 
 from qualcode.cli.app import CoderOption, JsonOption, Settings, app, err, out, print_json, settings
 from qualcode.config import default_project
-from qualcode.errors import QualcodeError
+from qualcode.errors import Conflict, QualcodeError
 
 
 @app.callback(invoke_without_command=True)
@@ -60,7 +60,10 @@ def tui(ctx: typer.Context, coder: Optional[str] = CoderOption) -> None:
 @app.command()
 def demo(
     ctx: typer.Context,
-    reset: bool = typer.Option(False, "--reset", help="Delete and rebuild the project from the bundled files."),
+    reset: bool = typer.Option(
+        False, "--reset", help="Back the project up, delete it and rebuild it from the bundled files."
+    ),
+    force: bool = typer.Option(False, "--force", help="With --reset: rebuild even a project with codings or ratings."),
     no_tui: bool = typer.Option(False, "--no-tui", help="Build the project but do not open the TUI."),
     coder: Optional[str] = CoderOption,
 ) -> None:
@@ -69,6 +72,8 @@ def demo(
 
     current = settings(ctx)
     path = current.project
+    if reset and path.exists():
+        _back_up_before_reset(path, force=force, coder=current.coder_for(coder))
     if reset:
         for suffix in ("", "-wal", "-shm"):
             Path(str(path) + suffix).unlink(missing_ok=True)
@@ -77,6 +82,29 @@ def demo(
         err.print(f"built {path} from the bundled A–E transcripts")
     if not no_tui:
         _run_tui(current, coder)
+
+
+def _back_up_before_reset(path: Path, *, force: bool, coder: str) -> None:
+    """Refuse to reset a project with codings or ratings unless forced; back it up before any reset.
+
+    Opening it first also refuses a file that is not a qualcode project, which --reset must not delete.
+    """
+    from qualcode.project import Project
+
+    with Project.open(path) as project:
+        work = project.backups.work_at_risk()
+        if any(work.values()) and not force:
+            raise Conflict(
+                f"{path}: has {work['codings']} coding(s) and {work['ratings']} rating(s) that `demo --reset` "
+                "would delete; pass --force to back it up and rebuild it"
+            )
+        made = project.backups.auto("before-demo-reset", coder=coder)
+    if made:
+        err.print(f"backed up {path} to {made}", markup=False)
+    else:
+        err.print(
+            f"{path}: not backed up (backups_keep = 0 in the config file turns automatic backups off)", markup=False
+        )
 
 
 @app.command()

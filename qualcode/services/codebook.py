@@ -5,6 +5,7 @@ from __future__ import annotations
 import difflib
 import json
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
 
 from qualcode import codebook as yaml_codebook
@@ -189,6 +190,7 @@ class CodebookService:
         name_en: str = "",
         description: str = "",
         coder: str = "",
+        undoable: bool = True,
     ) -> Code:
         """Add one code to the project's codebook (dump it to keep the YAML in step)."""
         if not ID_RE.match(code_id):
@@ -208,8 +210,35 @@ class CodebookService:
                 "VALUES (?, ?, ?, ?, ?, ?, ?)",
                 (code_id, parent, name.strip(), name_en, description, color, position),
             )
-            self._log.log(coder or "system", "code.create", code_id, {"name": name, "parent": parent, "color": color})
+            payload: dict[str, object] = {"name": name, "parent": parent, "color": color}
+            if undoable:  # an import creates codes as part of one import event, not one by one in the coder's history
+                payload["row"] = dict(conn.execute("SELECT * FROM codes WHERE id = ?", (code_id,)).fetchone())
+            self._log.log(coder or "system", "code.create", code_id, payload)
         return self.code(code_id)
+
+    def undo_handlers(self) -> dict[str, tuple[Callable[[dict], None], Callable[[dict], None]]]:
+        """For services/history.py: creating a code is undone by deleting it while nothing uses it."""
+
+        def delete(payload: dict) -> None:
+            code_id = payload["row"]["id"]
+            used = self._conn.execute(
+                "SELECT (SELECT count(*) FROM codings WHERE code_id = :id) + (SELECT count(*) FROM ratings WHERE code_id = :id) "
+                "+ (SELECT count(*) FROM codes WHERE parent_id = :id)",
+                {"id": code_id},
+            ).fetchone()[0]
+            if used:
+                raise Conflict(f"cannot undo creating code {code_id!r}: codings, ratings or codes below it use it; "
+                               "remove them first")  # fmt: skip
+            self._conn.execute("DELETE FROM codes WHERE id = ?", (code_id,))
+
+        def insert(payload: dict) -> None:
+            row = payload["row"]
+            if self._conn.execute("SELECT 1 FROM codes WHERE id = ?", (row["id"],)).fetchone():
+                raise Conflict(f"cannot redo creating code {row['id']!r}: a code with that id exists")
+            columns = ", ".join(row)
+            self._conn.execute(f"INSERT INTO codes ({columns}) VALUES ({', '.join(':' + c for c in row)})", row)
+
+        return {"code.create": (delete, insert)}
 
     # -- rating facets and scale -----------------------------------------------------------------
     def facets(self) -> list[Facet]:

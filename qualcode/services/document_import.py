@@ -7,8 +7,8 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -31,6 +31,18 @@ class ImportResult:
     encoding: str
     turns: int
     characters: int
+    version: int = 1  # the document's version after the import
+    codings: dict[str, int] = field(default_factory=dict)  # a re-import: kept, moved, re-anchored, orphaned
+    dry_run: bool = False
+
+
+# Told (document id, old text, new text, old version) inside a re-import's transaction; returns how the
+# document's codings were carried (CodingService.carry).
+TextReplaced = Callable[[int, str, str, int], dict[str, int]]
+
+
+class _DryRun(Exception):
+    """Raised at the end of a dry run to roll its transaction back."""
 
 
 @dataclass(frozen=True)
@@ -50,6 +62,8 @@ class TranscriptImport:
 
     _store: Store
     _log: EventLog
+    _replace_listeners: list[TextReplaced]
+    _before_reimport: list[Callable[[str], object]]
 
     @property
     def _conn(self) -> sqlite3.Connection:
@@ -61,10 +75,23 @@ class TranscriptImport:
     def _changed(self, removed: list[int], added: list[int]) -> None:
         raise NotImplementedError
 
+    def on_replace(self, listener: TextReplaced) -> None:
+        """Be told when a re-import replaces a document's text (the codings follow it)."""
+        self._replace_listeners.append(listener)
+
+    def before_reimport(self, hook: Callable[[str], object]) -> None:
+        """Be called, outside any transaction, before a re-import replaces coded text (an automatic backup)."""
+        self._before_reimport.append(hook)
+
     def import_files(
-        self, paths: Sequence[Path | str], *, case_id: str | None = None, coder: str = ""
+        self, paths: Sequence[Path | str], *, case_id: str | None = None, coder: str = "", dry_run: bool = False
     ) -> list[ImportResult]:
-        """Import transcripts: all of them or, if any is bad, none."""
+        """Import transcripts: all of them or, if any is bad, none.
+
+        A changed version of a document (same case, same file name stem) replaces its text; the earlier text is
+        kept as a version, and the document's codings are carried to the new text (kept, moved, re-anchored
+        for review, or orphaned). `dry_run` reports all of it and writes nothing.
+        """
         prepared = []
         seen: dict[tuple[str, str], Path] = {}
         for raw_path in paths:
@@ -79,15 +106,36 @@ class TranscriptImport:
                 raise BadInput(f"{path}: same case and title as {seen[key]} in this import")
             seen[key] = path
             prepared.append((path, decoded, parsed, target_case))
-        with self._store.transaction():
-            results = [
-                self._import_one(path, decoded, parsed, target, coder) for path, decoded, parsed, target in prepared
-            ]
-            self._changed(
-                [r.document_id for r in results if r.status == "replaced"],
-                [r.document_id for r in results if r.status != "unchanged"],
-            )
+        if not dry_run and self._replaces_coded_text(prepared):
+            for hook in self._before_reimport:
+                hook("before-reimport")
+        results: list[ImportResult] = []
+        try:
+            with self._store.transaction():
+                results = [
+                    self._import_one(path, decoded, parsed, target, coder) for path, decoded, parsed, target in prepared
+                ]
+                self._changed(
+                    [r.document_id for r in results if r.status == "replaced"],
+                    [r.document_id for r in results if r.status != "unchanged"],
+                )
+                if dry_run:
+                    raise _DryRun
+        except _DryRun:
+            self._changed([], [])  # the caches saw the rolled-back texts
+            return [replace(r, dry_run=True) for r in results]
         return results
+
+    def _replaces_coded_text(self, prepared: list) -> bool:
+        for path, decoded, _, case_id in prepared:
+            row = self._conn.execute(
+                "SELECT d.sha256, (SELECT count(*) FROM codings c WHERE c.document_id = d.id) FROM documents d "
+                "WHERE d.case_id = ? AND d.title = ?",
+                (case_id, path.stem),
+            ).fetchone()
+            if row is not None and row[0] != decoded.sha256 and row[1]:
+                return True
+        return False
 
     def _import_one(self, path: Path, decoded, parsed, case_id: str, coder: str) -> ImportResult:
         conn = self._conn
@@ -106,22 +154,7 @@ class TranscriptImport:
             return ImportResult(status="unchanged", document_id=existing["id"], **common)
         metadata = json.dumps(parsed.metadata, ensure_ascii=False)
         if existing:
-            codings = conn.execute("SELECT count(*) FROM codings WHERE document_id = ?", (existing["id"],)).fetchone()[
-                0
-            ]
-            if codings:
-                raise Conflict(
-                    f"{path}: changed since it was imported as document {existing['id']} ({case_id}), which has "
-                    f"{codings} coding(s); re-importing would misplace them. Import the new version under another "
-                    "file name, or remove its codings first"
-                )
-            conn.execute(
-                "UPDATE documents SET source_path = ?, sha256 = ?, encoding = ?, text = ?, metadata = ?, imported_at = ? "
-                "WHERE id = ?",
-                (str(path), decoded.sha256, decoded.encoding, decoded.text, metadata, now(), existing["id"]),
-            )
-            conn.execute("DELETE FROM turns WHERE document_id = ?", (existing["id"],))
-            document_id, status = existing["id"], "replaced"
+            return self._replace(existing["id"], path, decoded, parsed, metadata, coder, common)
         else:
             self.ensure_case(case_id)
             document_id = self._insert(
@@ -136,6 +169,33 @@ class TranscriptImport:
             {"path": str(path), "sha256": decoded.sha256, "status": status},
         )
         return ImportResult(status=status, document_id=document_id, **common)
+
+    def _replace(self, document_id: int, path: Path, decoded, parsed, metadata: str, coder: str,
+                 common: dict[str, Any]) -> ImportResult:  # fmt: skip
+        """A changed text for an existing document: keep the old text as a version, carry the codings over."""
+        conn = self._conn
+        old = conn.execute("SELECT * FROM documents WHERE id = ?", (document_id,)).fetchone()
+        conn.execute(
+            "INSERT INTO document_versions (document_id, version, text, sha256, source_path, encoding, metadata, "
+            "imported_at, replaced_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (document_id, old["version"], old["text"], old["sha256"], old["source_path"], old["encoding"],
+             old["metadata"], old["imported_at"], now()),
+        )  # fmt: skip
+        version = old["version"] + 1
+        conn.execute(
+            "UPDATE documents SET source_path = ?, sha256 = ?, encoding = ?, text = ?, metadata = ?, imported_at = ?, "
+            "version = ? WHERE id = ?",
+            (str(path), decoded.sha256, decoded.encoding, decoded.text, metadata, now(), version, document_id),
+        )
+        conn.execute("DELETE FROM turns WHERE document_id = ?", (document_id,))
+        self._insert_turns(document_id, parsed.turns)
+        carried: dict[str, int] = {}
+        for listener in self._replace_listeners:
+            carried.update(listener(document_id, old["text"], decoded.text, old["version"]))
+        self._log.log(coder or "system", "reimport", str(document_id),
+                      {"path": str(path), "sha256": decoded.sha256, "status": "replaced", "version": version,
+                       "codings": carried})  # fmt: skip
+        return ImportResult(status="replaced", document_id=document_id, version=version, codings=carried, **common)
 
     def add_texts(self, texts: Sequence[NewText], *, coder: str = "") -> list[int]:
         """Add documents from text already in qualcode's form (NFC, LF), e.g. REFI-QDA sources; their ids.

@@ -27,7 +27,7 @@ __all__ = ["DocumentService", "ImportResult", "NewText"]
 
 _DOC_SELECT = (
     "SELECT d.id, d.case_id, d.title, d.source_path, d.sha256, d.encoding, d.metadata, d.imported_at, "
-    "length(d.text) AS length FROM documents d LEFT JOIN cases c ON c.id = d.case_id"
+    "length(d.text) AS length, d.version FROM documents d LEFT JOIN cases c ON c.id = d.case_id"
 )
 
 
@@ -42,11 +42,12 @@ def _document(row: sqlite3.Row) -> Document:
         metadata=json.loads(row["metadata"]),
         imported_at=row["imported_at"],
         length=row["length"],
+        version=row["version"],
     )
 
 
 class DocumentService(TranscriptImport):
-    """Cases, their attributes, documents and turns. Texts never change once coded, so they are cached."""
+    """Cases, their attributes, documents and turns. A text changes only by a re-import, which clears the caches."""
 
     def __init__(self, store: Store, log: EventLog):
         self._store = store
@@ -54,6 +55,17 @@ class DocumentService(TranscriptImport):
         self._documents: dict[int, Document] = {}
         self._texts: dict[int, str] = {}
         self._listeners: list[DocumentsChanged] = []
+        self._replace_listeners = []
+        self._before_reimport = []
+        self._data_version = -1  # of the file when the caches were filled
+
+    def _fresh(self) -> None:
+        """Drop the caches when another process wrote to the file (it may have re-imported a document)."""
+        version = self._conn.execute("PRAGMA data_version").fetchone()[0]
+        if version != self._data_version:
+            self._documents.clear()
+            self._texts.clear()
+            self._data_version = version
 
     @property
     def _conn(self) -> sqlite3.Connection:
@@ -169,6 +181,7 @@ class DocumentService(TranscriptImport):
     def document(self, ref: str | int) -> Document:
         """A document by id, by its case's id (when the case has one document) or by title."""
         ref_text = str(ref).strip()
+        self._fresh()
         if ref_text.isdigit():
             cached = self._documents.get(int(ref_text))
             if cached is not None:
@@ -190,6 +203,7 @@ class DocumentService(TranscriptImport):
 
     def text(self, document_id: int) -> str:
         """The document's text, kept in memory: texts never change once coded, and a re-import clears this."""
+        self._fresh()
         text = self._texts.get(document_id)
         if text is None:
             row = self._conn.execute("SELECT text FROM documents WHERE id = ?", (document_id,)).fetchone()
@@ -199,6 +213,27 @@ class DocumentService(TranscriptImport):
                 self._texts.clear()
             text = self._texts[document_id] = row[0]
         return text
+
+    def versions(self, document_id: int) -> list[tuple[int, str, str]]:
+        """(version, imported at, source path) of every text the document has had, oldest first."""
+        document = self.document(document_id)
+        rows = self._conn.execute(
+            "SELECT version, imported_at, source_path FROM document_versions WHERE document_id = ? ORDER BY version",
+            (document.id,),
+        ).fetchall()
+        return [tuple(r) for r in rows] + [(document.version, document.imported_at, document.source_path)]
+
+    def text_at(self, document_id: int, version: int) -> str:
+        """The document's text as it was in a version (the current one included)."""
+        document = self.document(document_id)
+        if version == document.version:
+            return self.text(document.id)
+        row = self._conn.execute(
+            "SELECT text FROM document_versions WHERE document_id = ? AND version = ?", (document.id, version)
+        ).fetchone()
+        if row is None:
+            raise NotFound(f"document {document.id} has no version {version} (versions 1 to {document.version})")
+        return row[0]
 
     def turns(self, document_id: int) -> list[Turn]:
         return [

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
 
 from qualcode.errors import BadInput, NotFound
 from qualcode.model import Coding, Rating
@@ -79,7 +81,7 @@ class RatingService:
         case_id, code_id, facet_id = self._cell(case_id, code_id, facet)
         step_id = self._codebook.step_id(value)
         evidence_ids = self._evidence(case_id, evidence)
-        with self._store.transaction() as conn:
+        with self._change("rate", case_id, code_id, facet_id, coder, {"step": step_id, "note": note}) as conn:
             existing = self._rating_id(case_id, code_id, facet_id, coder)
             if existing is None:
                 existing = conn.execute(
@@ -96,12 +98,6 @@ class RatingService:
                 "INSERT OR IGNORE INTO rating_evidence (rating_id, coding_id) VALUES (?, ?)",
                 [(existing, e) for e in evidence_ids],
             )
-            self._log.log(
-                coder,
-                "rate",
-                f"{case_id}/{code_id}/{facet_id}",
-                {"step": step_id, "note": note, "evidence": evidence_ids},
-            )
         return self.get(case_id, code_id, facet_id, coder)
 
     def _existing(self, case_id: str, code_id: str, facet_id: str, coder: str, hint: str = "") -> int:
@@ -112,43 +108,96 @@ class RatingService:
 
     def set_note(self, case_id: str, code_id: str, note: str, *, coder: str, facet: str | None = None) -> Rating:
         case_id, code_id, facet_id = self._cell(case_id, code_id, facet)
-        with self._store.transaction() as conn:
-            rating_id = self._existing(case_id, code_id, facet_id, coder, ": rate it first")
+        rating_id = self._existing(case_id, code_id, facet_id, coder, ": rate it first")
+        with self._change("rate.note", case_id, code_id, facet_id, coder, {"note": note}) as conn:
             conn.execute("UPDATE ratings SET note = ?, updated_at = ? WHERE id = ?", (note, now(), rating_id))
-            self._log.log(coder, "rate.note", f"{case_id}/{code_id}/{facet_id}", {"note": note})
         return self.get(case_id, code_id, facet_id, coder)
 
     def attach(self, case_id: str, code_id: str, coding_id: str, *, coder: str, facet: str | None = None) -> Rating:
         """Attach a coding of the case as evidence to an existing rating (rate the cell first)."""
         case_id, code_id, facet_id = self._cell(case_id, code_id, facet)
         [evidence] = self._evidence(case_id, [coding_id])
-        with self._store.transaction() as conn:
-            rating_id = self._existing(case_id, code_id, facet_id, coder, ": rate it before attaching evidence")
+        rating_id = self._existing(case_id, code_id, facet_id, coder, ": rate it before attaching evidence")
+        with self._change("rate.attach", case_id, code_id, facet_id, coder, {"coding": evidence}) as conn:
             conn.execute(
                 "INSERT OR IGNORE INTO rating_evidence (rating_id, coding_id) VALUES (?, ?)", (rating_id, evidence)
             )
-            self._log.log(coder, "rate.attach", f"{case_id}/{code_id}/{facet_id}", {"coding": evidence})
         return self.get(case_id, code_id, facet_id, coder)
 
     def detach(self, case_id: str, code_id: str, coding_id: str, *, coder: str, facet: str | None = None) -> Rating:
         case_id, code_id, facet_id = self._cell(case_id, code_id, facet)
         coding = self._codings.get(coding_id)
-        with self._store.transaction() as conn:
-            rating_id = self._existing(case_id, code_id, facet_id, coder)
+        rating_id = self._existing(case_id, code_id, facet_id, coder)
+        with self._change("rate.detach", case_id, code_id, facet_id, coder, {"coding": coding.id}) as conn:
             conn.execute("DELETE FROM rating_evidence WHERE rating_id = ? AND coding_id = ?", (rating_id, coding.id))
-            self._log.log(coder, "rate.detach", f"{case_id}/{code_id}/{facet_id}", {"coding": coding.id})
         return self.get(case_id, code_id, facet_id, coder)
 
     def clear(self, case_id: str, code_id: str, *, coder: str, facet: str | None = None) -> bool:
         """Delete a rating; False if there was none."""
         case_id, code_id, facet_id = self._cell(case_id, code_id, facet)
-        with self._store.transaction() as conn:
-            rating_id = self._rating_id(case_id, code_id, facet_id, coder)
-            if rating_id is None:
-                return False
+        rating_id = self._rating_id(case_id, code_id, facet_id, coder)
+        if rating_id is None:
+            return False
+        with self._change("rate.clear", case_id, code_id, facet_id, coder, {}) as conn:
             conn.execute("DELETE FROM ratings WHERE id = ?", (rating_id,))
-            self._log.log(coder, "rate.clear", f"{case_id}/{code_id}/{facet_id}", {})
         return True
+
+    # -- undo ------------------------------------------------------------------------------------
+    @contextmanager
+    def _change(self, action: str, case_id: str, code_id: str, facet_id: str, coder: str,
+                extra: dict[str, Any]) -> Iterator[sqlite3.Connection]:  # fmt: skip
+        """One transaction around a change of a rating cell, logged with the cell's state before and after."""
+        with self._store.transaction() as conn:
+            before = self._state(case_id, code_id, facet_id, coder)
+            yield conn
+            cell = {"case": case_id, "code": code_id, "facet": facet_id, "coder": coder}
+            after = self._state(case_id, code_id, facet_id, coder)
+            self._log.log(coder, action, f"{case_id}/{code_id}/{facet_id}",
+                          {**extra, "cell": cell, "before": before, "after": after})  # fmt: skip
+
+    def _state(self, case_id: str, code_id: str, facet_id: str, coder: str) -> dict[str, Any] | None:
+        rating_id = self._rating_id(case_id, code_id, facet_id, coder)
+        if rating_id is None:
+            return None
+        step, note = self._conn.execute("SELECT step_id, note FROM ratings WHERE id = ?", (rating_id,)).fetchone()
+        evidence = [r[0] for r in self._conn.execute(
+            "SELECT coding_id FROM rating_evidence WHERE rating_id = ? ORDER BY coding_id", (rating_id,))]  # fmt: skip
+        return {"step": step, "note": note, "evidence": evidence}
+
+    def _set_state(self, cell: dict[str, str], state: dict[str, Any] | None) -> None:
+        """Make a rating cell what a recorded state says (None: no rating); evidence of removed codings is left out."""
+        key = (cell["case"], cell["code"], cell["facet"], cell["coder"])
+        rating_id = self._rating_id(*key)
+        conn = self._conn
+        if state is None:
+            if rating_id is not None:
+                conn.execute("DELETE FROM ratings WHERE id = ?", (rating_id,))
+            return
+        if rating_id is None:
+            rating_id = conn.execute(
+                "INSERT INTO ratings (case_id, code_id, facet_id, coder, step_id, note, updated_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (*key, state["step"], state["note"], now()),
+            ).lastrowid
+        else:
+            conn.execute("UPDATE ratings SET step_id = ?, note = ?, updated_at = ? WHERE id = ?",
+                         (state["step"], state["note"], now(), rating_id))  # fmt: skip
+        conn.execute("DELETE FROM rating_evidence WHERE rating_id = ?", (rating_id,))
+        conn.executemany(
+            "INSERT INTO rating_evidence (rating_id, coding_id) SELECT ?, id FROM codings WHERE id = ?",
+            [(rating_id, coding_id) for coding_id in state["evidence"]],
+        )
+
+    def undo_handlers(self) -> dict[str, tuple[Callable[[dict], None], Callable[[dict], None]]]:
+        """For services/history.py: each rating action is undone by restoring the cell's state before it."""
+
+        def before(payload: dict) -> None:
+            self._set_state(payload["cell"], payload["before"])
+
+        def after(payload: dict) -> None:
+            self._set_state(payload["cell"], payload["after"])
+
+        return dict.fromkeys(("rate", "rate.note", "rate.attach", "rate.detach", "rate.clear"), (before, after))
 
     # -- reading ---------------------------------------------------------------------------------
     def get(self, case_id: str, code_id: str, facet_id: str, coder: str) -> Rating:

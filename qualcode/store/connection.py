@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import os
 import sqlite3
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -15,6 +18,7 @@ if TYPE_CHECKING:
     import sqlite_utils
 
 BUSY_TIMEOUT_MS = 5000
+BACKUP_FOLDER = "backups"  # beside the project file
 
 
 class Store:
@@ -75,6 +79,13 @@ class Store:
             raise BadInput(f"{self.path}: an SQLite file that is not a qualcode project")
         if current == SCHEMA_VERSION:
             return
+        if current:
+            try:
+                backup_into_folder(self.conn, self.path, f"before-migration-v{current}")
+            except (OSError, sqlite3.Error) as exc:
+                raise QualcodeError(
+                    f"{self.path}: cannot back up before migrating it, so it was left as it was: {exc}"
+                ) from None
         # SQLite's procedure for changing a schema (lang_altertable.html, "other kinds of table schema
         # changes"): foreign keys off outside the transaction, so rebuilding or dropping a referenced
         # table neither cascades nor is refused (sqlite-utils' transform() refuses, inside a transaction,
@@ -132,6 +143,47 @@ class Store:
             self.conn.execute("COMMIT")
         finally:
             self._depth = 0
+
+
+def backup_into_folder(conn: sqlite3.Connection, project: Path, reason: str) -> Path:
+    """Copy a project with SQLite's backup API to backups/<stem>-<UTC time>-<reason>.db beside it; returns the copy.
+
+    The copy is consistent even while another process writes, is one file (rollback journal, not WAL),
+    readable by its owner only, and appears whole (written under a temporary name, then linked): two
+    copies in the same microsecond get `_2`, `_3` … after the time. `BackupService` lists and prunes them.
+    """
+    if conn.in_transaction:  # the backup API would wait forever on its own connection's write lock
+        raise QualcodeError("cannot back up the project inside a transaction")
+    folder = project.parent / BACKUP_FOLDER
+    folder.mkdir(exist_ok=True)
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S.%fZ")
+    fd, tmp = tempfile.mkstemp(prefix=".backup-", suffix=".tmp", dir=folder)
+    os.close(fd)
+    try:
+        copy = sqlite3.connect(tmp)
+        try:
+            conn.backup(copy)
+            copy.execute("PRAGMA journal_mode = DELETE")
+        finally:
+            copy.close()
+        n = 1
+        while True:
+            target = folder / f"{project.stem}-{stamp}{f'_{n}' if n > 1 else ''}-{reason}.db"
+            try:
+                os.link(tmp, target)
+                return target
+            except FileExistsError:
+                n += 1
+            except OSError:  # no hard links on this file system: reserve the name, then rename over it
+                try:
+                    os.close(os.open(target, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+                except FileExistsError:
+                    n += 1
+                    continue
+                os.replace(tmp, target)
+                return target
+    finally:
+        Path(tmp).unlink(missing_ok=True)
 
 
 def _statements(script: str) -> list[str]:

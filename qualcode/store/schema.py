@@ -279,3 +279,84 @@ MIGRATIONS.append(
     """
 )
 SCHEMA_VERSION = len(MIGRATIONS)
+
+# Version 7: documents keep their earlier versions, and codings survive a re-import of a changed text.
+# documents.version counts the document's texts; document_versions keeps each replaced one. A coding whose
+# text is gone is kept as orphaned (its old text, and the version its offsets refer to) instead of being
+# deleted or placed on other words, and a re-anchored coding is marked for review. The UNIQUE constraint on
+# codings becomes a partial unique index over anchored codings (an orphan may share its old offsets with a
+# new coding), so the table is rebuilt (SQLite's procedure: new table, copy, drop, rename; foreign keys are
+# off while migrations run). The quotes view is made again with the new columns.
+MIGRATIONS.append(
+    """
+    ALTER TABLE documents ADD COLUMN version INTEGER NOT NULL DEFAULT 1;
+    CREATE TABLE document_versions (
+        document_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+        version INTEGER NOT NULL,
+        text TEXT NOT NULL,
+        sha256 TEXT NOT NULL,
+        source_path TEXT NOT NULL DEFAULT '',
+        encoding TEXT NOT NULL DEFAULT 'utf-8',
+        metadata TEXT NOT NULL DEFAULT '{}',
+        imported_at TEXT NOT NULL,
+        replaced_at TEXT NOT NULL,
+        PRIMARY KEY (document_id, version)
+    );
+    DROP VIEW quotes;
+    CREATE TABLE codings_rebuilt (
+        id TEXT PRIMARY KEY,
+        document_id INTEGER NOT NULL REFERENCES documents(id),
+        code_id TEXT NOT NULL REFERENCES codes(id),
+        coder TEXT NOT NULL,
+        start INTEGER NOT NULL,
+        "end" INTEGER NOT NULL,
+        memo TEXT NOT NULL DEFAULT '',
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        review INTEGER NOT NULL DEFAULT 0 CHECK (review IN (0, 1)),
+        orphaned INTEGER NOT NULL DEFAULT 0 CHECK (orphaned IN (0, 1)),
+        orphan_text TEXT NOT NULL DEFAULT '',
+        orphan_version INTEGER,
+        CHECK (0 <= start AND start < "end")
+    );
+    INSERT INTO codings_rebuilt (id, document_id, code_id, coder, start, "end", memo, created_at, updated_at)
+        SELECT id, document_id, code_id, coder, start, "end", memo, created_at, updated_at FROM codings;
+    DROP TABLE codings;
+    ALTER TABLE codings_rebuilt RENAME TO codings;
+    CREATE INDEX codings_by_document ON codings(document_id, start);
+    CREATE INDEX codings_by_code ON codings(code_id);
+    CREATE UNIQUE INDEX codings_anchored ON codings(document_id, code_id, coder, start, "end") WHERE orphaned = 0;
+    CREATE VIEW quotes AS
+    SELECT
+        q.id AS id,
+        q.case_id AS "case",
+        (SELECT d.title FROM documents d WHERE d.id = q.document_id) AS document,
+        CASE WHEN q.orphaned = 0 THEN
+            (SELECT CASE WHEN q.start < t."end" THEN t.number END FROM turns t
+             WHERE t.document_id = q.document_id AND t.start <= q.start
+             ORDER BY t.start DESC, t."end" DESC LIMIT 1)
+        END AS turn,
+        q.code_id AS code,
+        (SELECT k.name FROM codes k WHERE k.id = q.code_id) AS code_name,
+        q.coder AS coder,
+        q.start AS start,
+        q."end" AS "end",
+        CASE WHEN q.orphaned = 0 THEN
+            (SELECT substr(d.text, q.start + 1, q."end" - q.start) FROM documents d WHERE d.id = q.document_id)
+        ELSE q.orphan_text END AS text,
+        q.memo AS memo,
+        q.review AS review,
+        q.orphaned AS orphaned
+    FROM (
+        SELECT c.id, c.document_id, d.case_id, c.code_id, c.coder, c.start, c."end", c.memo, c.review, c.orphaned,
+               c.orphan_text
+        FROM codings c
+        LEFT JOIN documents d ON d.id = c.document_id
+        LEFT JOIN cases s ON s.id = d.case_id
+        LEFT JOIN codes k ON k.id = c.code_id
+        ORDER BY s.position, d.case_id, c.document_id, c.start, c."end", k.position, c.code_id, c.coder
+        LIMIT -1
+    ) q;
+    """
+)
+SCHEMA_VERSION = len(MIGRATIONS)

@@ -22,6 +22,8 @@ from qualcode.tui.widgets.panels import CodeTree, DocumentsTree, SegmentsList
 from qualcode.tui.widgets.textual_adapter import replace_bindings
 from qualcode.tui.widgets.transcript import Paint, TranscriptView
 
+POLL_SECONDS = 0.5  # how often the app looks for other writers' changes: one PRAGMA, a few microseconds
+
 
 class QualcodeApp(CodingActions, App):
     """Read and code transcripts with the keyboard."""
@@ -52,6 +54,7 @@ class QualcodeApp(CodingActions, App):
         self.last_query = ""
         self.selected_code: str | None = None
         self.counts: dict[str, int] = {}  # codings per code, as shown (everyone's or only mine)
+        self._revision: tuple[int, int] | None = None  # project.revision() when the screen last showed the file
 
     # -- layout ----------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -83,6 +86,8 @@ class QualcodeApp(CodingActions, App):
         else:
             self.notify(label("no_document", self.language), severity="warning")
         self.query_one(TranscriptView).focus()
+        self._revision = self.project.revision()
+        self.set_interval(POLL_SECONDS, self._poll_revision, name="watch-project")
 
     def _titles(self) -> None:
         lang = self.language
@@ -153,6 +158,66 @@ class QualcodeApp(CodingActions, App):
             self.view.set_paints(self._paints())
         self.query_one(CodeTree).update_counts(self.codes, self._recount())
         self._update_side()
+        self._note_revision()
+
+    # -- other writers ---------------------------------------------------------------------------
+    def _note_revision(self) -> None:
+        """After the app showed its own write: remember the file's revision, so the poll does not redo it.
+
+        Only if no other connection wrote meanwhile (PRAGMA data_version, the first half, moves only for
+        other connections' commits); otherwise the next poll shows their change.
+        """
+        revision = self.project.revision()
+        if self._revision is None or revision[0] == self._revision[0]:
+            self._revision = revision
+
+    def _poll_revision(self) -> None:
+        """Every POLL_SECONDS: if the file changed since the screen last showed it, show it again."""
+        if len(self.screen_stack) > 1:
+            return  # a dialog or another screen is open: refresh when the user is back on the main screen
+        if self.project.revision() != self._revision:
+            try:
+                self._sync()
+            except QualcodeError:  # e.g. the open document or the highlighted code is gone: reload it all
+                try:
+                    self.action_refresh(quiet=True)
+                except QualcodeError as exc:
+                    self._revision = self.project.revision()  # say it once, not on every tick
+                    self.notify(str(exc), severity="error")
+
+    def _sync(self) -> None:
+        """Show the file as it is now: codes (if the codebook changed), codings, counts, segments and status.
+
+        Nothing moves: the transcript keeps its cursor, selection and scroll, the trees their cursors, the
+        segments panel its highlighted coding.
+        """
+        self._revision = self.project.revision()  # first: a write landing while we read is seen on the next poll
+        codes = self.project.codebook.codes()
+        if codes != self.codes:
+            self._set_codes(codes)
+        self.refresh_codings()
+
+    def _set_codes(self, codes: list[Code]) -> None:
+        self.codes = codes
+        if self.selected_code is not None and all(c.id != self.selected_code for c in codes):
+            self.selected_code = None
+        self.query_one(CodeTree).fill(self.codes, self._recount())
+
+    def action_refresh(self, quiet: bool = False) -> None:
+        """Reload everything from the file: the documents tree and case names, the code tree, the codings."""
+        self._case_names = {c.id: c.name for c in self.project.documents.cases()}
+        self.query_one(DocumentsTree).fill(self.project)
+        ids = [d.id for d in self.project.documents.documents()]
+        if self.document_id is not None and self.document_id not in ids:  # removed meanwhile
+            self.document_id = None
+            self.turns, self.turn_starts = [], []
+            self.view.show_document("", [], [])
+        if self.document_id is None and ids:
+            self.open_document(ids[0])
+        self._set_codes(self.project.codebook.codes())
+        self._sync()
+        if not quiet:
+            self.notify(label("refreshed", self.language), timeout=2)
 
     def _codings_at_cursor(self) -> list[Coding]:
         start, end = self.view.selected_span
@@ -220,6 +285,7 @@ class QualcodeApp(CodingActions, App):
                 self.project.save_place(self.coder, self.document_id, self.view.cursor_offset)
             except QualcodeError:
                 pass
+            self._note_revision()
 
     # -- events ----------------------------------------------------------------------------------
     def on_tree_node_selected(self, event) -> None:
@@ -293,13 +359,30 @@ class QualcodeApp(CodingActions, App):
 
         self.push_screen(RatingsScreen(self.project, self.coder, self.language), done)
 
+    def action_review(self) -> None:
+        """Orphaned and re-anchored codings: attach to the current selection, delete, check, or go there."""
+        from qualcode.tui.screens.review import ReviewScreen, Selection
+
+        selection = None
+        if self.document_id is not None:
+            start, end = self.view.selected_span
+            if end > start:
+                selection = Selection(self.document_id, start, end)
+
+        def done(jump) -> None:
+            self.refresh_codings()
+            if jump is not None:
+                self.jump_to(jump.document, jump.start, jump.end)
+
+        self.push_screen(ReviewScreen(self.project, self.coder, self.language, selection), done)
+
     def action_export(self) -> None:
         from qualcode.tui.screens.export import ExportScreen
 
         self.push_screen(ExportScreen(self.project, self.coder, self.language))
 
     def action_help(self) -> None:
-        self.push_screen(HelpScreen(self.language, self.keys))
+        self.push_screen(HelpScreen(self.language, self.keys, poll_seconds=POLL_SECONDS))
 
     def action_toggle_only_mine(self) -> None:
         self.only_mine = not self.only_mine

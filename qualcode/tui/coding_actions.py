@@ -149,10 +149,10 @@ class CodingActions:
         self._choose_coding(self._codings_at_cursor(), edit)
 
     def action_undo(self) -> None:
-        self._undo_redo(self.project.codings.undo, "undone")
+        self._undo_redo(self.project.history.undo, "undone")
 
     def action_redo(self) -> None:
-        self._undo_redo(self.project.codings.redo, "redone")
+        self._undo_redo(self.project.history.redo, "redone")
 
     def _undo_redo(self, step, message: str) -> None:
         try:

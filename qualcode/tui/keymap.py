@@ -32,6 +32,8 @@ APP_KEYS: list[Key] = [
     Key("previous-hit", "N", "previous_hit", "上一筆", "Previous hit", show=False),
     Key("ratings", "r", "ratings", "評定", "Ratings"),
     Key("export", "e", "export", "匯出", "Export"),
+    Key("review", "v", "review", "待檢視", "Review", show=False),
+    Key("refresh", "ctrl+r,f5", "refresh", "重新載入", "Reload", show=False),
     Key("only-mine", "o", "toggle_only_mine", "只看我的", "Only mine", show=False),
     Key("language", "L", "toggle_language", "中/英", "中/EN", show=False),
     Key("next-document", "right_square_bracket", "next_document", "下一份", "Next doc", show=False),

@@ -130,6 +130,8 @@ def test_datasette_serves_the_quotes_view_and_refuses_writes(tmp_path, demo_db):
             "end": start + len(quote),
             "text": quote,
             "memo": "經費規模",
+            "review": 0,
+            "orphaned": 0,
         }
         assert "經費" in row["text"]
 

@@ -17,12 +17,25 @@ def test_status_json_shape(cli, demo_db):
     assert data == {"documents": 5, "turns": 245, "cases": 5, "codes": 25, "codings": 0, "coders": []}
 
 
+@pytest.mark.slow
 def test_code_by_quote_then_list_undo_redo_across_processes(cli, demo_db):
     p = ("--project", str(demo_db))
     out = cli(*p, "code", "A", "central-support", "--quote", "中央根本就是希望我們關掉", "--coder", "alice")
     assert "coded A" in out.stdout
     [coding] = cli.json(*p, "codings")
-    assert set(coding) == {"id", "document", "case", "code", "coder", "start", "end", "text", "memo"}
+    assert set(coding) == {
+        "id",
+        "document",
+        "case",
+        "code",
+        "coder",
+        "start",
+        "end",
+        "text",
+        "memo",
+        "review",
+        "orphaned",
+    }
     assert (coding["case"], coding["code"], coding["coder"], coding["text"]) == (
         "A",
         "central-support",
@@ -51,6 +64,7 @@ def test_project_from_environment_and_codebook_dump(cli, demo_db, tmp_path):
     assert cli("codebook", "check", str(target)).stdout.strip().endswith(": ok")
 
 
+@pytest.mark.slow
 def test_import_reports_encoding_and_skips_unchanged(cli, tmp_path):
     db = tmp_path / "new.db"
     cli("--project", str(db), "init")
@@ -98,6 +112,12 @@ BAD = [
         "--sentence N counts the sentences of a turn: give --turn too",
     ),
     (["code", "A", "budget", "--sentence", "2"], "give --turn too"),
+    (["codebook", "dump", "-o", "{tmp}/empty.txt"], "empty.txt: already exists; pass --force to overwrite"),
+    (["export", "table", "--format", "csv", "-o", "{tmp}"], ": is a directory"),
+    (["backup", "-o", "{tmp}/empty.txt"], "empty.txt: already exists; pass --force to overwrite"),
+    (["restore", "{tmp}/missing.db", "--yes"], "missing.db: no such file"),
+    (["restore", "{tmp}/broken.yaml", "--yes"], "broken.yaml: not a qualcode project"),
+    (["restore", "{tmp}/binary.txt", "--yes"], "binary.txt: not a qualcode project"),
 ]
 
 
@@ -144,6 +164,11 @@ COMMANDS = {
     "uncode",
     "memo",
     "codings",
+    "reattach",
+    "confirm",
+    "backup",
+    "backups",
+    "restore",
     "undo",
     "redo",
     "import",

@@ -79,6 +79,7 @@ def test_bad_search_input(cli, demo_db, args, message):
     assert "sqlite" not in proc.stderr.lower() and "Traceback" not in proc.stderr
 
 
+@pytest.mark.slow
 def test_fts_syntax_is_literal(cli, demo_db, tmp_path):
     from qualcode.project import Project
     from qualcode.zh.normalize import normalize

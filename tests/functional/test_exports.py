@@ -127,6 +127,7 @@ def test_xlsx_reopened_cell_by_cell(cli, rated, tmp_path):
     assert sheet.column_dimensions["B"].width >= 2 * len("中央政府對於地方政府支持程度")
 
 
+@pytest.mark.slow
 def test_counts_html_and_overwrite_protection(cli, rated, tmp_path):
     p = ("--project", str(rated))
     coding = cli.json(*p, "code", "A", "budget", "--turn", "6", "--coder", "tsai")
@@ -194,6 +195,7 @@ def test_matrix_files(cli, demo_db, tmp_path):
     assert csv_file.read_bytes().startswith(b"\xef\xbb\xbf")
 
 
+@pytest.mark.slow
 def test_quote_report_markdown_and_docx_with_pseudonyms(cli, demo_db, tmp_path):
     import docx
 

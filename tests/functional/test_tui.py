@@ -89,6 +89,7 @@ async def test_opens_on_first_document_with_transcript_focused(project):
         assert f"位置 {view.cursor_offset}" in _status(app) and "編碼者 alice" in _status(app)
 
 
+@pytest.mark.slow
 async def test_shift_arrows_and_a_shortcut_key_code_the_selection(project):
     app = _app(project)
     text = project.documents.text(project.documents.document("A").id)
@@ -110,7 +111,8 @@ async def test_shift_arrows_and_a_shortcut_key_code_the_selection(project):
         # the code tree count, the segments panel and the paint follow at once
         labels = _code_labels(app.query_one(CodeTree))
         assert labels["central-support"].endswith(" 1")
-        assert labels["budget"].endswith(" 0") and labels["local-policy"].endswith(" 0")  # each code's own count
+        assert labels["budget"].endswith(" 0") and labels["resources"].endswith(" 0")
+        assert labels["local-policy"].endswith("地方政策與內部整合 1")  # a parent counts its descendants' codings
         segments = app.query_one(SegmentsList)
         assert any(
             "中央根本就是希望我們關掉" in str(segments.get_option_at_index(i).prompt)
@@ -227,6 +229,7 @@ async def test_remove_with_choice_memo_undo_redo(project):
         assert len(app.codings) == 1
 
 
+@pytest.mark.slow
 async def test_segments_panel_lists_every_quote_of_a_code_and_jumps(project):
     a = project.codings.apply("A", "budget", "bob", turn=6)
     e = project.codings.apply("E", "budget", "bob", turn=4)
@@ -378,8 +381,11 @@ async def test_help_language_and_remapped_keys(project):
             "ratings",
             "export",
             "apply-code-1",
+            "refresh",
         ):
             assert f"[{binding_id}]" in help_text
+        assert "代碼樹的數字：該代碼與其所有下層代碼的編碼數" in help_text  # a parent's count includes its children's
+        assert "0.5 秒內自動顯示；ctrl+r 另外重新載入" in help_text
         await pilot.press("escape")
         await pilot.press("L")
         await pilot.pause()

@@ -86,37 +86,37 @@ def test_undo_and_redo_survive_a_restart(demo_db):
         project.codings.apply("A", "budget", "bob", turn=10)
         project.codings.remove(first.id, "alice")
     with Project.open(demo_db) as project:  # a new process would see the same
-        assert "undid removal" in project.codings.undo("alice").description
+        assert "undid removal" in project.history.undo("alice").description
         assert {c.id for c in project.codings.select(coder="alice")} == {first.id, second.id}
     with Project.open(demo_db) as project:
-        project.codings.undo("alice")  # the second coding
+        project.history.undo("alice")  # the second coding
         assert [c.id for c in project.codings.select(coder="alice")] == [first.id]
         assert len(project.codings.select(coder="bob")) == 1  # bob's work is untouched
     with Project.open(demo_db) as project:
-        assert "redid coding staffing" in project.codings.redo("alice").description
+        assert "redid coding staffing" in project.history.redo("alice").description
         assert {c.id for c in project.codings.select(coder="alice")} == {first.id, second.id}
-        project.codings.redo("alice")  # the removal again
+        project.history.redo("alice")  # the removal again
         assert [c.id for c in project.codings.select(coder="alice")] == [second.id]
         with pytest.raises(BadInput, match="nothing to redo"):
-            project.codings.redo("alice")
+            project.history.redo("alice")
 
 
 def test_a_new_action_clears_the_redo_stack(project):
     project.codings.apply("C", "budget", "alice", turn=2)
-    project.codings.undo("alice")
+    project.history.undo("alice")
     project.codings.apply("C", "staffing", "alice", turn=2)
     with pytest.raises(BadInput, match="nothing to redo"):
-        project.codings.redo("alice")
-    project.codings.undo("alice")
+        project.history.redo("alice")
+    project.history.undo("alice")
     with pytest.raises(BadInput, match="nothing to undo"):
-        project.codings.undo("alice")
+        project.history.undo("alice")
 
 
 def test_memo_changes_are_undoable(project):
     coding = project.codings.apply("D", "budget", "alice", turn=2, memo="first")
     project.codings.set_memo(coding.id, "second", "alice")
     assert project.codings.get(coding.id).memo == "second"
-    project.codings.undo("alice")
+    project.history.undo("alice")
     assert project.codings.get(coding.id).memo == "first"
 
 

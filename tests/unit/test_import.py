@@ -6,7 +6,7 @@ import unicodedata
 
 import pytest
 
-from qualcode.errors import BadInput, Conflict
+from qualcode.errors import BadInput
 from qualcode.project import Project
 
 SAMPLE = "受訪者編號：F\n受訪單位：桃園縣政府\n\n問：請問臺北人力銀行的預算？\n\n答：經費有限，就業安定基金補助。\n"
@@ -97,7 +97,7 @@ def test_reimport_unchanged_does_nothing(empty, tmp_path):
     assert _snapshot(empty) == before
 
 
-def test_changed_file_without_codings_is_replaced_and_with_codings_refused(empty, tmp_path):
+def test_a_changed_file_becomes_the_next_version_and_its_codings_follow(empty, tmp_path):
     from qualcode.codebook import Codebook
     from qualcode.model import Code
 
@@ -108,12 +108,19 @@ def test_changed_file_without_codings_is_replaced_and_with_codings_refused(empty
     path.write_text(SAMPLE + "\n問：還有嗎？\n", encoding="utf-8")
     [second] = empty.documents.import_files([path])
     assert second.status == "replaced" and second.document_id == first.document_id and second.turns == 3
-    empty.codings.apply("F", "budget", "alice", quote="經費有限")
-    path.write_text(SAMPLE, encoding="utf-8")
+    assert second.version == 2 and second.codings == {"kept": 0, "moved": 0, "re-anchored": 0, "orphaned": 0}
+    coding = empty.codings.apply("F", "budget", "alice", quote="經費有限")
+    path.write_text("備註：第三版\n" + SAMPLE, encoding="utf-8")
     before = _snapshot(empty)
-    with pytest.raises(Conflict, match=r"F\.txt: changed since it was imported.*1 coding"):
-        empty.documents.import_files([path])
-    assert _snapshot(empty) == before
+    [dry] = empty.documents.import_files([path], dry_run=True)
+    assert dry.dry_run and dry.version == 3 and dry.codings["moved"] == 1
+    assert _snapshot(empty) == before  # a dry run writes nothing
+    [third] = empty.documents.import_files([path])
+    assert third.version == 3 and third.codings == {"kept": 0, "moved": 1, "re-anchored": 0, "orphaned": 0}
+    [moved] = empty.codings.select()
+    assert (moved.id, moved.text, moved.start) == (coding.id, "經費有限", coding.start + len("備註：第三版\n"))
+    assert [v for v, _, _ in empty.documents.versions(first.document_id)] == [1, 2, 3]
+    assert empty.documents.text_at(first.document_id, 1) == SAMPLE
 
 
 @pytest.mark.parametrize(

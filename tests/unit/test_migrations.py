@@ -286,6 +286,8 @@ def test_quotes_view_matches_the_python_api(project):
         "end",
         "text",
         "memo",
+        "review",
+        "orphaned",
     ]
     names = dict(conn.execute("SELECT id, name FROM codes").fetchall())
     titles = dict(conn.execute("SELECT id, title FROM documents").fetchall())
@@ -308,6 +310,8 @@ def test_quotes_view_matches_the_python_api(project):
                 "end": c.end,
                 "text": c.text,
                 "memo": c.memo,
+                "review": int(c.review),
+                "orphaned": int(c.orphaned),
             }
             for c in codings
         ),

@@ -154,11 +154,11 @@ class UndoMachine(RuleBasedStateMachine):
         other = self._actual(CODERS[1 - CODERS.index(coder)])
         if not self.undo_stack[coder]:
             with pytest.raises(BadInput, match="nothing to undo"):
-                self.project.codings.undo(coder)
+                self.project.history.undo(coder)
             self.reached.add("empty undo")
         else:
             op = self.undo_stack[coder].pop()
-            result = self.project.codings.undo(coder)
+            result = self.project.history.undo(coder)
             assert (result.action, result.coding_id) == (op.action, op.row.id)
             if op.action == "code":
                 del self.model[op.row.id]
@@ -175,10 +175,10 @@ class UndoMachine(RuleBasedStateMachine):
         other = self._actual(CODERS[1 - CODERS.index(coder)])
         if not self.redo_stack[coder]:
             with pytest.raises(BadInput, match="nothing to redo"):
-                self.project.codings.redo(coder)
+                self.project.history.redo(coder)
         else:
             op = self.redo_stack[coder].pop()
-            result = self.project.codings.redo(coder)
+            result = self.project.history.redo(coder)
             assert (result.action, result.coding_id) == (op.action, op.row.id)
             if op.action == "uncode":
                 del self.model[op.row.id]

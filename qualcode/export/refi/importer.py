@@ -78,6 +78,7 @@ def _import_codes(project: Project, codes: list[ParsedCode], coder: str) -> dict
                 color=color,
                 description=code.description,
                 coder=coder,
+                undoable=False,
             )
             local[code.guid] = created.id
         project.exchange.remember("code", local[code.guid], code.guid)

@@ -1,4 +1,7 @@
-"""The fuzzy code picker: type an id, a Chinese or an English name; or create a new code from the text."""
+"""The code picker: type an id, a Chinese or an English name; or create a new code from the text.
+
+Candidates are ranked by how well they match (see `rank`), so the best match is highlighted and Enter applies it.
+"""
 
 from __future__ import annotations
 
@@ -15,30 +18,98 @@ from textual.widgets.option_list import Option
 
 from qualcode.model import Code
 from qualcode.tui.i18n import label
+from qualcode.zh.normalize import normalize
 
 NEW = "__new__"
 PALETTE = ["#4E79A7", "#F28E2B", "#E15759", "#76B7B2", "#59A14F", "#EDC948", "#B07AA1", "#FF9DA7", "#9C755F", "#BAB0AC"]
 
+# Match tiers, best first. Within a tier codes keep codebook order (fuzzy matches: best score first).
+EXACT = 0  # the id, the Chinese name or the English name, whole
+PREFIX = 1  # the start of the id, the name or the English name
+NAME_PART = 2  # inside the id, the name or the English name
+KEYWORD = 3  # one of the code's keywords, whole
+KEYWORD_PART = 4  # inside one of its keywords
+DESCRIPTION = 5  # inside its description (the definition)
+FUZZY = 6  # the query's characters in order in the id, the name or the English name
+EXCERPT = 12  # characters of the description shown either side of the match
 
-def rank(codes: list[Code], query: str) -> list[tuple[float, Code]]:
-    """Codes matching the query by id, name or English name, best first; all codes in order when empty."""
-    if not query.strip():
-        return [(0.0, c) for c in codes]
+
+@dataclass(frozen=True)
+class Match:
+    """A candidate code, how it matched, and for keyword and description matches what matched (shown in its row)."""
+
+    code: Code
+    tier: int
+    kind: str = ""  # "keyword" or "description"
+    text: str = ""  # the keyword, or an excerpt of the description
+    score: float = 0.0  # fuzzy matches only
+
+
+SEPARATORS = str.maketrans("-_", "  ")
+
+
+def _key(text: str) -> str:
+    """The form names are compared in whole or by their start: search folding (臺/台, Traditional/Simplified,
+    width, Latin case) without whitespace, '-' or '_', so `民眾對ICTs服務之需求` finds 民眾對 ICTs 服務之需求 and
+    `central support` finds central-support."""
+    return "".join(normalize(text).translate(SEPARATORS).split())
+
+
+def _words(text: str) -> str:
+    """The form searched inside: search folding, separators as one space (so a part never spans two words)."""
+    return " ".join(normalize(text).translate(SEPARATORS).split())
+
+
+def _excerpt(description: str, needle: str) -> str:
+    """The description around the first occurrence of the (folded) query, or "".
+
+    A Latin query must start a word there (`ict` does not find districts); a CJK one may stand anywhere.
+    """
+    flat = " ".join(description.split())
+    folded = normalize(flat)  # as long as flat: offsets carry over
+    at = folded.find(needle)
+    if needle[0].isascii() and needle[0].isalnum():
+        while at > 0 and folded[at - 1].isascii() and folded[at - 1].isalnum():
+            at = folded.find(needle, at + 1)
+    if at < 0:
+        return ""
+    start, end = max(0, at - EXCERPT), min(len(flat), at + len(needle) + EXCERPT)
+    return ("…" if start else "") + flat[start:end] + ("…" if end < len(flat) else "")
+
+
+def _match(code: Code, query: str, fuzzy: FuzzySearch) -> Match | None:
+    key, words = _key(query), _words(query)
+    names = [n for n in (code.id, code.name, code.name_en) if n]
+    keys = [_key(n) for n in names]
+    if key in keys:
+        return Match(code, EXACT)
+    if any(k.startswith(key) for k in keys):
+        return Match(code, PREFIX)
+    if any(words in _words(n) for n in names):
+        return Match(code, NAME_PART)
+    keywords = [(k, _key(k)) for k in code.keywords]
+    for keyword, folded in keywords:
+        if folded == key:
+            return Match(code, KEYWORD, "keyword", keyword)
+    for keyword, folded in keywords:
+        if key in folded:
+            return Match(code, KEYWORD_PART, "keyword", keyword)
+    excerpt = _excerpt(code.description, words) if code.description else ""
+    if excerpt:
+        return Match(code, DESCRIPTION, "description", excerpt)
+    score = max((fuzzy.match(query.strip(), n)[0] for n in names), default=0.0)
+    if score > 0:
+        return Match(code, FUZZY, score=score)
+    return None
+
+
+def rank(codes: list[Code], query: str) -> list[Match]:
+    """Codes matching the query, best first (see the tiers above); every code, in codebook order, when it is empty."""
+    if not _key(query):  # empty, or only spaces and separators
+        return [Match(c, EXACT) for c in codes]
     fuzzy = FuzzySearch(case_sensitive=False)
-    scored = []
-    for code in codes:
-        best = 0.0
-        for candidate in (code.id, code.name, code.name_en, *code.keywords):
-            if not candidate:
-                continue
-            score, _ = fuzzy.match(query, candidate)
-            if query.lower() in candidate.lower():
-                score += 10 if candidate.lower().startswith(query.lower()) else 5
-            best = max(best, score)
-        if best > 0:
-            scored.append((best, code))
-    scored.sort(key=lambda pair: (-pair[0], pair[1].position))
-    return scored
+    matches = [m for m in (_match(c, query, fuzzy) for c in codes) if m is not None]
+    return sorted(matches, key=lambda m: (m.tier, -m.score))  # a stable sort: codebook order within a tier
 
 
 @dataclass(frozen=True)
@@ -78,9 +149,10 @@ class CodePicker(ModalScreen[str | NewCode | None]):
         self.query_one(Input).focus()
 
     def _fill(self, query: str) -> None:
-        options = self.query_one(OptionList)
-        options.clear_options()
-        for _, code in rank(self.codes, query):
+        """List the matches best first (keyword and description matches say what matched) and highlight the best."""
+        rows = []
+        for match in rank(self.codes, query):
+            code = match.code
             prompt = Text()
             prompt.append("■ ", style=code.color or "white")
             if code.shortcut:
@@ -91,9 +163,14 @@ class CodePicker(ModalScreen[str | NewCode | None]):
             prompt.append(f"  {code.id}", style="dim")
             if code.name_en:
                 prompt.append(f" · {code.name_en}", style="dim italic")
-            options.add_option(Option(prompt, id=code.id))
+            if match.kind:
+                prompt.append("  " + label(f"matched_{match.kind}", self.language, text=match.text), style="dim")
+            rows.append(Option(prompt, id=code.id))
         if query.strip():
-            options.add_option(Option(label("new_code", self.language, text=query.strip()), id=NEW))
+            rows.append(Option(label("new_code", self.language, text=query.strip()), id=NEW))
+        options = self.query_one(OptionList)
+        options.clear_options()
+        options.add_options(rows)
         if options.option_count:
             options.highlighted = 0
 

@@ -36,9 +36,9 @@ class HelpScreen(ModalScreen[None]):
     HelpScreen > VerticalScroll { width: 90%; max-width: 100; height: 90%; border: round $accent; background: $surface; padding: 0 1; }
     """
 
-    def __init__(self, language: str, keymap: dict[str, str]):
+    def __init__(self, language: str, keymap: dict[str, str], *, poll_seconds: float = 0.5):
         super().__init__()
-        self.language, self.keymap = language, keymap
+        self.language, self.keymap, self.poll_seconds = language, keymap, poll_seconds
 
     def compose(self) -> ComposeResult:
         body = Text()
@@ -53,6 +53,9 @@ class HelpScreen(ModalScreen[None]):
             if binding_id:
                 body.append(f"  [{binding_id}]", style="dim")
             body.append("\n")
+        refresh = next(keys for binding_id, keys, _ in rows if binding_id == "refresh").split(",")[0]
+        body.append("\n" + label("help_counts", self.language) + "\n")
+        body.append(label("help_watch", self.language, seconds=f"{self.poll_seconds:g}", key=refresh) + "\n")
         body.append("\n" + label("help_footer", self.language, path=config_path()), style="dim")
         with VerticalScroll():
             yield Static(body)

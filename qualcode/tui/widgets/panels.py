@@ -1,4 +1,8 @@
-"""Side panels: the documents tree, the code tree with counts, and the segments list."""
+"""Side panels: the documents tree, the code tree with counts, and the segments list.
+
+Refilling a panel keeps its cursor on the same document, code or coding, so a refresh after another
+writer's change (or the refresh key) moves nothing the user is looking at.
+"""
 
 from __future__ import annotations
 
@@ -9,8 +13,31 @@ from textual.widgets.option_list import Option
 from qualcode.model import Code, Coding
 
 
+def _keep_cursor(tree: Tree, data) -> None:
+    """After a refill, put the cursor back on the node holding `data` (if it is still there)."""
+    if data is None:
+        return
+
+    def find(node):
+        for child in node.children:
+            if child.data == data:
+                return child
+            found = find(child)
+            if found is not None:
+                return found
+        return None
+
+    node = find(tree.root)
+    # Reading last_line builds the tree's lines, which gives the new nodes their line numbers.
+    if node is not None and tree.last_line >= 0:
+        tree.move_cursor(node)
+
+
 class DocumentsTree(Tree):
+    """Cases (data "case:ID") with their documents (data: the document id)."""
+
     def fill(self, project) -> None:
+        cursor = self.cursor_node.data if self.cursor_node is not None else None
         self.show_root = False
         self.clear()
         names = {c.id: c.name for c in project.documents.cases()}
@@ -18,45 +45,65 @@ class DocumentsTree(Tree):
         for doc in project.documents.documents():
             if doc.case_id not in by_case:
                 label = f"{doc.case_id} {names.get(doc.case_id, '')}".strip()
-                by_case[doc.case_id] = self.root.add(label, expand=True)
+                by_case[doc.case_id] = self.root.add(label, data=f"case:{doc.case_id}", expand=True)
             by_case[doc.case_id].add_leaf(f"{doc.title} ({doc.length:,})", data=doc.id)
+        _keep_cursor(self, cursor)
+
+
+def subtree_counts(codes: list[Code], counts: dict[str, int]) -> dict[str, int]:
+    """Each code's codings plus those of every code below it (what the segments panel lists for it)."""
+    parents = {c.id: c.parent_id for c in codes}
+    totals = {c.id: counts.get(c.id, 0) for c in codes}
+    for code in codes:
+        n, parent, seen = counts.get(code.id, 0), code.parent_id, {code.id}
+        while n and parent in totals and parent not in seen:
+            totals[parent] += n
+            seen.add(parent)
+            parent = parents[parent]
+    return totals
 
 
 class CodeTree(Tree):
-    """Codes with their shortcut, colour and number of codings."""
+    """Codes with their shortcut, colour and number of codings: a parent's number includes its descendants'."""
 
     def fill(self, codes: list[Code], counts: dict[str, int]) -> None:
+        cursor = self.cursor_node.data if self.cursor_node is not None else None
         self.show_root = False
         self.clear()
+        totals = subtree_counts(codes, counts)
         self._code_nodes = {}
         for code in codes:
             parent = self._code_nodes.get(code.parent_id, self.root)
-            self._code_nodes[code.id] = parent.add(self._label(code, counts), data=code.id, expand=True)
+            self._code_nodes[code.id] = parent.add(self._label(code, totals), data=code.id, expand=True)
         for node in self._code_nodes.values():
             node.allow_expand = bool(node.children)
-        self._shown_counts = {code.id: counts.get(code.id, 0) for code in codes}
+        self._shown_counts = totals
+        _keep_cursor(self, cursor)
 
     def update_counts(self, codes: list[Code], counts: dict[str, int]) -> None:
         """Relabel only the codes whose count changed (each relabel repaints the tree)."""
         shown = getattr(self, "_shown_counts", {})
+        totals = subtree_counts(codes, counts)
         for code in codes:
             node = getattr(self, "_code_nodes", {}).get(code.id)
-            if node is not None and shown.get(code.id) != counts.get(code.id, 0):
-                node.set_label(self._label(code, counts))
-        self._shown_counts = {code.id: counts.get(code.id, 0) for code in codes}
+            if node is not None and shown.get(code.id) != totals[code.id]:
+                node.set_label(self._label(code, totals))
+        self._shown_counts = totals
 
     @staticmethod
-    def _label(code: Code, counts: dict[str, int]) -> Text:
+    def _label(code: Code, totals: dict[str, int]) -> Text:
         label = Text()
         label.append("■ ", style=code.color or "white")
         label.append(f"{code.shortcut} " if code.shortcut else "  ", style="bold")
         label.append(code.name)
-        label.append(f" {counts.get(code.id, 0)}", style="dim")
+        label.append(f" {totals.get(code.id, 0)}", style="dim")
         return label
 
 
 class SegmentsList(OptionList):
     """Codings under the cursor, or every quote of the selected code; the option id is the coding id."""
+
+    _shown: tuple = ()
 
     def show(
         self,
@@ -68,11 +115,23 @@ class SegmentsList(OptionList):
         empty: str,
         quotes: bool,
     ) -> None:
+        """List the codings; nothing is redrawn when they are what is shown, and the highlight stays on its coding."""
+        shown = (  # a coding's code, coder and text never change; its memo may
+            title,
+            empty,
+            quotes,
+            tuple((c.id, c.memo, names.get(c.code_id), colors.get(c.code_id)) for c in codings),
+        )
+        if shown == self._shown:
+            return
+        self._shown = shown
+        highlighted = self.highlighted_option.id if self.highlighted_option is not None else None
         self.clear_options()
         self.border_title = title
         if not codings:
             self.add_option(Option(Text(empty, style="dim"), id="", disabled=True))
             return
+        options = []
         for coding in codings:
             prompt = Text()
             if not quotes:
@@ -86,4 +145,9 @@ class SegmentsList(OptionList):
                 prompt.append(f" {coding.coder}", style="dim")
             if coding.memo:
                 prompt.append(f"\n  ✎ {coding.memo}", style="italic dim")
-            self.add_option(Option(prompt, id=coding.id))
+            options.append(Option(prompt, id=coding.id))
+        self.add_options(options)
+        if highlighted:
+            ids = [c.id for c in codings]
+            if highlighted in ids:
+                self.highlighted = ids.index(highlighted)

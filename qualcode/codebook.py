@@ -57,6 +57,8 @@ def load_file(path: Path | str) -> Codebook:
         text = path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as exc:
         raise BadInput(f"{path}: not UTF-8 text (byte {exc.start})") from None
+    except OSError as exc:  # a folder, no permission …
+        raise BadInput(f"{path}: cannot read it: {exc.strerror or exc}") from None
     return loads(text, str(path))
 
 
@@ -186,6 +188,10 @@ def _steps(checker: _Checker, node: yaml.Node | None) -> list[ScaleStep]:
                 number = int(value)
             except ValueError:
                 checker.add(fields["value"], f"scale value must be an integer, not {value!r}")
+            else:
+                if not -(2**63) <= number < 2**63:  # what SQLite stores as an integer
+                    checker.add(fields["value"], f"scale value {value} is too large")
+                    number = len(steps) + 1
         steps.append(ScaleStep(step_id, label, _text(checker, fields, "label_en"), number, _color(checker, fields)))
     return steps
 

@@ -11,8 +11,20 @@ from typing import Any
 from qualcode.errors import BadInput
 
 
+def _environ(name: str) -> str | None:
+    """An environment variable; refused when it is not UTF-8 (Python hands its bytes over as lone surrogates)."""
+    value = os.environ.get(name)
+    if value is not None:
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            shown = value.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+            raise BadInput(f"${name} ({shown}) is not valid UTF-8") from None
+    return value
+
+
 def config_path() -> Path:
-    override = os.environ.get("QUALCODE_CONFIG")
+    override = _environ("QUALCODE_CONFIG")
     if override:
         return Path(override)
     import platformdirs
@@ -22,17 +34,23 @@ def config_path() -> Path:
 
 def load_config() -> dict[str, Any]:
     path = config_path()
-    if not path.exists():
-        return {}
     try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return {}
+    except UnicodeDecodeError as exc:
+        raise BadInput(f"{path}: bad config file: not UTF-8 (byte {exc.start})") from None
+    except OSError as exc:  # a folder, no permission to read it …
+        raise BadInput(f"{path}: cannot read the config file: {exc.strerror or exc}") from None
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
         raise BadInput(f"{path}: bad config file: {exc}") from None
 
 
 def default_coder(explicit: str | None = None) -> str:
     """--coder, else $QUALCODE_CODER, else `coder` in the config file, else the OS user."""
-    for candidate in (explicit, os.environ.get("QUALCODE_CODER"), load_config().get("coder")):
+    for candidate in (explicit, _environ("QUALCODE_CODER"), load_config().get("coder")):
         if candidate and str(candidate).strip():
             return str(candidate).strip()
     try:
@@ -44,7 +62,7 @@ def default_coder(explicit: str | None = None) -> str:
 def default_project(explicit: str | os.PathLike | None = None) -> Path:
     if explicit:
         return Path(explicit)
-    return Path(os.environ.get("QUALCODE_PROJECT") or "qualcode.db")
+    return Path(_environ("QUALCODE_PROJECT") or "qualcode.db")
 
 
 DEFAULT_BACKUPS_KEEP = 20

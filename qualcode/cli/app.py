@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import json
+import re
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, NoReturn, Optional
 
 import typer
 from rich.console import Console
@@ -14,6 +15,11 @@ from typer.core import TyperGroup
 
 from qualcode.config import default_coder
 from qualcode.errors import QualcodeError
+
+try:  # typer >= 0.22 carries its own copy of click; its errors derive from TyperException
+    from typer import TyperException as CommandLineError
+except ImportError:  # pragma: no cover - an older typer, on click
+    from click import ClickException as CommandLineError
 
 out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -28,12 +34,32 @@ COMMAND_ORDER = (
 
 
 class QualcodeGroup(TyperGroup):
-    """Turns the core's errors into one line on stderr and the exit status they carry."""
+    """Turns the core's errors, and mistakes in the command line itself, into one line on stderr and the exit
+    status they carry (2 for bad input)."""
 
     def list_commands(self, ctx):
         names = super().list_commands(ctx)
         rank = {name: i for i, name in enumerate(COMMAND_ORDER)}
         return sorted(names, key=lambda name: (rank.get(name, len(rank)), name))
+
+    def main(self, args=None, *rest, **kwargs):
+        args = sys.argv[1:] if args is None else list(args)
+        for position, arg in enumerate(args, 1):
+            if not _is_utf8(arg):
+                shown = arg.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+                err.print(
+                    f"qualcode: error: argument {position} ({shown}) is not valid UTF-8; qualcode takes UTF-8 text "
+                    "(rename a file whose name is in another encoding)",
+                    markup=False,
+                )
+                sys.exit(2)
+        return super().main(args, *rest, **kwargs)
+
+    def make_context(self, info_name, args, parent=None, **extra):
+        try:
+            return super().make_context(info_name, args, parent=parent, **extra)
+        except CommandLineError as exc:
+            _usage_error(exc)
 
     def invoke(self, ctx):
         try:
@@ -41,6 +67,33 @@ class QualcodeGroup(TyperGroup):
         except QualcodeError as exc:
             err.print(f"qualcode: error: {exc}", markup=False)
             raise typer.Exit(exc.exit_code) from None
+        except CommandLineError as exc:
+            _usage_error(exc)
+
+
+def _is_utf8(text: str) -> bool:
+    """False for an argument that was not UTF-8: Python hands its bytes over as lone surrogates."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _usage_error(exc) -> NoReturn:
+    """A mistake in the command line as one line (click prints usage, a hint and the error on four)."""
+    if type(exc).__name__ == "NoArgsIsHelpError":
+        raise exc  # `qualcode export` alone: the help is the answer
+    message = exc.format_message().strip().rstrip(".")
+    option = getattr(exc, "option_name", None)  # NoSuchOption
+    if option and not re.fullmatch(r"--?[A-Za-z][\w-]*", option):
+        message += (
+            " (a value that starts with '-', such as a search for -word, goes after `--`: qualcode search -- -word)"
+        )
+    ctx = getattr(exc, "ctx", None)
+    where = f" (see `{ctx.command_path} --help`)" if ctx is not None else ""
+    err.print(f"qualcode: error: {message}{where}", markup=False)
+    raise typer.Exit(exc.exit_code)
 
 
 app = typer.Typer(

@@ -153,9 +153,11 @@ def import_qdpx(
 
     coder = settings(ctx).coder_for(None)
     with open_project(ctx) as project:
-        if file.is_file():  # a missing file is reported by the import, with nothing to back up
+
+        def back_up() -> None:  # once the file has been read and checked, before anything is written
             made = project.backups.auto(f"before-import-{file.suffix.lstrip('.').lower() or 'qdpx'}", coder=coder)
             if made:
                 err.print(f"backed up {project.path} to {made}", markup=False)
-        counts = import_file(project, file, coder=coder)
+
+        counts = import_file(project, file, coder=coder, before_write=back_up)
     out.print(f"{file}: imported {counts['codes']} codes, {counts['documents']} documents, {counts['codings']} codings")

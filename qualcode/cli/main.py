@@ -114,7 +114,7 @@ def init(ctx: typer.Context) -> None:
 
     path = settings(ctx).project
     if path.exists():
-        raise QualcodeError(f"{path}: already exists")
+        raise Conflict(f"{path}: already exists; init makes a new project and leaves an existing file alone")
     Project.open(path, create=True).close()
     out.print(f"created {path}")
 

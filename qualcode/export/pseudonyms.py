@@ -21,8 +21,14 @@ class Pseudonyms:
         path = Path(path)
         if not path.exists():
             raise BadInput(f"{path}: no such pseudonym map")
+        try:
+            text = path.read_text(encoding="utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise BadInput(f"{path}: the pseudonym map is not UTF-8 text (byte {exc.start})") from None
+        except OSError as exc:  # a folder, no permission …
+            raise BadInput(f"{path}: cannot read the pseudonym map: {exc.strerror or exc}") from None
         pairs = []
-        for number, line in enumerate(path.read_text(encoding="utf-8-sig").splitlines(), 1):
+        for number, line in enumerate(text.splitlines(), 1):
             if not line.strip() or line.lstrip().startswith("#"):
                 continue
             if "->" not in line:

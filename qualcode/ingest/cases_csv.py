@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import math
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -85,9 +86,15 @@ def _convert(path: Path, line: int, name: str, kind: str, cell: str) -> Any:
         return cell if kind == "text" else None
     try:
         if kind == "integer":
-            return int(cell.replace(",", "").replace("_", ""))
+            number = int(cell.replace(",", "").replace("_", ""))
+            if not -(2**63) <= number < 2**63:  # what SQLite stores as an integer
+                raise BadInput(f"{path}:{line}: column {name!r}: {cell!r} is too large for a whole number")
+            return number
         if kind == "number":
-            return float(cell.replace(",", ""))
+            value = float(cell.replace(",", ""))
+            if not math.isfinite(value):  # nan, inf or beyond a double
+                raise ValueError
+            return value
         if kind == "boolean":
             low = cell.lower()
             if low in TRUE:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import codecs
 import hashlib
+import stat
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,16 +24,26 @@ class Decoded:
 
 
 def read_source(path: Path) -> bytes:
-    if not path.exists():
-        raise BadInput(f"{path}: no such file")
-    if path.is_dir():
-        raise BadInput(f"{path}: is a directory, not a transcript")
+    """A file's bytes (a transcript, a cases.csv): refused if missing, not a regular file, empty or too large."""
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        raise BadInput(f"{path}: no such file") from None
+    except OSError as exc:
+        raise BadInput(f"{path}: cannot read it: {exc.strerror or exc}") from None
+    if stat.S_ISDIR(mode):
+        raise BadInput(f"{path}: is a directory, not a file")
+    if not stat.S_ISREG(mode):  # reading a device or a pipe may never end
+        raise BadInput(f"{path}: not a regular file (a device, a pipe or a socket)")
     size = path.stat().st_size
     if size == 0:
         raise BadInput(f"{path}: the file is empty")
     if size > MAX_BYTES:
-        raise BadInput(f"{path}: the file is {size} bytes; transcripts over {MAX_BYTES} bytes are refused")
-    return path.read_bytes()
+        raise BadInput(f"{path}: the file is {size} bytes; files over {MAX_BYTES} bytes are refused")
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise BadInput(f"{path}: cannot read it: {exc.strerror or exc}") from None
 
 
 def normalise(text: str) -> str:
@@ -54,6 +65,8 @@ def decode_bytes(data: bytes, path: Path) -> Decoded:
 def _decode(data: bytes, path: Path) -> tuple[str, str]:
     if data.startswith(codecs.BOM_UTF8):
         return _strict(data[3:], "utf-8", path), "utf-8-sig"
+    if data.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):  # before UTF-16: FF FE starts both
+        return _strict(data, "utf-32", path), "utf-32"
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return _strict(data, "utf-16", path), "utf-16"
     try:
@@ -61,10 +74,12 @@ def _decode(data: bytes, path: Path) -> tuple[str, str]:
     except UnicodeDecodeError:
         pass
     else:
-        if "\x00" in text:
-            raise BadInput(f"{path}: binary file (it contains NUL bytes), not a transcript")
-        return text, "utf-8"
-    if b"\x00" in data and not _looks_utf16(data):
+        if "\x00" not in text:
+            return text, "utf-8"
+    found = _utf16_without_bom(data)
+    if found is not None:
+        return found
+    if b"\x00" in data:
         raise BadInput(f"{path}: binary file (it contains NUL bytes), not a transcript")
     from charset_normalizer import from_bytes
 
@@ -85,11 +100,53 @@ def _strict(data: bytes, encoding: str, path: Path) -> str:
         raise BadInput(f"{path}: not valid {encoding} at byte {exc.start}") from None
 
 
-def _looks_utf16(data: bytes) -> bool:
-    """Text in UTF-16 without a BOM has NULs in every other byte for ASCII."""
-    sample = data[:4096]
-    even, odd = sample[0::2].count(0), sample[1::2].count(0)
-    return max(even, odd) > len(sample) // 8 and min(even, odd) == 0
+# Where the characters of a transcript live: ASCII, Latin-1 letters, general punctuation (— … “”), CJK
+# punctuation, Bopomofo, CJK ideographs (Extension A, the main block, compatibility ideographs, and the
+# supplementary planes), CJK compatibility forms (︰) and full-width forms.
+_TRANSCRIPT_RANGES = (
+    (0x20, 0x7E), (0xC0, 0xFF), (0x2000, 0x206F), (0x3000, 0x303F), (0x3100, 0x312F), (0x3400, 0x4DBF),
+    (0x4E00, 0x9FFF), (0xF900, 0xFAFF), (0xFE30, 0xFE4F), (0xFF00, 0xFFEF), (0x20000, 0x3FFFF),
+)  # fmt: skip
+_TRANSCRIPT_CHARACTERS = 0.95  # at least this share of a UTF-16 reading must fall in those ranges
+
+
+def _utf16_without_bom(data: bytes) -> tuple[str, str] | None:
+    """Text in UTF-16 without a BOM, little- or big-endian, or None.
+
+    Chinese in UTF-16 has few NUL bytes (only ASCII has them), so NULs do not tell it from binary; what does
+    is that one byte order reads as transcript characters (CJK, punctuation, ASCII, line ends) nearly
+    throughout, while the other order, binary data and legacy encodings read as unpaired surrogates, control
+    characters, Hangul, Yi or unassigned code points.
+    """
+    if len(data) % 2:
+        return None
+    best: tuple[float, str, str] | None = None
+    for encoding in ("utf-16-le", "utf-16-be"):
+        try:
+            text = data.decode(encoding)
+        except UnicodeDecodeError:  # an unpaired surrogate
+            continue
+        if len(data) < 32 and "\n" not in text:
+            continue  # a few bytes of anything read as a few CJK characters
+        score = _transcript_share(text)
+        if best is None or score > best[0]:
+            best = (score, text, encoding)
+    if best is None or best[0] < _TRANSCRIPT_CHARACTERS:
+        return None
+    return best[1], best[2]
+
+
+def _transcript_share(text: str, sample: int = 20000) -> float:
+    """The share of the first characters that a transcript would hold (line ends and tabs count)."""
+    head = text[:sample]
+    if not head:
+        return 0.0
+    inside = 0
+    for ch in head:
+        point = ord(ch)
+        if ch in "\n\r\t" or any(low <= point <= high for low, high in _TRANSCRIPT_RANGES):
+            inside += 1
+    return inside / len(head)
 
 
 def _control_ratio(text: str) -> float:

@@ -11,6 +11,8 @@ from qualcode.errors import BadInput
 from qualcode.ingest.decode import Decoded, decode_bytes, normalise, read_source
 
 SUFFIXES = {".txt", ".md", ".markdown", ".text", ".docx"}
+DOCX_MAX_TOTAL = 512 << 20  # uncompressed bytes of all a .docx's parts
+DOCX_MAX_RATIO = 200  # uncompressed / compressed, per part larger than 1 MiB (Word's XML compresses about 10:1)
 
 
 def read_transcript(path: Path) -> Decoded:
@@ -26,6 +28,7 @@ def read_transcript(path: Path) -> Decoded:
 def _read_docx(data: bytes, path: Path) -> Decoded:
     if not zipfile.is_zipfile(io.BytesIO(data)):
         raise BadInput(f"{path}: not a valid .docx file (not a zip archive)")
+    _check_sizes(data, path)
     import docx  # python-docx; imported here so the CLI starts fast
 
     try:
@@ -37,3 +40,25 @@ def _read_docx(data: bytes, path: Path) -> Decoded:
     if not text.strip():
         raise BadInput(f"{path}: the document holds no text")
     return Decoded(text=text, encoding="docx", sha256=hashlib.sha256(data).hexdigest())
+
+
+def _check_sizes(data: bytes, path: Path) -> None:
+    """Refuse a .docx whose parts would expand past what a transcript needs (a zip bomb) before reading one.
+
+    Reading a part never yields more than its declared size (zipfile stops there and checks the CRC), so the
+    declared sizes bound what python-docx can be made to hold in memory.
+    """
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            members = archive.infolist()
+    except zipfile.BadZipFile as exc:
+        raise BadInput(f"{path}: not a valid .docx file ({exc})") from None
+    total = 0
+    for info in members:
+        total += info.file_size
+        ratio = info.file_size / max(info.compress_size, 1)
+        if total > DOCX_MAX_TOTAL or (info.file_size > 1 << 20 and ratio > DOCX_MAX_RATIO):
+            raise BadInput(
+                f"{path}: part {info.filename!r} expands to {info.file_size} bytes ({ratio:.0f}:1); "
+                "refused as a possible zip bomb"
+            )

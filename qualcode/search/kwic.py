@@ -9,6 +9,7 @@ import numpy as np
 from qualcode.errors import BadInput
 from qualcode.search.engine import Filters, SearchSource, coded_units, term_hits, turn_mask
 from qualcode.search.index import SearchIndex
+from qualcode.search.query import check_text
 from qualcode.zh.normalize import normalize
 
 SORTS = ("position", "left", "right")
@@ -56,6 +57,7 @@ def kwic(
         raise BadInput(f"unknown sort {sort!r} (use {', '.join(SORTS)})")
     if not term.strip():
         raise BadInput("empty term: give a word to look for")
+    check_text(term, "term")
     turns = index.turns()
     hits = term_hits(index, turns, term.strip(), turn_mask(turns, filters))
     positions = hits.positions

@@ -6,11 +6,19 @@ OR binds tighter than the implicit AND, as in web search: `經費 中央 OR 勞�
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass, field
 
 from qualcode.errors import BadInput
 
 MAX_QUERY = 256
+
+
+def check_text(text: str, what: str = "query") -> None:
+    """Refuse control characters: no stored text holds them (tabs aside), so such a query could find nothing."""
+    for ch in text:
+        if ch not in "\t\n" and unicodedata.category(ch) == "Cc":
+            raise BadInput(f"{what} {text!r} holds the control character U+{ord(ch):04X}; type the words to look for")
 
 
 @dataclass(frozen=True)
@@ -70,6 +78,7 @@ def parse_query(query: str) -> Query:
         raise BadInput('empty query: type a word or a "phrase"')
     if len(query) > MAX_QUERY:
         raise BadInput(f"query too long ({len(query)} characters; at most {MAX_QUERY})")
+    check_text(query)
     tokens = _tokens(query)
     result = Query(source=query)
     pending_or = False

@@ -103,6 +103,7 @@ class BackupService:
         """
         from qualcode.config import backups_keep
 
+        self._store.require_writable()  # it protects a change, which a read-only project refuses anyway
         keep = backups_keep()
         if keep == 0:
             return None
@@ -192,6 +193,7 @@ class BackupService:
         Other services of this Project may cache what they read before: reopen the project afterwards.
         """
         path = Path(path)
+        self._store.require_writable()
         version = self.check(path)
         if self._store.conn.in_transaction:
             raise QualcodeError("cannot restore a backup inside a transaction")
@@ -252,7 +254,10 @@ class BackupService:
 
     def _logged(self, coder: str, target: Path | str, reason: str, *, automatic: bool, size: int) -> None:
         """Record the backup in the event log, unless another process holds the write lock past the busy
-        timeout (a long import): the copy is made and listed by `list()`, so it is not failed for that."""
+        timeout (a long import): the copy is made and listed by `list()`, so it is not failed for that. A
+        read-only project can be copied, but its log cannot record it."""
+        if self._store.read_only:
+            return
         try:
             with self._store.transaction():
                 self._log.log(
@@ -304,4 +309,8 @@ class _Snapshot:
 
 
 def _read_only(path: Path) -> str:
-    return path.resolve().as_uri() + "?mode=ro"
+    """A URI that reads a backup without writing beside it: a file with no -wal is read as it is (immutable);
+    one with a -wal (a live project given as a backup) needs SQLite's -shm, which it creates if it must."""
+    if Path(f"{path}-wal").exists():
+        return path.resolve().as_uri() + "?mode=ro"
+    return path.resolve().as_uri() + "?mode=ro&immutable=1"

@@ -72,6 +72,9 @@ class TranscriptImport:
     def ensure_case(self, case_id: str, name: str = "") -> None:
         raise NotImplementedError
 
+    def check_new_case(self, case_id: str, where: str = "") -> None:
+        raise NotImplementedError
+
     def _changed(self, removed: list[int], added: list[int]) -> None:
         raise NotImplementedError
 
@@ -101,6 +104,7 @@ class TranscriptImport:
             if not parsed.turns:
                 raise BadInput(f"{path}: no speaker turns found (expected lines starting 問：/答：, Q:/A: or Name:)")
             target_case = (case_id or parsed.metadata.get("interviewee") or path.stem).strip()
+            self.check_new_case(target_case, f"{path}: ")
             key = (target_case, path.stem)
             if key in seen:
                 raise BadInput(f"{path}: same case and title as {seen[key]} in this import")

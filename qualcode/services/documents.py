@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import unicodedata
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -15,14 +16,39 @@ from qualcode.quote import find_quote
 from qualcode.sentences import sentence_at, sentences
 from qualcode.services.document_import import ImportResult, NewText, TranscriptImport
 from qualcode.services.events import EventLog
-from qualcode.store import Store
+from qualcode.store import SQLITE_INTEGERS, Store
 
 ATTRIBUTE_TYPES = ("text", "integer", "number", "boolean", "date")
 
 # Told (removed document ids, added or replaced document ids) inside the transaction that changed them.
 DocumentsChanged = Callable[[list[int], list[int]], None]
 
-__all__ = ["DocumentService", "ImportResult", "NewText"]
+__all__ = ["DocumentService", "ImportResult", "NewText", "check_case_id"]
+
+# Control and format characters, surrogates, and line or paragraph separators: invisible, or breaking a line.
+_UNPRINTABLE = {"Cc", "Cf", "Cs", "Zl", "Zp"}
+
+
+def check_case_id(case_id: str, where: str = "") -> str:
+    """The one rule for a new case's id: not empty, no path separator (/ or \\), no `..`, no control characters.
+
+    A case id names things outside the project too (export rows, file names people derive from it), so it must
+    not be able to point elsewhere or hide characters. CJK, spaces and punctuation are fine. `where` prefixes
+    the error (`A.txt: `, `cases.csv:3: `).
+    """
+    why = ""
+    if not case_id.strip():
+        why = "is empty"
+    elif "/" in case_id or "\\" in case_id:
+        why = "holds a path separator (/ or \\)"
+    elif ".." in case_id:
+        why = "holds '..'"
+    elif any(unicodedata.category(ch) in _UNPRINTABLE for ch in case_id):
+        bad = next(ch for ch in case_id if unicodedata.category(ch) in _UNPRINTABLE)
+        why = f"holds the control character U+{ord(bad):04X}"
+    if why:
+        raise BadInput(f"{where}case id {case_id!r} {why}; a case id may not hold / or \\, '..' or control characters")
+    return case_id
 
 
 _DOC_SELECT = (
@@ -100,6 +126,15 @@ class DocumentService(TranscriptImport):
                 return case
         raise NotFound(f"unknown case {case_id!r}{self._known_cases(' (known: ')}")
 
+    def has_case(self, case_id: str) -> bool:
+        return self._conn.execute("SELECT 1 FROM cases WHERE id = ?", (case_id,)).fetchone() is not None
+
+    def check_new_case(self, case_id: str, where: str = "") -> None:
+        """Before an import writes anything: refuse the id of a case the project does not have yet unless it
+        passes check_case_id (an existing case keeps the id it has)."""
+        if not self.has_case(case_id):
+            check_case_id(case_id, where)
+
     def check_cases(self, case_ids: Sequence[str]) -> None:
         """Refuse the first id that is not a case."""
         known = {r[0] for r in self._conn.execute("SELECT id FROM cases")}
@@ -114,7 +149,11 @@ class DocumentService(TranscriptImport):
         ]
 
     def ensure_case(self, case_id: str, name: str = "") -> None:
-        """Create the case if it is new (a new case goes last); an existing case is left as it is."""
+        """Create the case if it is new (a new case goes last; its id must pass check_case_id); an existing case
+        is left as it is."""
+        if self.has_case(case_id):
+            return
+        check_case_id(case_id)  # the one place every new case passes
         position = self._conn.execute("SELECT coalesce(max(position), 0) + 1 FROM cases").fetchone()[0]
         self._conn.execute(
             "INSERT OR IGNORE INTO cases (id, name, position) VALUES (?, ?, ?)", (case_id, name, position)
@@ -150,13 +189,15 @@ class DocumentService(TranscriptImport):
         path = Path(path)
         table = read_cases_csv(path)
         known = {r[0] for r in self._conn.execute("SELECT id FROM cases")}
-        if not create:
-            for row in table.rows:
-                if row.id not in known:
-                    raise NotFound(
-                        f"{path}:{row.line}: unknown case {row.id!r} (known: {', '.join(sorted(known)) or 'none'}; "
-                        "import its transcript first, or pass --create)"
-                    )
+        for row in table.rows:
+            if row.id in known:
+                continue
+            if not create:
+                raise NotFound(
+                    f"{path}:{row.line}: unknown case {row.id!r} (known: {', '.join(sorted(known)) or 'none'}; "
+                    "import its transcript first, or pass --create)"
+                )
+            self.check_new_case(row.id, f"{path}:{row.line}: ")
         with self._store.transaction():
             for name, kind in table.attributes:
                 self.declare_attribute(name, kind)
@@ -182,14 +223,16 @@ class DocumentService(TranscriptImport):
         """A document by id, by its case's id (when the case has one document) or by title."""
         ref_text = str(ref).strip()
         self._fresh()
-        if ref_text.isdigit():
-            cached = self._documents.get(int(ref_text))
+        # isdecimal, not isdigit: int() refuses digits such as ² or ①; an id beyond SQLite's integers is no id
+        number = int(ref_text) if ref_text.isdecimal() else None
+        if number is not None and number in SQLITE_INTEGERS:
+            cached = self._documents.get(number)
             if cached is not None:
                 return cached
-            row = self._conn.execute(_DOC_SELECT + " WHERE d.id = ?", (int(ref_text),)).fetchone()
+            row = self._conn.execute(_DOC_SELECT + " WHERE d.id = ?", (number,)).fetchone()
             if row:
-                self._documents[int(ref_text)] = _document(row)
-                return self._documents[int(ref_text)]
+                self._documents[number] = _document(row)
+                return self._documents[number]
         rows = self._conn.execute(_DOC_SELECT + " WHERE d.case_id = ? ORDER BY d.id", (ref_text,)).fetchall()
         if len(rows) == 1:
             return _document(rows[0])
@@ -228,9 +271,11 @@ class DocumentService(TranscriptImport):
         document = self.document(document_id)
         if version == document.version:
             return self.text(document.id)
-        row = self._conn.execute(
-            "SELECT text FROM document_versions WHERE document_id = ? AND version = ?", (document.id, version)
-        ).fetchone()
+        row = None
+        if version in SQLITE_INTEGERS:
+            row = self._conn.execute(
+                "SELECT text FROM document_versions WHERE document_id = ? AND version = ?", (document.id, version)
+            ).fetchone()
         if row is None:
             raise NotFound(f"document {document.id} has no version {version} (versions 1 to {document.version})")
         return row[0]
@@ -244,10 +289,12 @@ class DocumentService(TranscriptImport):
         ]
 
     def turn(self, document_id: int, number: int) -> Turn:
-        row = self._conn.execute(
-            'SELECT number, speaker, start, "end" FROM turns WHERE document_id = ? AND number = ?',
-            (document_id, number),
-        ).fetchone()
+        row = None
+        if number in SQLITE_INTEGERS:
+            row = self._conn.execute(
+                'SELECT number, speaker, start, "end" FROM turns WHERE document_id = ? AND number = ?',
+                (document_id, number),
+            ).fetchone()
         if row is None:
             count = self._conn.execute("SELECT count(*) FROM turns WHERE document_id = ?", (document_id,)).fetchone()[0]
             raise NotFound(f"document {document_id} has no turn {number} (turns are numbered 1 to {count})")

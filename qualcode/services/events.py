@@ -15,6 +15,7 @@ class EventLog:
 
     def log(self, coder: str, action: str, target: str = "", payload: dict[str, Any] | None = None) -> int:
         """Append one event (inside the caller's transaction, if any); returns its id."""
+        self._store.require_writable()
         cursor = self._store.conn.execute(
             "INSERT INTO events (at, coder, action, target, payload) VALUES (?, ?, ?, ?, ?)",
             (now(), coder, action, target, json.dumps(payload or {}, ensure_ascii=False)),

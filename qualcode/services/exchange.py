@@ -1,7 +1,8 @@
 """GUIDs of things exchanged through REFI-QDA files, so they survive a round trip through other programs.
 
-A thing keeps the GUID it was imported with; anything else gets a GUID derived from its identity
-(uuid5 in qualcode's namespace), so exporting the same project twice gives the same file.
+A thing keeps the GUID it was imported with, spelled as it came (upper case, braces); anything else gets a
+GUID derived from its identity (uuid5 in qualcode's namespace), so exporting the same project twice gives
+the same file. GUIDs are compared without case or braces (`guid_key`).
 """
 
 from __future__ import annotations
@@ -12,6 +13,12 @@ from qualcode.store import Store
 
 NAMESPACE = uuid.UUID("6f1d6a55-6d0a-4c2e-9a55-716c61636f64")  # qualcode's own
 KINDS = ("code", "user", "variable", "case", "document", "selection", "coding", "note")
+_KEY_SQL = "lower(trim(guid, '{}'))"  # guid_key in SQL
+
+
+def guid_key(guid: str) -> str:
+    """What identifies a GUID however it is spelled: `{0F9E…}` and `0f9e…` are the same GUID."""
+    return guid.strip().strip("{}").lower()
 
 
 class ExchangeIds:
@@ -26,14 +33,18 @@ class ExchangeIds:
         return row[0] if row else str(uuid.uuid5(NAMESPACE, f"{kind}:{local_id}"))
 
     def local_id(self, kind: str, guid: str) -> str | None:
-        """The local id of the thing that came with this GUID (case-insensitively), if any."""
+        """The local id of the thing that came with this GUID (however it is spelled), if any."""
         row = self._store.conn.execute(
-            "SELECT local_id FROM exchange_guids WHERE kind = ? AND lower(guid) = ?", (kind, guid.lower())
+            f"SELECT local_id FROM exchange_guids WHERE kind = ? AND {_KEY_SQL} = ?", (kind, guid_key(guid))
         ).fetchone()
         return row[0] if row else None
 
     def remember(self, kind: str, local_id: str, guid: str) -> None:
-        """Keep the GUID a thing came with (inside the caller's transaction)."""
+        """Keep the GUID a thing came with, as spelled (inside the caller's transaction); a GUID names one thing."""
+        self._store.conn.execute(
+            f"DELETE FROM exchange_guids WHERE kind = ? AND {_KEY_SQL} = ? AND local_id != ?",
+            (kind, guid_key(guid), local_id),
+        )
         self._store.conn.execute(
             "INSERT OR REPLACE INTO exchange_guids (kind, local_id, guid) VALUES (?, ?, ?)", (kind, local_id, guid)
         )

@@ -68,6 +68,11 @@ class SearchService:
     def ensure_index(self) -> SearchIndex:
         """The index, rebuilt first if documents are missing from it (e.g. an older project)."""
         if not self.index.is_current():
+            if self._store.read_only:
+                raise BadInput(
+                    f"{self._store.path}: the search index must be built first, which writes to the project, but "
+                    f"it is read-only ({self._store.read_only_reason}); run `qualcode reindex` where it is writable"
+                )
             self.index.rebuild()
         return self.index
 

@@ -1,5 +1,5 @@
 """SQLite storage: connection setup, schema migrations and transactions."""
 
-from qualcode.store.connection import Store
+from qualcode.store.connection import SQLITE_INTEGERS, Store
 
-__all__ = ["Store"]
+__all__ = ["SQLITE_INTEGERS", "Store"]

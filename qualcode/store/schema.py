@@ -360,3 +360,22 @@ MIGRATIONS.append(
     """
 )
 SCHEMA_VERSION = len(MIGRATIONS)
+
+# Version 8: case_values.value without a declared type. It was `ANY`, which outside STRICT tables gives
+# NUMERIC affinity: a text attribute that looks like a number (a phone number 0912345678, a code 1e5) was
+# silently stored as a number. Values are typed in Python (cases_csv.py) and now stored exactly as given.
+# What an earlier import already converted cannot be recovered here: import the cases.csv again.
+MIGRATIONS.append(
+    """
+    CREATE TABLE case_values_rebuilt (
+        case_id TEXT NOT NULL REFERENCES cases(id) ON DELETE CASCADE,
+        attribute TEXT NOT NULL REFERENCES attributes(name) ON DELETE CASCADE,
+        value,
+        PRIMARY KEY (case_id, attribute)
+    );
+    INSERT INTO case_values_rebuilt (case_id, attribute, value) SELECT case_id, attribute, value FROM case_values;
+    DROP TABLE case_values;
+    ALTER TABLE case_values_rebuilt RENAME TO case_values;
+    """
+)
+SCHEMA_VERSION = len(MIGRATIONS)

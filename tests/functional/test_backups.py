@@ -518,3 +518,20 @@ def test_exports_to_dev_null_a_fifo_and_through_symlinks(cli, demo_db, tmp_path)
     cli.fast(*p, "export", "quotes", "-o", str(report), "--force")
     assert report.is_symlink() and report.resolve() == real.resolve()
     assert real.read_text(encoding="utf-8").startswith("# 編碼引文報告")
+
+
+def test_a_killed_copys_temporary_files_are_removed_by_the_next_backup(project):
+    """A backup killed half-way leaves .backup-*.tmp (and its journal); they are partial and never listed."""
+    folder = project.path.parent / "backups"
+    folder.mkdir(exist_ok=True)
+    old = [folder / ".backup-abandoned.tmp", folder / ".backup-abandoned.tmp-journal"]
+    fresh = folder / ".backup-in-progress.tmp"
+    hour_ago = dt.datetime.now().timestamp() - 7200
+    for path in [*old, fresh]:
+        path.write_bytes(b"partial")
+    for path in old:
+        os.utime(path, (hour_ago, hour_ago))
+    made = project.backups.create("manual")
+    assert made.exists()
+    assert not any(path.exists() for path in old)
+    assert fresh.exists()  # perhaps another process's copy in progress: left alone

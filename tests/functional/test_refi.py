@@ -152,6 +152,111 @@ def test_imports_what_other_programs_write(tmp_path):
         assert len(project.documents.turns(coding.document_id)) == 2
 
 
+def test_guids_keep_their_spelling_through_an_export(tmp_path):
+    """Upper case and braces, as another program wrote them, come back out as written; references that spell a
+    GUID otherwise (lower case, no braces) still find their element."""
+    path = _other_program_qdpx(tmp_path)
+    with Project.open(tmp_path / "p.db", create=True) as project:
+        import_file(project, path)
+        [coding] = project.codings.select()
+        assert coding.id == "22222222-3333-4444-8555-666666666666"  # a local id: lower case, no braces
+        first = export_qdpx(project)
+    with zipfile.ZipFile(io.BytesIO(first)) as archive:
+        qde = archive.read("project.qde").decode("utf-8")
+        names = archive.namelist()
+    for guid in (
+        "B7A3C1D0-0000-4000-8000-00000000C0DE",  # the code
+        "0F9E8D7C-6B5A-4948-8776-655443322110",  # the source
+        "AAAAAAAA-BBBB-4CCC-8DDD-EEEEEEEEEEEE",  # the case
+        "{11111111-2222-4333-8444-555555555555}",  # the user, in braces
+    ):
+        assert f'"{guid}"' in qde, guid
+        assert guid == guid.lower() or f'"{guid.lower()}"' not in qde
+    assert "sources/0F9E8D7C-6B5A-4948-8776-655443322110.txt" in names
+    again = tmp_path / "again.qdpx"
+    again.write_bytes(first)
+    with Project.open(tmp_path / "copy.db", create=True) as copy:
+        import_file(copy, again)
+        assert export_qdpx(copy) == first
+
+
+def _edited_qde(tmp_path: Path, old: str, new: str) -> Path:
+    source = _other_program_qdpx(tmp_path)
+    path = tmp_path / "edited.qdpx"
+    with zipfile.ZipFile(source) as src, zipfile.ZipFile(path, "w") as dst:
+        for item in src.infolist():
+            data = src.read(item)
+            if item.filename.endswith(".qde"):
+                text = data.decode("utf-8")
+                assert old in text
+                data = text.replace(old, new, 1).encode("utf-8")
+            dst.writestr(item, data)
+    return path
+
+
+def test_an_integer_too_large_for_sqlite_is_refused_and_nan_kept_as_text(tmp_path, dump):
+    """An IntegerValue past SQLite's 64-bit integers is refused (as text SQLite would round it to a real); a
+    FloatValue of NaN is kept as the text it is."""
+
+    def with_values(staff: str) -> Path:
+        return _edited_qde(
+            tmp_path,
+            '<Cases><Case guid="AAAAAAAA-BBBB-4CCC-8DDD-EEEEEEEEEEEE" name="P1">',
+            '<Variables><Variable guid="44444444-5555-4666-8777-888888888888" name="staff" typeOfVariable="Integer"/>'
+            '<Variable guid="44444444-5555-4666-8777-999999999999" name="ratio" typeOfVariable="Float"/></Variables>'
+            '<Cases><Case guid="AAAAAAAA-BBBB-4CCC-8DDD-EEEEEEEEEEEE" name="P1">'
+            '<VariableValue><VariableRef targetGUID="44444444-5555-4666-8777-888888888888"/>'
+            f"<IntegerValue>{staff}</IntegerValue></VariableValue>"
+            '<VariableValue><VariableRef targetGUID="44444444-5555-4666-8777-999999999999"/>'
+            "<FloatValue>NaN</FloatValue></VariableValue>",
+        )
+
+    huge = "99999999999999999999"
+    db = tmp_path / "p.db"
+    Project.open(db, create=True).close()
+    before = dump(db)
+    with Project.open(db) as project, pytest.raises(BadInput, match=f"the value of 'staff': {huge} is too large"):
+        import_file(project, with_values(huge))
+    assert dump(db) == before
+    with Project.open(db) as project:
+        import_file(project, with_values("7"))
+        assert project.documents.case("P1").attributes == {"staff": 7, "ratio": "NaN"}
+
+
+@pytest.mark.parametrize(
+    "old,new,message",
+    [
+        (
+            'guid="B7A3C1D0-0000-4000-8000-00000000C0DE"',
+            'guid="B7A3C1D0-0000-4000-8000-00000000C0D"',
+            "<Code name='Wellbeing'> has guid 'B7A3C1D0-0000-4000-8000-00000000C0D', which is not a GUID",
+        ),
+        ('guid="22222222-3333-4444-8555-666666666666"', 'guid="{22222222-3333-4444-8555-666666666666"', "not a GUID"),
+        ('<CodeRef targetGUID="B7A3C1D0', '<CodeRef targetGUID="Z7A3C1D0', "<CodeRef> has targetGUID 'Z7A3C1D0"),
+        (
+            'Coding guid="33333333-4444-4555-8666-777777777777" creatingUser="',
+            'Coding creatingUser="',
+            "<Coding> has no guid",
+        ),
+        (
+            'guid="22222222-3333-4444-8555-666666666666"',
+            'guid="{0f9e8d7c-6b5a-4948-8776-655443322110}"',
+            "guid '{0f9e8d7c-6b5a-4948-8776-655443322110}' of <PlainTextSelection> is already the guid of "
+            "<TextSource name='Interview 1'>",
+        ),
+    ],
+)
+def test_malformed_and_duplicate_guids_are_refused(tmp_path, dump, old, new, message):
+    path = _edited_qde(tmp_path, old, new)
+    db = tmp_path / "p.db"
+    Project.open(db, create=True).close()
+    before = dump(db)
+    with Project.open(db) as project, pytest.raises(BadInput) as info:
+        import_file(project, path)
+    assert message in str(info.value) and str(path) in str(info.value)
+    assert dump(db) == before
+
+
 @pytest.mark.parametrize(
     "kind,message",
     [

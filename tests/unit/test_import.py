@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import random
+import re
+import sys
 import unicodedata
+from pathlib import Path
 
 import pytest
 
 from qualcode.errors import BadInput
+from qualcode.ingest.decode import _utf16_without_bom, decode_bytes
 from qualcode.project import Project
+from qualcode.services.documents import check_case_id
 
 SAMPLE = "受訪者編號：F\n受訪單位：桃園縣政府\n\n問：請問臺北人力銀行的預算？\n\n答：經費有限，就業安定基金補助。\n"
 
@@ -146,3 +152,107 @@ def test_bad_files_are_refused_and_nothing_changes(empty, tmp_path, name, conten
         empty.documents.import_files([good, path])  # the good file must not be imported either
     assert message in str(info.value) and "\n" not in str(info.value)
     assert _snapshot(empty) == before
+
+
+TRANSCRIPTS = Path(__file__).resolve().parents[2] / "transcripts"
+
+
+@pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be"])
+@pytest.mark.parametrize("name", ["A", "B", "C", "D", "E"])
+def test_utf16_without_a_bom_is_detected(tmp_path, name, encoding):
+    """Chinese in UTF-16 has NUL bytes only where ASCII stands (line ends, digits), so it was refused as binary."""
+    text = (TRANSCRIPTS / f"{name}.txt").read_text(encoding="utf-8")
+    decoded = decode_bytes(text.encode(encoding), tmp_path / f"{name}.txt")
+    assert (decoded.text, decoded.encoding) == (text, encoding)
+
+
+@pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be"])
+def test_a_short_utf16_transcript_without_a_bom_imports(empty, tmp_path, encoding):
+    path = tmp_path / "F.txt"
+    path.write_bytes("問：你好嗎？\n答：我很好。\n".encode(encoding))  # 28 bytes; NULs only beside the line ends
+    [result] = empty.documents.import_files([path])
+    assert (result.encoding, result.turns) == (encoding, 2)
+
+
+def test_utf32_with_a_bom_is_read(tmp_path):
+    assert decode_bytes(SAMPLE.encode("utf-32"), tmp_path / "F.txt").text == SAMPLE
+
+
+@pytest.mark.parametrize(
+    "name,data",
+    [
+        ("an executable", Path(sys.executable).resolve().read_bytes()[: 1 << 20]),
+        ("/bin/ls", Path("/bin/ls").read_bytes() if Path("/bin/ls").exists() else bytes(range(256)) * 64),
+        ("random bytes", random.Random(7).randbytes(1 << 16)),
+        ("random bytes without NULs", bytes(b or 1 for b in random.Random(8).randbytes(1 << 16))),
+    ],
+)
+def test_binary_files_stay_refused(tmp_path, name, data):
+    data = data[: len(data) // 2 * 2]  # even length, so that UTF-16 is tried
+    with pytest.raises(BadInput, match=r"binary file|cannot tell the encoding"):
+        decode_bytes(data, tmp_path / "x.txt")
+
+
+def test_random_bytes_do_not_pass_for_utf16():
+    rng = random.Random(11)
+    for size in (6, 16, 30, 64, 256, 4096):
+        for _ in range(300):
+            assert _utf16_without_bom(rng.randbytes(size)) is None
+
+
+def test_legacy_encodings_are_not_taken_for_utf16(tmp_path):
+    for name in "ABCDE":
+        text = (TRANSCRIPTS / f"{name}.txt").read_text(encoding="utf-8")
+        for encoding in ("cp950", "gb18030"):
+            data = text.encode(encoding, errors="replace")
+            assert _utf16_without_bom(data[: len(data) // 2 * 2]) is None
+
+
+@pytest.mark.parametrize("case_id", ["A", "臺北市", "case 7", "E-2 (高雄)", "𠮷野", "a.b"])
+def test_case_ids_may_hold_cjk_spaces_and_punctuation(case_id):
+    assert check_case_id(case_id) == case_id
+
+
+@pytest.mark.parametrize(
+    "case_id,why",
+    [
+        ("a/b", "path separator"),
+        ("a\\b", "path separator"),
+        ("..", "'..'"),
+        ("x..y", "'..'"),
+        ("a\tb", "U+0009"),
+        ("a\nb", "U+000A"),
+        ("\x1b[31m", "U+001B"),
+        ("a\u202eb", "U+202E"),  # right-to-left override: shows the id reversed
+        ("a\u2028b", "U+2028"),  # line separator
+        (" ", "is empty"),
+    ],
+)
+def test_case_ids_that_could_point_elsewhere_or_hide_characters_are_refused(empty, tmp_path, case_id, why):
+    with pytest.raises(BadInput, match=re.escape(why)):
+        check_case_id(case_id)
+    path = tmp_path / "F.txt"
+    path.write_text(SAMPLE, encoding="utf-8")
+    before = _snapshot(empty)
+    with pytest.raises(BadInput, match=rf"F\.txt: case id .* {re.escape(why)}"):
+        empty.documents.import_files([path], case_id=case_id)
+    with pytest.raises(BadInput, match=re.escape(why)):
+        empty.documents.set_case(case_id, name="x")
+    assert _snapshot(empty) == before
+
+
+def test_an_existing_case_keeps_its_id(empty):
+    """The rule is for new cases: a project made before it keeps working with the ids it has."""
+    with empty.transaction() as conn:
+        conn.execute("INSERT INTO cases (id, name, position) VALUES ('old/one', '', 1)")
+    empty.documents.set_case("old/one", name="still here")
+    assert empty.documents.case("old/one").name == "still here"
+
+
+def test_a_text_attribute_that_looks_like_a_number_stays_text(empty, tmp_path):
+    """case_values.value had NUMERIC affinity (declared ANY): 0912345678 became 912345678."""
+    csv_path = tmp_path / "cases.csv"
+    csv_path.write_text("id,name,phone,code,staff:integer\nP1,受訪者一,0912345678,1e5,007\n", encoding="utf-8")
+    empty.documents.import_cases(csv_path, create=True)
+    [case] = empty.documents.cases()
+    assert case.attributes == {"name": "受訪者一", "phone": "0912345678", "code": "1e5", "staff": 7}

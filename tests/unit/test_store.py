@@ -83,3 +83,58 @@ def test_a_version_1_project_is_migrated_and_indexed_on_first_search(tmp_path):
         assert project.store.version == SCHEMA_VERSION
         [hit] = project.search.find("就業安定基金").results
         assert (hit.turn, hit.speaker, text[hit.start : hit.end]) == (2, "答", "就業安定基金")
+
+
+def test_a_project_this_user_may_not_write_is_opened_read_only(tmp_path, monkeypatch):
+    """os.access decides (root passes it anyway, so it is faked here); SQLite itself then refuses writes."""
+    import os
+
+    path = tmp_path / "p.db"
+    Store(path, create=True).close()
+    before = path.read_bytes()
+    monkeypatch.setattr(os, "access", lambda target, mode, **kw: not mode & os.W_OK)
+    store = Store(path)
+    try:
+        assert store.read_only and "no permission to write the file" in store.read_only_reason
+        assert store.version == SCHEMA_VERSION  # reading works
+        refused = pytest.raises(BadInput, match=r"p\.db: the project is read-only .*; nothing was changed")
+        with refused, store.transaction() as conn:
+            conn.execute("INSERT INTO cases (id, name) VALUES ('A', 'x')")
+        with pytest.raises(sqlite3.OperationalError, match="readonly"):  # opened with mode=ro: not only our check
+            store.conn.execute("INSERT INTO cases (id, name) VALUES ('A', 'x')")
+    finally:
+        store.close()
+    assert path.read_bytes() == before
+
+
+def test_an_old_project_that_cannot_be_written_is_not_migrated(tmp_path, monkeypatch):
+    import os
+
+    path = tmp_path / "p.db"
+    store = Store(path, create=True)
+    store.conn.execute("UPDATE schema_version SET version = 5")
+    store.close()
+    monkeypatch.setattr(os, "access", lambda target, mode, **kw: not mode & os.W_OK)
+    with pytest.raises(BadInput, match=f"must be migrated from schema version 5 to {SCHEMA_VERSION}, which writes"):
+        Store(path)
+
+
+def test_what_cannot_be_a_project_file_is_refused_before_sqlite_sees_it(tmp_path):
+    with pytest.raises(BadInput, match="is a directory"):
+        Store(tmp_path)
+    with pytest.raises(BadInput, match="not a regular file"):
+        Store("/dev/null")
+    with pytest.raises(BadInput, match="there is no folder"):
+        Store(tmp_path / "missing" / "p.db", create=True)
+
+
+def test_a_foreign_sqlite_file_is_not_switched_to_wal(tmp_path):
+    other = tmp_path / "other.db"
+    conn = sqlite3.connect(other)
+    conn.execute("CREATE TABLE t (x)")
+    conn.commit()
+    conn.close()
+    before = other.read_bytes()
+    with pytest.raises(BadInput, match="not a qualcode project"):
+        Store(other)
+    assert other.read_bytes() == before  # PRAGMA journal_mode = WAL would have rewritten its header

@@ -34,7 +34,7 @@ def export_qdc(project) -> bytes:
     return write(project)
 
 
-def import_file(project, path, *, coder: str = "") -> dict[str, int]:
+def import_file(project, path, *, coder: str = "", before_write=None) -> dict[str, int]:
     from qualcode.export.refi.importer import import_file as read
 
-    return read(project, path, coder=coder)
+    return read(project, path, coder=coder, before_write=before_write)

@@ -2,18 +2,21 @@
 
 Codes are matched by GUID, then by name under the same parent, else created; cases, variables,
 sources and codings are added with the same service calls the CLI uses, all in one transaction.
-The GUIDs that came with them are kept (project.exchange), so an export gives them back.
+The GUIDs that came with them are kept as spelled (project.exchange), so an export gives them back.
 """
 
 from __future__ import annotations
 
+import math
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from qualcode.errors import BadInput, Conflict
 from qualcode.export.refi.reader import Parsed, ParsedCode, ParsedSource, parse_qdc, parse_qdpx
 from qualcode.services.documents import NewText
+from qualcode.services.exchange import guid_key
 from qualcode.timeutil import now
 
 if TYPE_CHECKING:
@@ -32,7 +35,7 @@ CASE_NAME = re.compile(r"^(\S{1,16}) (.+)$")  # how qualcode writes a case: "A è
 
 def _slug(name: str, guid: str, taken: set[str]) -> str:
     base = re.sub(r"[^A-Za-z0-9_.-]+", "-", name.strip()).strip("-").lower() if name.isascii() else ""
-    base = base or f"c-{guid[:8]}"
+    base = base or f"c-{guid_key(guid)[:8]}"
     candidate, n = base, 2
     while candidate in taken:
         candidate, n = f"{base}-{n}", n + 1
@@ -46,11 +49,19 @@ def _case_id_and_name(name: str) -> tuple[str, str]:
 
 
 def _typed(raw: str, kind: str) -> Any:
+    """A value as its variable's type, or as the text it is when it is not one (SQLite keeps either).
+
+    An integer beyond SQLite's 64 bits raises ValueError: kept as text, SQLite would turn it into a rounded
+    real number (the column has numeric affinity), so _check_against_project refuses it first.
+    """
+    if kind == "integer" and re.fullmatch(r"\s*[-+]?\d+\s*", raw) and not -(2**63) <= int(raw) < 2**63:
+        raise ValueError(f"{raw.strip()} is too large for a whole number")
     try:
         if kind == "integer":
             return int(raw)
         if kind == "number":
-            return float(raw)
+            value = float(raw)
+            return value if math.isfinite(value) else raw
         if kind == "boolean":
             return raw.strip().lower() in ("true", "1")
     except ValueError:
@@ -85,24 +96,34 @@ def _import_codes(project: Project, codes: list[ParsedCode], coder: str) -> dict
     return local
 
 
-def import_file(project: Project, path: Path | str, *, coder: str = "") -> dict[str, int]:
-    """Import a .qdpx project or a .qdc codebook into the project, all of it or nothing."""
+def import_file(
+    project: Project, path: Path | str, *, coder: str = "", before_write: Callable[[], object] | None = None
+) -> dict[str, int]:
+    """Import a .qdpx project or a .qdc codebook into the project, all of it or nothing.
+
+    The file is read and checked against the project first; `before_write` (an automatic backup) is called
+    only when that found nothing wrong, just before the one transaction that writes it all.
+    """
     path = Path(path)
     if not path.exists():
         raise BadInput(f"{path}: no such file")
     coder = coder or "system"
+    project.store.require_writable()
     if path.suffix.lower() == ".qdc":
         codes = parse_qdc(path)
+        if before_write is not None:
+            before_write()
         with project.transaction():
             _import_codes(project, codes, coder)
             project.log.log(coder, "import-qdc", str(path), {"codes": len(codes)})
         return {"codes": len(codes), "documents": 0, "codings": 0}
     parsed = parse_qdpx(path)
+    _check_against_project(project, parsed, path)
+    if before_write is not None:
+        before_write()
     counts = {"codes": len(parsed.codes), "documents": 0, "codings": 0}
     with project.transaction():
-        for source in parsed.sources:
-            if project.exchange.local_id("document", source.guid) is not None:
-                raise Conflict(f"{path}: source {source.name!r} was already imported into this project")
+        _check_against_project(project, parsed, path)  # again, under the write lock
         code_ids = _import_codes(project, parsed.codes, coder)
         project.name_if_unnamed(parsed.name)
         _import_cases(project, parsed)
@@ -114,6 +135,34 @@ def import_file(project: Project, path: Path | str, *, coder: str = "") -> dict[
             project.exchange.remember("user", name, user_guid)
         project.log.log(coder, "import-qdpx", str(path), counts)
     return counts
+
+
+def _check_against_project(project: Project, parsed: Parsed, path: Path) -> None:
+    """What the import would refuse once writing: a source imported before, a case id that check_case_id
+    refuses, a document title its case already has."""
+    for source in parsed.sources:
+        if project.exchange.local_id("document", source.guid) is not None:
+            raise Conflict(f"{path}: source {source.name!r} was already imported into this project")
+    for guid, name, _, _ in parsed.cases:
+        project.documents.check_new_case(_case_id_and_name(name)[0], f"{path}: <Case guid={guid!r}>: ")
+    declared = dict(project.documents.attributes())  # an attribute the project has keeps its type
+    kinds = {name: declared.get(name, ATTRIBUTE_TYPES.get(kind, "text")) for name, kind in parsed.variables.values()}
+    for guid, _, values, _ in parsed.cases:
+        for attribute, raw in values.items():
+            try:
+                _typed(str(raw), kinds.get(attribute, "text"))
+            except ValueError as exc:
+                raise BadInput(f"{path}: <Case guid={guid!r}>: the value of {attribute!r}: {exc}") from None
+    case_of_source = _case_of_source(parsed)
+    for source in parsed.sources:
+        case_id = case_of_source.get(source.guid, source.name)  # a source in no case: a case of its own name
+        project.documents.check_new_case(case_id, f"{path}: <TextSource guid={source.guid!r}>: ")
+        if any(d.title == source.name for d in project.documents.documents(case_id)):
+            raise Conflict(f"{path}: case {case_id!r} already has a document titled {source.name!r}")
+
+
+def _case_of_source(parsed: Parsed) -> dict[str, str]:
+    return {source: _case_id_and_name(name)[0] for _, name, _, sources in parsed.cases for source in sources}
 
 
 def _import_cases(project: Project, parsed: Parsed) -> None:
@@ -130,10 +179,7 @@ def _import_cases(project: Project, parsed: Parsed) -> None:
 
 def _import_sources(project: Project, parsed: Parsed, path: Path, coder: str) -> list[int]:
     """Add every source as a document of its case (a source without a case gets a case of its own name)."""
-    case_of_source: dict[str, str] = {}
-    for _, name, _, sources in parsed.cases:
-        for source_guid in sources:
-            case_of_source[source_guid] = _case_id_and_name(name)[0]
+    case_of_source = _case_of_source(parsed)
     texts = [
         NewText(
             case_of_source.get(s.guid, s.name),
@@ -159,7 +205,8 @@ def _import_codings(
     for selection in source.selections:
         memo = "\n".join(parsed.notes.get(n, "") for n in selection.notes).strip()
         for coding_guid, code_guid, user_guid, created in selection.codings:
-            coding_id = selection.guid if len(selection.codings) == 1 else coding_guid
+            # a coding's local id is its GUID in lower case without braces; the exchange keeps the spelling
+            coding_id = guid_key(selection.guid if len(selection.codings) == 1 else coding_guid)
             if not project.codings.exists(coding_id):
                 try:
                     project.codings.add(

@@ -16,6 +16,17 @@ from xml.etree import ElementTree as ET
 
 from qualcode.errors import BadInput
 from qualcode.export.refi import MAX_MEMBERS, MAX_RATIO, MAX_TOTAL
+from qualcode.services.exchange import guid_key
+
+# The schemas' GUIDType (a token, so surrounding whitespace is dropped): 8-4-4-4-12 hex digits, optionally in braces.
+_HEX = "[0-9a-fA-F]"
+GUID_RE = re.compile(rf"{_HEX}{{8}}-{_HEX}{{4}}-{_HEX}{{4}}-{_HEX}{{4}}-{_HEX}{{12}}")
+# The attributes the schemas type as GUIDType: an element's own GUID, and references to other elements.
+GUID_ATTRIBUTES = ("guid", "targetGUID", "creatingUser", "modifyingUser", "creatingUserGUID", "modifyingUserGUID")
+
+
+# Every GUID below is spelled as the file spells it (a reference as its target's definition spells it), so
+# the project keeps and exports it that way; qualcode compares GUIDs without case or braces (guid_key).
 
 
 @dataclass
@@ -166,16 +177,62 @@ def _child(element: ET.Element, tag: str) -> ET.Element | None:
     return found[0] if found else None
 
 
-def _norm_guid(guid: str | None, path: str) -> str:
-    if not guid:
-        raise BadInput(f"{path}: an element has no guid")
-    return guid.strip("{}").lower()
+def _describe(element: ET.Element) -> str:
+    name = element.get("name")
+    return f"<{_tag(element)} name={name!r}>" if name else f"<{_tag(element)}>"
 
 
-def _codes(element: ET.Element | None, path: str, parent: str | None = None) -> list[ParsedCode]:
+class _Guids:
+    """The file's GUIDs: each checked against the schemas' pattern, defined once, references resolved."""
+
+    def __init__(self, root: ET.Element, path: str):
+        self.path = path
+        self.defined: dict[str, tuple[str, ET.Element]] = {}  # guid_key -> (as spelled, the element)
+        for element in root.iter():
+            for attribute in GUID_ATTRIBUTES[1:]:
+                if element.get(attribute) is not None:
+                    self.check(element, attribute)
+            if element.get("guid") is None:
+                continue
+            guid = self.check(element, "guid")
+            key = guid_key(guid)
+            if key in self.defined:
+                first = self.defined[key][1]
+                raise BadInput(
+                    f"{path}: guid {guid!r} of {_describe(element)} is already the guid of {_describe(first)}; "
+                    "a GUID must name one element"
+                )
+            self.defined[key] = (guid, element)
+
+    def check(self, element: ET.Element, attribute: str) -> str:
+        """The element's GUID attribute as spelled (without surrounding whitespace); refused unless a GUID."""
+        value = element.get(attribute)
+        if value is None or not value.strip():
+            raise BadInput(f"{self.path}: {_describe(element)} has no {attribute}")
+        guid = value.strip()
+        if not (GUID_RE.fullmatch(guid) or (guid[:1] == "{" and guid[-1:] == "}" and GUID_RE.fullmatch(guid[1:-1]))):
+            raise BadInput(
+                f"{self.path}: {_describe(element)} has {attribute} {value!r}, which is not a GUID "
+                "(8-4-4-4-12 hex digits, optionally in braces)"
+            )
+        return guid
+
+    def own(self, element: ET.Element) -> str:
+        return self.check(element, "guid")
+
+    def ref(self, element: ET.Element | None, attribute: str, holder: ET.Element) -> str:
+        """A reference, spelled as the element it names spells its GUID (as written if it names none)."""
+        if element is None:
+            raise BadInput(f"{self.path}: {_describe(holder)} has no reference element with {attribute}")
+        guid = self.check(element, attribute)
+        found = self.defined.get(guid_key(guid))
+        return found[0] if found else guid
+
+
+def _codes(element: ET.Element | None, guids: _Guids, parent: str | None = None) -> list[ParsedCode]:
     out = []
     for code in _children(element, "Code") if element is not None else []:
-        guid = _norm_guid(code.get("guid"), path)
+        guid = guids.own(code)
         description = _child(code, "Description")
         out.append(
             ParsedCode(
@@ -186,55 +243,53 @@ def _codes(element: ET.Element | None, path: str, parent: str | None = None) -> 
                 parent,
             )
         )
-        out.extend(_codes(code, path, guid))
+        out.extend(_codes(code, guids, guid))
     return out
 
 
 def _parse_project(root: ET.Element, path: str, source_text: Callable[[str], tuple[str, list[int]]]) -> Parsed:
     if _tag(root) != "Project":
         raise BadInput(f"{path}: the root element is {_tag(root)!r}, not a REFI-QDA Project")
+    guids = _Guids(root, path)
     users = {}
     for user in _children(_child(root, "Users") or ET.Element("x"), "User"):
-        users[_norm_guid(user.get("guid"), path)] = user.get("name") or user.get("id") or "imported"
+        users[guids.own(user)] = user.get("name") or user.get("id") or "imported"
     book = _child(root, "CodeBook")
-    codes = _codes(_child(book, "Codes"), path) if book is not None else []
+    codes = _codes(_child(book, "Codes"), guids) if book is not None else []
     variables = {}
     for variable in _children(_child(root, "Variables") or ET.Element("x"), "Variable"):
-        variables[_norm_guid(variable.get("guid"), path)] = (
-            variable.get("name") or "variable",
-            variable.get("typeOfVariable") or "Text",
-        )
-    cases = _parse_cases(root, path, variables)
+        variables[guids.own(variable)] = (variable.get("name") or "variable", variable.get("typeOfVariable") or "Text")
+    cases = _parse_cases(root, guids, variables)
     notes = {}
     for note in _children(_child(root, "Notes") or ET.Element("x"), "Note"):
         content = _child(note, "PlainTextContent")
-        notes[_norm_guid(note.get("guid"), path)] = (content.text or "") if content is not None else ""
+        notes[guids.own(note)] = (content.text or "") if content is not None else ""
     code_guids = {c.guid for c in codes}
     sources = [
-        _parse_source(source, path, source_text, code_guids)
+        _parse_source(source, guids, source_text, code_guids)
         for source in _children(_child(root, "Sources") or ET.Element("x"), "TextSource")
     ]
     return Parsed(root.get("name") or "", users, codes, variables, cases, sources, notes)
 
 
-def _parse_cases(root: ET.Element, path: str, variables: dict[str, tuple[str, str]]) -> list:
+def _parse_cases(root: ET.Element, guids: _Guids, variables: dict[str, tuple[str, str]]) -> list:
     cases = []
     for case in _children(_child(root, "Cases") or ET.Element("x"), "Case"):
         values = {}
         for value in _children(case, "VariableValue"):
-            ref = _child(value, "VariableRef")
-            target = _norm_guid(ref.get("targetGUID") if ref is not None else None, path)
+            target = guids.ref(_child(value, "VariableRef"), "targetGUID", value)
             if target not in variables:
-                raise BadInput(f"{path}: a case value refers to unknown variable {target}")
+                raise BadInput(f"{guids.path}: a case value refers to unknown variable {target}")
             holder = next((v for v in value if _tag(v) != "VariableRef"), None)
             values[variables[target][0]] = (holder.text or "") if holder is not None else ""
-        sources = [_norm_guid(ref.get("targetGUID"), path) for ref in _children(case, "SourceRef")]
-        cases.append((_norm_guid(case.get("guid"), path), case.get("name") or "case", values, sources))
+        sources = [guids.ref(ref, "targetGUID", case) for ref in _children(case, "SourceRef")]
+        cases.append((guids.own(case), case.get("name") or "case", values, sources))
     return cases
 
 
-def _parse_source(source: ET.Element, path: str, source_text, code_guids: set[str]) -> ParsedSource:
-    guid = _norm_guid(source.get("guid"), path)
+def _parse_source(source: ET.Element, guids: _Guids, source_text, code_guids: set[str]) -> ParsedSource:
+    path = guids.path
+    guid = guids.own(source)
     inline = _child(source, "PlainTextContent")
     reference = source.get("plainTextPath")
     if reference:
@@ -245,13 +300,14 @@ def _parse_source(source: ET.Element, path: str, source_text, code_guids: set[st
         raise BadInput(f"{path}: text source {source.get('name') or guid} has neither plainTextPath nor content")
     item = ParsedSource(guid, source.get("name") or guid, text, created=source.get("creationDateTime") or "")
     for selection in _children(source, "PlainTextSelection"):
-        item.selections.append(_parse_selection(selection, path, item, mapping, code_guids))
+        item.selections.append(_parse_selection(selection, guids, item, mapping, code_guids))
     return item
 
 
 def _parse_selection(
-    selection: ET.Element, path: str, source: ParsedSource, mapping: list[int], code_guids: set[str]
+    selection: ET.Element, guids: _Guids, source: ParsedSource, mapping: list[int], code_guids: set[str]
 ) -> ParsedSelection:
+    path = guids.path
     try:
         start, end = int(selection.get("startPosition") or ""), int(selection.get("endPosition") or "")
     except ValueError:
@@ -263,25 +319,29 @@ def _parse_selection(
         )
     codings = []
     for coding in _children(selection, "Coding"):
-        ref = _child(coding, "CodeRef")
-        code_guid = _norm_guid(ref.get("targetGUID") if ref is not None else None, path)
+        code_guid = guids.ref(_child(coding, "CodeRef"), "targetGUID", coding)
         if code_guid not in code_guids:
             raise BadInput(f"{path}: a coding in source {source.name!r} refers to unknown code {code_guid}")
-        user = coding.get("creatingUser") or selection.get("creatingUser")
+        by = coding if coding.get("creatingUser") else selection
+        user = guids.ref(by, "creatingUser", by) if by.get("creatingUser") else ""
         codings.append(
             (
-                _norm_guid(coding.get("guid"), path),
+                guids.own(coding),
                 code_guid,
-                (user or "").strip("{}").lower(),
+                user,
                 coding.get("creationDateTime") or selection.get("creationDateTime") or "",
             )
         )
-    note_refs = [_norm_guid(n.get("targetGUID"), path) for n in _children(selection, "NoteRef")]
-    return ParsedSelection(_norm_guid(selection.get("guid"), path), mapping[start], mapping[end], codings, note_refs)
+    note_refs = [guids.ref(n, "targetGUID", selection) for n in _children(selection, "NoteRef")]
+    return ParsedSelection(guids.own(selection), mapping[start], mapping[end], codings, note_refs)
 
 
 def parse_qdc(path: Path | str) -> list[ParsedCode]:
-    root = _parse_xml(Path(path).read_bytes(), str(path))
+    try:
+        data = Path(path).read_bytes()
+    except OSError as exc:
+        raise BadInput(f"{path}: cannot read it: {exc.strerror or exc}") from None
+    root = _parse_xml(data, str(path))
     if _tag(root) != "CodeBook":
         raise BadInput(f"{path}: the root element is {_tag(root)!r}, not a REFI-QDA CodeBook")
-    return _codes(_child(root, "Codes"), str(path))
+    return _codes(_child(root, "Codes"), _Guids(root, str(path)))

@@ -23,8 +23,10 @@ from qualcode.services.documents import DocumentService
 from qualcode.services.events import EventLog
 from qualcode.services.exchange import ExchangeIds
 from qualcode.services.history import History
+from qualcode.services.merge import MergeService
 from qualcode.services.ratings import RatingService
 from qualcode.services.search import SearchService
+from qualcode.services.team import TeamService
 from qualcode.store import Store
 
 
@@ -40,9 +42,13 @@ class Project:
         self.codings = CodingService(store, self.log, self.documents, self.codebook)
         self.ratings = RatingService(store, self.log, self.documents, self.codebook, self.codings)
         self.search = SearchService(store, self.documents, self.codebook, self.codings)
+        self.team = TeamService(self.documents, self.codebook, self.codings, self.ratings)
         self.exchange = ExchangeIds(store)
         self.history = History(store, self.log, self.documents, self.codebook, self.codings, self.ratings)
         self.backups = BackupService(store, self.log, self.codebook)
+        self.merge = MergeService(
+            store, self.log, self.documents, self.codebook, self.codings, self.ratings, self.exchange
+        )
         self.documents.on_change(self.search.documents_changed)
         self.documents.on_replace(self.codings.carry)
         self.documents.before_reimport(self.backups.auto)

@@ -5,7 +5,7 @@ on it when imported (main: TUI, demo, init, status; documents; codebook; coding;
 backups).
 """
 
-from qualcode.cli import backups, codebook, coding, documents, exports, main, ratings, search  # noqa: F401  (registers commands)
+from qualcode.cli import backups, codebook, coding, documents, exports, main, merge, ratings, search, team  # noqa: F401  (registers commands)
 from qualcode.cli.app import app, run
 
 __all__ = ["app", "run"]

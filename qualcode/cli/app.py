@@ -29,7 +29,7 @@ err = Console(stderr=True, highlight=False, soft_wrap=True)
 COMMAND_ORDER = (
     "demo", "tui", "init", "status", "import", "documents", "show", "cases", "codebook",
     "code", "uncode", "memo", "codings", "reattach", "confirm", "undo", "redo", "search", "kwic", "words", "reindex",
-    "rate", "unrate", "ratings", "export", "import-qdpx", "backup", "backups", "restore", "browse",
+    "rate", "unrate", "ratings", "agree", "export", "import-qdpx", "merge", "backup", "backups", "restore", "browse",
 )  # fmt: skip
 
 

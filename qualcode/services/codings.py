@@ -155,6 +155,17 @@ class CodingService:
         sql += " WHERE " + " AND ".join(where)
         return self._tuples(sql + ' ORDER BY c.document_id, c.start, c."end", c.id', params)
 
+    def spans_by_coder(self, *, code_ids: Sequence[str], coders: Sequence[str]) -> list[tuple[str, int, int, int, str]]:
+        """(coding id, document id, start, end, coder) of the anchored codings of these codes by these coders."""
+        if not code_ids or not coders:
+            return []
+        sql = (
+            'SELECT c.id, c.document_id, c.start, c."end", c.coder FROM codings c '
+            f"WHERE {ANCHORED} AND c.code_id IN ({','.join('?' * len(code_ids))}) "
+            f"AND c.coder IN ({','.join('?' * len(coders))}) ORDER BY c.document_id, c.start"
+        )
+        return self._tuples(sql, [*code_ids, *coders])
+
     def codes_in_span(self, document_id: int, start: int, end: int) -> list[str]:
         """The codes of the anchored codings that overlap [start, end), in codebook order."""
         rows = self._conn.execute(

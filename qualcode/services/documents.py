@@ -288,6 +288,39 @@ class DocumentService(TranscriptImport):
             )
         ]
 
+    def all_turns(self) -> dict[int, list[Turn]]:
+        """Every document's turns, in one query (for work over the whole project)."""
+        out: dict[int, list[Turn]] = {}
+        for r in self._conn.execute(
+            'SELECT document_id, number, speaker, start, "end" FROM turns ORDER BY document_id, number'
+        ):
+            out.setdefault(r[0], []).append(Turn(r[0], r[1], r[2], r[3], r[4]))
+        return out
+
+    def turn_spans(self, *, cases: Sequence[str] = (), speaker: str | None = None) -> list[tuple[int, int, int]]:
+        """(document id, start, end) of every turn's utterance, optionally of some cases or one speaker only."""
+        sql = 'SELECT t.document_id, t.start, t."end" FROM turns t JOIN documents d ON d.id = t.document_id'
+        where: list[str] = []
+        params: list[Any] = []
+        if cases:
+            where.append(f"d.case_id IN ({','.join('?' * len(cases))})")
+            params.extend(cases)
+        if speaker is not None:
+            where.append("t.speaker = ?")
+            params.append(speaker)
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        cursor = self._conn.cursor()
+        cursor.row_factory = None
+        return cursor.execute(sql + " ORDER BY t.document_id, t.start", params).fetchall()
+
+    def speakers(self) -> list[str]:
+        return [r[0] for r in self._conn.execute("SELECT DISTINCT speaker FROM turns ORDER BY speaker")]
+
+    def case_of(self) -> dict[int, str]:
+        """Document id -> case id, for every document (cheap: no text is read)."""
+        return dict(self._conn.execute("SELECT id, case_id FROM documents").fetchall())
+
     def turn(self, document_id: int, number: int) -> Turn:
         row = None
         if number in SQLITE_INTEGERS:

@@ -93,6 +93,7 @@ def _insert_coding(conn: sqlite3.Connection, coding_id: str, case: str, turn: in
     return text[start:end], start
 
 
+@pytest.mark.slow
 def test_datasette_serves_the_quotes_view_and_refuses_writes(tmp_path, demo_db):
     pytest.importorskip("datasette")
     conn = sqlite3.connect(demo_db)

@@ -169,6 +169,8 @@ COMMANDS = {
     "backup",
     "backups",
     "restore",
+    "merge",
+    "agree",
     "undo",
     "redo",
     "import",

@@ -17,6 +17,7 @@ def test_search_json_shape_and_folding(cli, demo_db):
     assert eweb and {r["text"] for r in eweb} == {"就業ｅ網"}
 
 
+@pytest.mark.slow
 def test_search_with_code_filter_returns_segments(cli, demo_db):
     p = ("--project", str(demo_db))
     cli(*p, "code", "A", "central-support", "--quote", "中央根本就是希望我們關掉", "--coder", "alice")
@@ -25,6 +26,7 @@ def test_search_with_code_filter_returns_segments(cli, demo_db):
     assert cli.json(*p, "search", "希望", "--code", "local-policy", "--coder", "bob") == []
 
 
+@pytest.mark.slow
 def test_search_human_output_highlights_and_notes_splits(cli, demo_db):
     proc = cli("--project", str(demo_db), "search", "主管重視程度", "--limit", "2")
     assert "searched for its words 主管 / 重視 / 程度" in proc.stderr

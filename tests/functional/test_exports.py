@@ -144,6 +144,7 @@ def test_counts_html_and_overwrite_protection(cli, rated, tmp_path):
     assert not list(tmp_path.glob(".t.html.*"))  # no temporary file left behind
 
 
+@pytest.mark.slow
 def test_several_raters_need_a_choice(cli, rated):
     cli("--project", str(rated), "rate", "A", "budget", "弱", "--coder", "second")
     proc = cli("--project", str(rated), "export", "table", ok=False)
@@ -178,6 +179,7 @@ def test_matrices(project):
     assert cooccurrence(project, "turn").value("budget", "staffing") == 1
 
 
+@pytest.mark.slow
 def test_matrix_files(cli, demo_db, tmp_path):
     from openpyxl import load_workbook
 
@@ -243,6 +245,7 @@ def test_quote_report_markdown_and_docx_with_pseudonyms(cli, demo_db, tmp_path):
     assert east_asia == "PMingLiU"
 
 
+@pytest.mark.slow
 def test_bad_export_input(cli, demo_db, tmp_path):
     p = ("--project", str(demo_db))
     bad = tmp_path / "names.txt"

@@ -255,6 +255,7 @@ async def test_segments_panel_lists_every_quote_of_a_code_and_jumps(project):
         del a
 
 
+@pytest.mark.slow
 async def test_search_screen_jumps_and_steps_through_hits(project):
     app = _app(project)
     async with app.run_test(size=SIZE) as pilot:
@@ -418,6 +419,7 @@ async def test_bad_actions_notify_and_change_nothing(project):
         assert len(project.codings.select()) == 1
 
 
+@pytest.mark.slow
 async def test_reopens_where_the_coder_left_off(project):
     doc = project.documents.document("D")
     app = _app(project)

@@ -84,6 +84,7 @@ async def _pick_and_check(pilot, app, text: str, code_id: str, span: tuple[int, 
     return rows
 
 
+@pytest.mark.slow
 async def test_the_picker_applies_the_best_match_not_a_parent_with_that_keyword(project):
     turn = project.documents.turn(project.documents.document("A").id, 1)
     span = (turn.start, turn.end)

@@ -35,6 +35,7 @@ def _elsewhere(project: Project) -> Project:
     return Project.open(project.path)
 
 
+@pytest.mark.slow
 async def test_another_writers_coding_appears_without_moving_anything(project):
     app = QualcodeApp(project, coder="alice")
     async with app.run_test(size=SIZE) as pilot:

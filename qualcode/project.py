@@ -42,9 +42,9 @@ class Project:
         self.codings = CodingService(store, self.log, self.documents, self.codebook)
         self.ratings = RatingService(store, self.log, self.documents, self.codebook, self.codings)
         self.search = SearchService(store, self.documents, self.codebook, self.codings)
-        self.team = TeamService(self.documents, self.codebook, self.codings, self.ratings)
         self.exchange = ExchangeIds(store)
         self.history = History(store, self.log, self.documents, self.codebook, self.codings, self.ratings)
+        self.team = TeamService(self.documents, self.codebook, self.codings, self.ratings, self.history)
         self.backups = BackupService(store, self.log, self.codebook)
         self.merge = MergeService(
             store, self.log, self.documents, self.codebook, self.codings, self.ratings, self.exchange

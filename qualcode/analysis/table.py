@@ -23,6 +23,12 @@ class Cell:
     evidence: int  # attached evidence codings
     codings: int  # codings of the factor (and its descendants) in the case
     note: str = ""
+    by_rater: tuple[tuple[str, ScaleStep | None], ...] = ()  # side by side (export table --raters): each one's step
+
+    @property
+    def differs(self) -> bool:
+        """Raters side by side who gave the cell different steps (a missing rating counts as different)."""
+        return len({step.id if step else None for _, step in self.by_rater}) > 1
 
 
 @dataclass(frozen=True)

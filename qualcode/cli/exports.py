@@ -28,18 +28,22 @@ def export_table(
     counts: bool = typer.Option(False, "--counts", help="Show the number of evidence quotes: 強 (3)."),
     all_cases: bool = typer.Option(False, "--all-cases", help="Keep cases that have no rating in a facet."),
     coder: Optional[str] = typer.Option(None, "--coder", help="Whose ratings (needed when several coders rated)."),
+    raters: Optional[str] = typer.Option(
+        None, "--raters", help="Raters side by side, a,b[,c]: cells where they differ are marked ≠."
+    ),
     output: Optional[Path] = OutputOption,
     force: bool = ForceOption,
 ) -> None:
     """The factor-strength table: rows grouped by dimension, one column per case, one table per facet."""
     from qualcode.export import run as exports
 
-    options = exports.Options(facet=facet, coder=coder, counts=counts, all_cases=all_cases)
+    side = tuple(r.strip() for r in (raters or "").split(",") if r.strip())
+    options = exports.Options(facet=facet, coder=coder, counts=counts, all_cases=all_cases, raters=side)
     with open_project(ctx) as project:
         if fmt == "term":
             from qualcode.export.tables import collect
 
-            _term_table(collect(project, facet=facet, coder=coder, all_cases=all_cases), counts)
+            _term_table(collect(project, facet=facet, coder=coder, all_cases=all_cases, raters=side), counts)
             return
         _export(project, "table", fmt, output, options, force)
 

@@ -84,15 +84,17 @@ def _write(data: dict, fmt: str, output: Optional[Path], force: bool) -> None:
 
 
 def _print(data: dict) -> None:
-    from qualcode.export.agreement import COLUMNS, caption, cell, rows
+    from qualcode.export.agreement import COLUMNS, SHORT, caption, cell, rows
 
     table = Table(title=caption(data), title_justify="left")
-    table.add_column("item" if data["unit"] == "sheet" else "code")
-    for _, label in COLUMNS:
-        table.add_column(label, justify="right")
+    table.add_column("item" if data["unit"] == "sheet" else "code", no_wrap=True, min_width=8)
+    for short in SHORT:
+        table.add_column(short, justify="right", no_wrap=True)
     for name, figures in rows(data):
         table.add_row(name, *[cell(v) for v in figures])
     out.print(table)
+    out.print("; ".join(f"{short}: {label}" for short, (_, label) in zip(SHORT, COLUMNS, strict=True)
+                        if short != label), style="dim", markup=False)  # fmt: skip
     pairs = data["holsti"]["pairs"]
     if pairs:
         out.print("Holsti per pair: " + ", ".join(f"{p} {v:.3f}" for p, v in pairs.items()), markup=False)

@@ -22,6 +22,7 @@ COLUMNS = (
     ("composite", "composite reliability"),
     ("passes", "passes"),
 )
+SHORT = ("units", "% agree", "Cohen κ", "Fleiss κ", "Kripp. α", "B–P κ", "AC1", "Holsti", "composite", "passes")
 UNIT_NAMES = {
     "char": "character",
     "sentence": "sentence",

@@ -30,6 +30,7 @@ class Options:
     cooccurrence: str = "overlap"
     code: str | None = None
     pseudonyms: Pseudonyms = field(default_factory=Pseudonyms)
+    raters: tuple[str, ...] = ()  # the table: each rater's step side by side
 
 
 def default_name(what: str, fmt: str, options: Options = Options()) -> str:
@@ -51,7 +52,9 @@ def render(project, what: str, fmt: str, options: Options = Options()) -> bytes:
     if what == "table":
         from qualcode.export import tables
 
-        found = tables.collect(project, facet=options.facet, coder=options.coder, all_cases=options.all_cases)
+        found = tables.collect(
+            project, facet=options.facet, coder=options.coder, all_cases=options.all_cases, raters=options.raters
+        )
         return {
             "md": lambda: tables.markdown(found, options.counts, TABLE_TITLE).encode("utf-8"),
             "csv": lambda: tables.csv_bytes(found, options.counts),

@@ -12,7 +12,15 @@ from qualcode.analysis.table import Cell, FactorTable
 FORMATS = ("md", "csv", "xlsx", "html")
 
 
+DIFFER_MARK = "≠"
+
+
 def cell_text(cell: Cell, counts: bool) -> str:
+    if cell.by_rater:
+        if not any(step for _, step in cell.by_rater):
+            return ""
+        text = " / ".join(f"{rater}:{step.label if step else '·'}" for rater, step in cell.by_rater)
+        return f"{text} {DIFFER_MARK}" if cell.differs else text
     if cell.step is None:
         return ""
     return f"{cell.step.label} ({cell.evidence})" if counts else cell.step.label
@@ -161,16 +169,24 @@ def html_page(tables: list[FactorTable], counts: bool, title: str) -> str:
 
 
 def collect(
-    project, *, facet: str | None = None, coder: str | None = None, all_cases: bool = False
+    project,
+    *,
+    facet: str | None = None,
+    coder: str | None = None,
+    all_cases: bool = False,
+    raters: tuple[str, ...] = (),
 ) -> list[FactorTable]:
     """One table per facet (or the one asked for). Cases without any rating in a facet are left out
-    unless `all_cases`, as Table 5-10 shows only the three municipalities that run a site."""
+    unless `all_cases`, as Table 5-10 shows only the three municipalities that run a site. With `raters`,
+    each cell shows every rater's step side by side, marked ≠ where they differ."""
     from dataclasses import replace
 
     from qualcode.analysis.table import build
     from qualcode.errors import BadInput
 
-    raters = project.ratings.raters()
+    if raters:
+        return _side_by_side(project, facet, all_cases, raters)
+    raters = tuple(project.ratings.raters())
     if coder is None:
         if len(raters) > 1:
             raise BadInput(f"several coders rated ({', '.join(raters)}): choose one with --coder")
@@ -188,3 +204,34 @@ def collect(
     if facet is None and any(has for _, has in tables):
         return [table for table, has in tables if has]  # facets nobody rated are left out
     return [table for table, _ in tables]
+
+
+def _side_by_side(project, facet: str | None, all_cases: bool, raters: tuple[str, ...]) -> list[FactorTable]:
+    from dataclasses import replace
+
+    from qualcode.analysis.table import Cell, build
+    from qualcode.errors import BadInput
+
+    known = project.ratings.raters()
+    unknown = [r for r in raters if r not in known]
+    if unknown:
+        raise BadInput(f"coder {unknown[0]!r} has no ratings (raters: {', '.join(known) or 'none'})")
+    if len(raters) < 2:
+        raise BadInput("--raters needs two raters or more, e.g. --raters alice,bob")
+    facet_ids = [project.codebook.facet_id(facet)] if facet is not None else [f.id for f in project.codebook.facets()]
+    out = []
+    for facet_id in facet_ids:
+        tables = [build(project, facet_id, rater) for rater in raters]
+        first = tables[0]
+        cells = {}
+        for key, cell in first.cells.items():
+            steps = tuple((rater, table.cell(*key).step) for rater, table in zip(raters, tables, strict=True))
+            cells[key] = Cell(None, 0, cell.codings, by_rater=steps)
+        merged = replace(first, cells=cells)
+        rated = {case for (_, case), cell in cells.items() if any(step for _, step in cell.by_rater)}
+        if not rated:
+            continue
+        if not all_cases:
+            merged = replace(merged, cases=[c for c in merged.cases if c.id in rated])
+        out.append(merged)
+    return out

@@ -318,6 +318,30 @@ class CodingService:
             self._log.log(coder, "review", coding.id, {"coding": coding.id, "old": int(coding.review), "new": 0})
         return self.get(coding.id)
 
+    def adjudicate(
+        self, key: dict[str, Any], spans: list[tuple[int, int]], consensus: str, decision: str
+    ) -> list[Coding]:
+        """Write a decision on a disagreement as codings of the consensus coder, in one transaction and one
+        undoable `adjudicate` event (logged as the consensus coder); spans it already has are not added twice."""
+        document = self._documents.document(key["document"])
+        self._codebook.code(key["code"])
+        added = []
+        with self._store.transaction():
+            for start, end in spans:
+                start, end = self._documents.locate(document, span=(start, end))
+                exists = self._conn.execute(
+                    'SELECT 1 FROM codings WHERE document_id = ? AND code_id = ? AND coder = ? AND start = ? AND "end" = ? '
+                    "AND orphaned = 0",
+                    (document.id, key["code"], consensus, start, end),
+                ).fetchone()
+                if not exists:
+                    added.append(self.add(document.id, key["code"], consensus, start, end, case_id=document.case_id,
+                                          undoable=False))  # fmt: skip
+            rows = [self.row(c.id) for c in added]
+            self._log.log(consensus, "adjudicate", f"{key['code']}/{document.id}/{key['start']}:{key['end']}",
+                          {"unit": key, "decision": decision, "codings": rows, "texts": [c.text for c in added]})  # fmt: skip
+        return added
+
     # -- a re-imported text --------------------------------------------------------------------------
     def carry(self, document_id: int, old: str, new: str, old_version: int) -> dict[str, int]:
         """Carry a document's codings from its old text to its new one (inside the re-import's transaction).
@@ -391,6 +415,14 @@ class CodingService:
                     (row["id"], rating_id),
                 )
 
+        def remove_all(payload: dict) -> None:
+            for row in payload["codings"]:
+                self._conn.execute("DELETE FROM codings WHERE id = ?", (row["id"],))
+
+        def restore_all(payload: dict) -> None:
+            for row, text in zip(payload["codings"], payload["texts"], strict=True):
+                restore(row, text)
+
         def memo(key: str) -> Callable[[dict], None]:
             def apply(payload: dict) -> None:
                 self._conn.execute("UPDATE codings SET memo = ?, updated_at = ? WHERE id = ?",
@@ -422,4 +454,5 @@ class CodingService:
             "memo": (memo("old"), memo("new")),
             "review": (review("old"), review("new")),
             "reattach": (anchor("before"), anchor("after")),
+            "adjudicate": (remove_all, restore_all),
         }

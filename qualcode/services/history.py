@@ -41,6 +41,7 @@ _WHAT = {
     "rate.detach": "evidence detached from rating {target}",
     "rate.clear": "clearing of rating {target}",
     "code.create": "creation of code {target}",
+    "adjudicate": "adjudication of {target}",
 }
 
 
@@ -97,6 +98,11 @@ class History:
                 if target is not None and source and source[-1]["id"] == target["id"]:
                     dest.append(source.pop())
         return undo, redo
+
+    def active(self, coder: str, action: str) -> list[dict]:
+        """The payloads of the coder's `action` events that are in effect (done, or redone, and not undone)."""
+        undo, _ = self._stacks(coder)
+        return [json.loads(row["payload"]) for row in undo if row["action"] == action]
 
     def undo(self, coder: str) -> UndoResult:
         """Undo the coder's last change of work."""

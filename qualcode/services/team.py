@@ -24,6 +24,7 @@ from qualcode.agreement.units import (
     Patterns,
     Regions,
     char_patterns_arrays,
+    merge,
     segment_patterns,
     unit_patterns,
     weigh,
@@ -34,6 +35,7 @@ from qualcode.sentences import sentences
 from qualcode.services.codebook import CodebookService
 from qualcode.services.codings import CodingService
 from qualcode.services.documents import DocumentService
+from qualcode.services.history import History
 from qualcode.services.ratings import RatingService
 
 FORMULAS = {
@@ -77,13 +79,35 @@ class Report:
         return data
 
 
+@dataclass
+class Disagreement:
+    """One unit where the coders disagree on a code, with each coder's codings of it there."""
+
+    code: str
+    document: int
+    case: str
+    start: int
+    end: int
+    votes: dict[str, bool]
+    spans: dict[str, list[tuple[int, int]]]  # each coder's codings of the code that overlap the unit
+    reviewed: bool  # the consensus coder decided it (and that decision is not undone)
+
+    @property
+    def key(self) -> dict[str, Any]:
+        return {"code": self.code, "document": self.document, "start": self.start, "end": self.end}
+
+
+DECISIONS = ("union", "intersection", "drop")  # and "keep:<coder>"
+
+
 class TeamService:
     def __init__(self, documents: DocumentService, codebook: CodebookService, codings: CodingService,
-                 ratings: RatingService):  # fmt: skip
+                 ratings: RatingService, history: History):  # fmt: skip
         self._documents = documents
         self._codebook = codebook
         self._codings = codings
         self._ratings = ratings
+        self._history = history
 
     # -- over codings ----------------------------------------------------------------------------
     def agreement(self, *, coders: Sequence[str] | None = None, codes: Sequence[str] = (), leaves: bool = False,
@@ -182,6 +206,53 @@ class TeamService:
                 units[document] = [span for s, e in doc_regions for span in sentences(text, s, e)]
         return unit_patterns(units, spans, coders)
 
+    # -- adjudication ----------------------------------------------------------------------------
+    def to_adjudicate(self, *, coders: Sequence[str] | None = None, codes: Sequence[str] = (), unit: str = "segment",
+                      cases: Sequence[str] = (), speaker: str | None = None, overlap: float = 0.5,
+                      consensus: str = "consensus") -> list[Disagreement]:  # fmt: skip
+        """The units where the coders (not the consensus coder) disagree, each with whether it was decided."""
+        chosen = list(self._coders_for_adjudication(coders, consensus))
+        report = self.agreement(coders=chosen, codes=codes, cases=cases, speaker=speaker, unit=unit, overlap=overlap)
+        groups = self._code_groups(codes, False, chosen)
+        decided = {(k["code"], k["document"], k["start"], k["end"])
+                   for k in (p["unit"] for p in self._history.active(consensus, "adjudicate"))}  # fmt: skip
+        out = []
+        for code, document, start, end, votes in report.raw_disagreements:
+            spans: dict[str, list[tuple[int, int]]] = {coder: [] for coder in chosen}
+            for _, doc, s, e, coder in self._codings.spans_by_coder(code_ids=groups[code], coders=chosen):
+                if doc == document and s < end and e > start:
+                    spans[coder].append((s, e))
+            out.append(Disagreement(code, document, report.case_of.get(document, ""), start, end,
+                                    dict(zip(chosen, votes, strict=True)), spans,
+                                    (code, document, start, end) in decided))  # fmt: skip
+        return out
+
+    def _coders_for_adjudication(self, coders: Sequence[str] | None, consensus: str) -> list[str]:
+        if coders:
+            return list(coders)
+        return [c for c in self._codings.coders() if c != consensus]
+
+    def adjudicate(self, item: Disagreement, decision: str, *, consensus: str = "consensus") -> list:
+        """Decide a disagreement: keep one coder's codings (`keep:<coder>`), the union, the intersection, or drop
+        them; the result is written as codings of the consensus coder (one undoable event of that coder)."""
+        if consensus in item.spans:
+            raise BadInput(f"the consensus coder {consensus!r} is one of the coders compared; choose another name")
+        if decision.startswith("keep:"):
+            coder = decision.split(":", 1)[1]
+            if coder not in item.spans:
+                raise BadInput(f"unknown coder {coder!r} (coders: {', '.join(item.spans)})")
+            spans = item.spans[coder]
+        elif decision == "union":
+            starts, ends = merge([s for per in item.spans.values() for s in per])
+            spans = list(zip(starts.tolist(), ends.tolist(), strict=True))
+        elif decision == "intersection":
+            spans = _intersection(list(item.spans.values()))
+        elif decision == "drop":
+            spans = []
+        else:
+            raise BadInput(f"unknown decision {decision!r} (use keep:<coder>, {', '.join(DECISIONS)})")
+        return self._codings.adjudicate(item.key, sorted(set(spans)), consensus, decision)
+
     # -- over ratings ----------------------------------------------------------------------------
     def rating_agreement(self, *, facet: str | None = None, raters: Sequence[str] | None = None,
                          threshold: float = DEFAULT_THRESHOLD) -> Report:  # fmt: skip
@@ -214,6 +285,20 @@ class TeamService:
         per_item = {item: agreement(m.matrix, sheet.coders, level, threshold=threshold)
                     for item, m in sheet.per_item.items()}  # fmt: skip
         return Report("sheet", sheet.coders, pooled, per_item=per_item, level=level)
+
+
+def _intersection(per_coder: list[list[tuple[int, int]]]) -> list[tuple[int, int]]:
+    """Where every coder's codings overlap."""
+    current = per_coder[0] if per_coder else []
+    for other in per_coder[1:]:
+        a, b = merge(current), merge(other)
+        out = []
+        for s1, e1 in zip(a[0].tolist(), a[1].tolist(), strict=True):
+            for s2, e2 in zip(b[0].tolist(), b[1].tolist(), strict=True):
+                if max(s1, s2) < min(e1, e2):
+                    out.append((max(s1, s2), min(e1, e2)))
+        current = out
+    return current
 
 
 def _touches(span: tuple[int, int], regions: list[tuple[int, int]]) -> bool:

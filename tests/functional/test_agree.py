@@ -125,3 +125,43 @@ def test_cli_sheet_with_three_coders(cli, tmp_path):
     # pairs: 甲|乙 agree on A, B, C (3 of 4) → .75; 甲|丙 on A, C, D → .75; 乙|丙 on A, C → .5
     assert data["holsti"]["pairs"] == {"甲|乙": 0.75, "甲|丙": 0.75, "乙|丙": 0.5}
     assert set(data["per_item"]) == {"has_search"}
+
+
+def test_adjudication_writes_a_consensus_coder_and_is_undoable(project):
+    turn8 = _code_both(project)
+    items = project.team.to_adjudicate(unit="segment")
+    # alice's 50 characters overlap bob's turn 8 by less than half their union: two unmatched segments
+    assert sorted((i.code, i.start, i.end) for i in items) == [("staffing", turn8.start, turn8.start + 50),
+                                                               ("staffing", turn8.start, turn8.end)]  # fmt: skip
+    [item] = [i for i in items if i.end == turn8.end]
+    assert item.votes == {"alice": False, "bob": True} and not item.reviewed
+    assert item.spans == {"alice": [(turn8.start, turn8.start + 50)], "bob": [(turn8.start, turn8.end)]}
+    made = project.team.adjudicate(item, "keep:bob")
+    assert [(c.coder, c.start, c.end) for c in made] == [("consensus", turn8.start, turn8.end)]
+    [again] = [i for i in project.team.to_adjudicate(unit="segment") if i.key == item.key]
+    assert again.reviewed
+    # the consensus coder is compared like any coder
+    assert project.team.agreement(coders=["bob", "consensus"], codes=["staffing"]).per_code["staffing"].percent == 1.0
+    assert "undid adjudication" in project.history.undo("consensus").description
+    assert list(project.codings.select(coder="consensus")) == []
+    assert not next(i for i in project.team.to_adjudicate(unit="segment") if i.key == item.key).reviewed
+    project.history.redo("consensus")
+    union = project.team.adjudicate(item, "intersection")  # the consensus coder had bob's; the overlap is new
+    assert [(c.start, c.end) for c in union] == [(turn8.start, turn8.start + 50)]
+    with pytest.raises(BadInput, match="unknown decision"):
+        project.team.adjudicate(item, "average")
+
+
+def test_export_table_shows_raters_side_by_side_and_marks_differences(project):
+    from qualcode.export import run as exports
+
+    project.ratings.rate("A", "budget", "強", coder="alice")
+    project.ratings.rate("A", "budget", "中", coder="bob")
+    project.ratings.rate("B", "budget", "中", coder="alice")
+    project.ratings.rate("B", "budget", "中", coder="bob")
+    options = exports.Options(facet="establishment", raters=("alice", "bob"))
+    table = exports.render(project, "table", "md", options).decode("utf-8")
+    [row] = [line for line in table.splitlines() if "| 預算 |" in line]
+    assert row.split("|")[3].strip() == "alice:強 / bob:中 ≠" and row.split("|")[4].strip() == "alice:中 / bob:中"
+    with pytest.raises(BadInput, match="coder 'carol' has no ratings"):
+        exports.render(project, "table", "md", exports.Options(raters=("alice", "carol")))

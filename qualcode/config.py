@@ -76,3 +76,22 @@ def backups_keep() -> int:
             f"{config_path()}: backups_keep must be a whole number, 0 or more (0: no automatic backups), not {value!r}"
         )
     return value
+
+
+DEFAULT_CONSENSUS = "consensus"
+
+
+def blind_coding(config: dict[str, Any] | None = None) -> bool:
+    """`blind = true` in the config file: the TUI shows only the coder's own codings and cannot show others'."""
+    value = (load_config() if config is None else config).get("blind", False)
+    if not isinstance(value, bool):
+        raise BadInput(f"{config_path()}: blind must be true or false, not {value!r}")
+    return value
+
+
+def consensus_coder(config: dict[str, Any] | None = None) -> str:
+    """The coder adjudications are written as (`consensus` in the config file; default "consensus")."""
+    value = (load_config() if config is None else config).get("consensus", DEFAULT_CONSENSUS)
+    if not isinstance(value, str) or not value.strip():
+        raise BadInput(f"{config_path()}: consensus must be a coder name, not {value!r}")
+    return value.strip()

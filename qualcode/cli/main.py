@@ -34,27 +34,46 @@ def main(
         _run_tui(ctx.obj, None)
 
 
-def _run_tui(config_settings: Settings, coder: Optional[str]) -> None:
-    from qualcode.config import load_config
+def _run_tui(config_settings: Settings, coder: Optional[str], blind: Optional[bool] = None) -> None:
+    """Open the TUI; `blind` None means `blind` in the config file (default off)."""
+    from qualcode.config import blind_coding, consensus_coder, load_config
     from qualcode.project import Project
 
     config = load_config()
     keys = config.get("keys", {})
     if not isinstance(keys, dict) or not all(isinstance(v, str) for v in keys.values()):
         raise QualcodeError("the [keys] table of the config file must map binding ids to key strings")
+    blind = blind_coding(config) if blind is None else blind
+    consensus = consensus_coder(config)
     project = Project.open(config_settings.project)
     from qualcode.tui.app import QualcodeApp
 
     try:
-        QualcodeApp(project, coder=config_settings.coder_for(coder), language=config.get("language"), keys=keys).run()
+        QualcodeApp(
+            project,
+            coder=config_settings.coder_for(coder),
+            language=config.get("language"),
+            keys=keys,
+            blind=blind,
+            consensus=consensus,
+        ).run()
     finally:
         project.close()
 
 
 @app.command()
-def tui(ctx: typer.Context, coder: Optional[str] = CoderOption) -> None:
+def tui(
+    ctx: typer.Context,
+    coder: Optional[str] = CoderOption,
+    blind: Optional[bool] = typer.Option(
+        None,
+        "--blind/--no-blind",
+        help="Blind coding: show only your own codings, and do not let `o` show the others' "
+        "(default: `blind` in the config file, else off).",
+    ),
+) -> None:
     """Open the terminal UI on the project."""
-    _run_tui(settings(ctx), coder)
+    _run_tui(settings(ctx), coder, blind)
 
 
 @app.command()

@@ -15,6 +15,7 @@ from qualcode.errors import QualcodeError
 from qualcode.model import Code, Coding
 from qualcode.project import Project
 from qualcode.tui import keymap
+from qualcode.tui.blind import BlindProject
 from qualcode.tui.coding_actions import CodingActions
 from qualcode.tui.i18n import label
 from qualcode.tui.screens.help import HelpScreen
@@ -36,13 +37,24 @@ class QualcodeApp(CodingActions, App):
     only_mine = reactive(False)
 
     def __init__(
-        self, project: Project, coder: str, *, language: str | None = None, keys: dict[str, str] | None = None, **kwargs
+        self,
+        project: Project,
+        coder: str,
+        *,
+        language: str | None = None,
+        keys: dict[str, str] | None = None,
+        blind: bool = False,
+        consensus: str = "consensus",
+        **kwargs,
     ):
         super().__init__(**kwargs)
         self.project = project
         self.coder = coder
         self.keys = dict(keys or {})
+        self.blind = blind  # blind coding: only the coder's own codings, everywhere, and `o` cannot show others'
+        self.consensus = consensus  # the coder adjudications are written as
         self.set_reactive(QualcodeApp.language, language if language in ("zh", "en") else "zh")
+        self.set_reactive(QualcodeApp.only_mine, blind)
         self.document_id: int | None = None
         self.turns: list = []
         self.turn_starts: list[int] = []
@@ -99,6 +111,11 @@ class QualcodeApp(CodingActions, App):
     @property
     def view(self) -> TranscriptView:
         return self.query_one(TranscriptView)
+
+    @property
+    def work(self) -> Project | BlindProject:
+        """The project as the other screens (search, ratings, review) show it: only my codings when blind."""
+        return BlindProject(self.project, self.coder) if self.blind else self.project
 
     def _recount(self) -> dict[str, int]:
         """Query the counts once per change; the status bar reads them on every cursor move."""
@@ -268,7 +285,7 @@ class QualcodeApp(CodingActions, App):
                 parts.append(label("selected", lang, n=end - start))
             parts.append(label("doc_codings", lang, n=len(self.codings)))
         parts.append(label("all_codings", lang, n=sum(self.counts.values())))
-        parts.append(label("only_mine" if self.only_mine else "everyone", lang))
+        parts.append(label("blind" if self.blind else "only_mine" if self.only_mine else "everyone", lang))
         self.query_one("#status", Static).update(" · ".join(parts))
 
     def _turn_at(self, offset: int):
@@ -321,7 +338,7 @@ class QualcodeApp(CodingActions, App):
     def action_search(self) -> None:
         from qualcode.tui.screens.search import SearchScreen
 
-        screen = SearchScreen(self.project, self.language, self.last_query)
+        screen = SearchScreen(self.work, self.language, self.last_query)
 
         def done(outcome) -> None:
             self.last_query = screen.last_query
@@ -357,7 +374,7 @@ class QualcodeApp(CodingActions, App):
             if jump is not None:
                 self.jump_to(jump.document, jump.start, jump.end)
 
-        self.push_screen(RatingsScreen(self.project, self.coder, self.language), done)
+        self.push_screen(RatingsScreen(self.work, self.coder, self.language), done)
 
     def action_review(self) -> None:
         """Orphaned and re-anchored codings: attach to the current selection, delete, check, or go there."""
@@ -374,7 +391,24 @@ class QualcodeApp(CodingActions, App):
             if jump is not None:
                 self.jump_to(jump.document, jump.start, jump.end)
 
-        self.push_screen(ReviewScreen(self.project, self.coder, self.language, selection), done)
+        self.push_screen(ReviewScreen(self.work, self.coder, self.language, selection), done)
+
+    def action_adjudicate(self) -> None:
+        """Where the coders disagree: decide each unit, written as the consensus coder's codings."""
+        from qualcode.tui.screens.adjudicate import AdjudicateScreen
+
+        if isinstance(self.screen, AdjudicateScreen):
+            return
+        if self.blind:
+            self.notify(label("blind_no_adjudicate", self.language), severity="warning")
+            return
+
+        def done(jump) -> None:
+            self.refresh_codings()
+            if jump is not None:
+                self.jump_to(jump.document, jump.start, jump.end)
+
+        self.push_screen(AdjudicateScreen(self.project, self.consensus, self.language), done)
 
     def action_export(self) -> None:
         from qualcode.tui.screens.export import ExportScreen
@@ -385,6 +419,9 @@ class QualcodeApp(CodingActions, App):
         self.push_screen(HelpScreen(self.language, self.keys, poll_seconds=POLL_SECONDS))
 
     def action_toggle_only_mine(self) -> None:
+        if self.blind:
+            self.notify(label("blind_locked", self.language), severity="warning")
+            return
         self.only_mine = not self.only_mine
 
     def watch_only_mine(self) -> None:

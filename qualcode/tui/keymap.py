@@ -33,6 +33,7 @@ APP_KEYS: list[Key] = [
     Key("ratings", "r", "ratings", "評定", "Ratings"),
     Key("export", "e", "export", "匯出", "Export"),
     Key("review", "v", "review", "待檢視", "Review", show=False),
+    Key("adjudicate", "d", "adjudicate", "裁決分歧", "Adjudicate", show=False),
     Key("refresh", "ctrl+r,f5", "refresh", "重新載入", "Reload", show=False),
     Key("only-mine", "o", "toggle_only_mine", "只看我的", "Only mine", show=False),
     Key("language", "L", "toggle_language", "中/英", "中/EN", show=False),
@@ -42,6 +43,22 @@ APP_KEYS: list[Key] = [
 ] + [
     Key(f"apply-code-{d}", d, f"apply_shortcut('{d}')", f"套用代碼 {d}", f"Apply code {d}", show=False)
     for d in "1234567890"
+]
+
+
+# The adjudication screen (`d`): decide where the coders disagree; written as the consensus coder's codings.
+ADJUDICATE_KEYS: list[Key] = [
+    Key("adjudicate-close", "escape", "close", "返回", "Back"),
+    *[
+        Key(f"adjudicate-keep-{n}", str(n), f"keep({n})", f"採用第 {n} 位編碼者", f"Keep coder {n}'s", show=False)
+        for n in range(1, 10)
+    ],
+    Key("adjudicate-union", "b", "decide('union')", "聯集", "Both"),
+    Key("adjudicate-intersection", "i", "decide('intersection')", "交集", "Intersection"),
+    Key("adjudicate-drop", "x", "decide('drop')", "捨棄", "Drop"),
+    Key("adjudicate-undo", "u", "undo", "復原裁決", "Undo"),
+    Key("adjudicate-redo", "U", "redo", "重做裁決", "Redo", show=False),
+    Key("adjudicate-unit", "t", "cycle_unit", "切換單位", "Unit"),
 ]
 
 

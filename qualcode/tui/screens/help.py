@@ -11,7 +11,7 @@ from textual.widgets import Static
 
 from qualcode.config import config_path
 from qualcode.tui.i18n import label
-from qualcode.tui.keymap import APP_KEYS, describe
+from qualcode.tui.keymap import ADJUDICATE_KEYS, APP_KEYS, describe
 
 EXTRA = {
     "zh": [
@@ -44,15 +44,11 @@ class HelpScreen(ModalScreen[None]):
         body = Text()
         body.append(label("help_title", self.language) + "\n\n", style="bold")
         rows = describe(APP_KEYS, self.language, self.keymap) + EXTRA[self.language]
-        for binding_id, keys, meaning in rows:
-            body.append(
-                f"{keys.replace('question_mark', '?').replace('slash', '/').replace('_square_bracket', ' bracket'):<26}",
-                style="bold",
-            )
-            body.append(f"{meaning}")
-            if binding_id:
-                body.append(f"  [{binding_id}]", style="dim")
-            body.append("\n")
+        _rows(body, rows)
+        body.append(
+            "\n" + label("help_adjudicate", self.language, key=self.keymap.get("adjudicate", "d")) + "\n", style="bold"
+        )
+        _rows(body, describe(ADJUDICATE_KEYS, self.language, self.keymap))
         refresh = next(keys for binding_id, keys, _ in rows if binding_id == "refresh").split(",")[0]
         body.append("\n" + label("help_counts", self.language) + "\n")
         body.append(label("help_watch", self.language, seconds=f"{self.poll_seconds:g}", key=refresh) + "\n")
@@ -62,3 +58,15 @@ class HelpScreen(ModalScreen[None]):
 
     def action_close(self) -> None:
         self.dismiss(None)
+
+
+def _rows(body: Text, rows: list[tuple[str, str, str]]) -> None:
+    for binding_id, keys, meaning in rows:
+        body.append(
+            f"{keys.replace('question_mark', '?').replace('slash', '/').replace('_square_bracket', ' bracket'):<26}",
+            style="bold",
+        )
+        body.append(f"{meaning}")
+        if binding_id:
+            body.append(f"  [{binding_id}]", style="dim")
+        body.append("\n")

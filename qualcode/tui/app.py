@@ -415,6 +415,21 @@ class QualcodeApp(CodingActions, App):
 
         self.push_screen(ExportScreen(self.project, self.coder, self.language))
 
+    # The main screen's keys act on the transcript and open screens over it; on another screen (ratings, review,
+    # adjudication…) they would act on a transcript the user cannot see, or stack screens: only these stay.
+    # Textual's own app actions (tab's focus_next, the palette, copy…) are not ours and stay too.
+    MAIN_SCREEN_ONLY = frozenset(k.action.split("(")[0] for k in keymap.APP_KEYS) - {
+        "help",
+        "toggle_language",
+        "quit",
+        "refresh",
+    }
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action not in self.MAIN_SCREEN_ONLY or not self.screen_stack:
+            return True
+        return self.screen is self.screen_stack[0]
+
     def action_help(self) -> None:
         self.push_screen(HelpScreen(self.language, self.keys, poll_seconds=POLL_SECONDS))
 

@@ -269,3 +269,33 @@ def test_blind_and_the_consensus_coder_reach_the_app_from_the_cli_and_the_config
     result = CliRunner().invoke(cli, ["-p", str(demo_db), "tui"])
     assert result.exit_code == 2 and "blind must be true or false" in result.output
     assert opened == []
+
+
+async def test_main_screen_keys_do_nothing_on_other_screens(project):
+    """On the adjudication or ratings screen, the transcript's keys (x remove, r ratings, / search…) would act
+    on a transcript the user cannot see: they are off there, and the footer does not offer them."""
+    _code_two(project)
+    app = QualcodeApp(project, coder="alice")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("t")  # turn 1 selected on the main screen
+        await pilot.press("1")  # and coded with shortcut 1
+        await pilot.pause()
+        mine = {c.id for c in project.codings.select(coder="alice")}
+        await pilot.press("d")
+        await pilot.pause()
+        adjudicate = app.screen
+        assert isinstance(adjudicate, AdjudicateScreen)
+        await pilot.press("r", "slash", "e", "v", "o")
+        await pilot.pause()
+        assert app.screen is adjudicate and not app.only_mine
+        footer = " ".join(str(key.render()) for key in app.screen.query("FooterKey"))
+        assert "評定" not in footer and "搜尋" not in footer and "返回" in footer
+        await pilot.press("escape", "r")
+        await pilot.pause()
+        assert type(app.screen).__name__ == "RatingsScreen"
+        await pilot.press("s", "m", "c")  # the transcript's sentence, memo and picker: nothing happens
+        await pilot.pause()
+        assert type(app.screen).__name__ == "RatingsScreen"
+        await pilot.press("escape", "left", "x")  # on the main screen x removes the coding under the cursor
+        await pilot.pause()
+        assert {c.id for c in project.codings.select(coder="alice")} < mine

@@ -35,6 +35,7 @@ class QualcodeApp(CodingActions, App):
 
     language = reactive("zh")
     only_mine = reactive(False)
+    narrow = reactive(False)  # under keymap.WIDE columns: the side panels are overlays, hidden until asked for
 
     def __init__(
         self,
@@ -67,6 +68,7 @@ class QualcodeApp(CodingActions, App):
         self.selected_code: str | None = None
         self.counts: dict[str, int] = {}  # codings per code, as shown (everyone's or only mine)
         self._revision: tuple[int, int] | None = None  # project.revision() when the screen last showed the file
+        self.panels = {"cases": True, "codes": True}  # shown? (reset to the size's default when it changes)
 
     # -- layout ----------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -82,8 +84,8 @@ class QualcodeApp(CodingActions, App):
     def on_mount(self) -> None:
         if self.keys:
             self.set_keymap(self.keys)
-        if self.language != "zh":
-            replace_bindings(self, keymap.bindings(keymap.APP_KEYS, self.language))
+        self.set_reactive(QualcodeApp.narrow, self.size.width < keymap.WIDE)
+        self._layout_panels(reset=True)
         self._titles()
         self.codes = self.project.codebook.codes()
         self._case_names = {c.id: c.name for c in self.project.documents.cases()}
@@ -156,6 +158,7 @@ class QualcodeApp(CodingActions, App):
         self._load_codings()
         view = self.view
         view.show_document(self.project.documents.text(document_id), self.turns, self._paints())
+        self.query_one(DocumentsTree).follow(document_id)
         if select is not None:
             view.select_span(*select)
         elif cursor is not None:
@@ -308,6 +311,8 @@ class QualcodeApp(CodingActions, App):
     def on_tree_node_selected(self, event) -> None:
         if event.control.id == "documents" and isinstance(event.node.data, int):
             self.open_document(event.node.data)
+            if self.narrow and self.panels["cases"]:
+                self.action_toggle_panel("cases")
             self.view.focus()
 
     def on_tree_node_highlighted(self, event) -> None:
@@ -450,10 +455,46 @@ class QualcodeApp(CodingActions, App):
         if not self.is_mounted:
             return
         self._titles()
-        replace_bindings(self, keymap.bindings(keymap.APP_KEYS, self.language))
+        self._rebind()
         self.query_one(CodeTree).fill(self.codes, self._recount())
         self._update_side()
+
+    def _rebind(self) -> None:
+        """The app's bindings in its language, with the footer of its width."""
+        replace_bindings(self, keymap.bindings(keymap.APP_KEYS, self.language, narrow=self.narrow))
         self.refresh_bindings()
+
+    # -- the side panels -------------------------------------------------------------------------
+    def on_resize(self, event) -> None:
+        self.narrow = event.size.width < keymap.WIDE
+
+    def watch_narrow(self) -> None:
+        if self.is_mounted:
+            self._layout_panels(reset=True)
+
+    def _layout_panels(self, *, reset: bool = False) -> None:
+        """Wide: the panels beside the transcript (shown unless hidden with b/p). Narrow: the transcript takes
+        the whole width and a panel asked for with b/p lies over it."""
+        if reset:
+            self.panels = {"cases": not self.narrow, "codes": not self.narrow}
+        main = self.query_one("#main")
+        main.set_class(self.narrow, "narrow")
+        main.set_class(not self.panels["cases"], "-no-cases")
+        main.set_class(not self.panels["codes"], "-no-codes")
+        self._rebind()
+
+    def action_toggle_panel(self, which: str) -> None:
+        self.panels[which] = not self.panels[which]
+        if self.narrow and self.panels[which]:  # one overlay at a time on a narrow screen
+            self.panels = {name: name == which for name in self.panels}
+        self._layout_panels()
+        panel = self.query_one(DocumentsTree if which == "cases" else CodeTree)
+        if self.panels[which]:
+            panel.focus()
+        elif self.focused is None or self.focused is panel or panel in self.focused.ancestors:
+            self.view.focus()
+        if not self.panels["codes"] and self.focused is self.query_one(SegmentsList):
+            self.view.focus()
 
     def _document_step(self, step: int) -> None:
         ids = [d.id for d in self.project.documents.documents()]

@@ -18,6 +18,11 @@ class Key:
     priority: bool = False
 
 
+# The footer of a narrow terminal (under WIDE columns) shows only these, so none is cut in half.
+NARROW_FOOTER = ("help", "pick-code", "undo", "search", "toggle-cases", "toggle-codes", "quit")
+WIDE = 120  # from this many columns the side panels sit beside the transcript; below, they are overlays
+
+
 APP_KEYS: list[Key] = [
     Key("help", "question_mark", "help", "說明", "Help"),
     Key("pick-code", "c", "pick_code", "選代碼", "Code…"),
@@ -37,6 +42,8 @@ APP_KEYS: list[Key] = [
     Key("refresh", "ctrl+r,f5", "refresh", "重新載入", "Reload", show=False),
     Key("only-mine", "o", "toggle_only_mine", "只看我的", "Only mine", show=False),
     Key("language", "L", "toggle_language", "中/英", "中/EN", show=False),
+    Key("toggle-cases", "b", "toggle_panel('cases')", "個案欄", "Cases", show=False),
+    Key("toggle-codes", "p", "toggle_panel('codes')", "代碼欄", "Codes", show=False),
     Key("next-document", "right_square_bracket", "next_document", "下一份", "Next doc", show=False),
     Key("previous-document", "left_square_bracket", "previous_document", "上一份", "Prev doc", show=False),
     Key("quit", "q", "quit", "離開", "Quit"),
@@ -62,9 +69,17 @@ ADJUDICATE_KEYS: list[Key] = [
 ]
 
 
-def bindings(keys: list[Key], language: str = "zh") -> list[Binding]:
+def bindings(keys: list[Key], language: str = "zh", *, narrow: bool = False) -> list[Binding]:
+    """Textual bindings in `language`; `narrow`: the footer shows only NARROW_FOOTER."""
     return [
-        Binding(k.keys, k.action, k.zh if language == "zh" else k.en, show=k.show, id=k.id, priority=k.priority)
+        Binding(
+            k.keys,
+            k.action,
+            k.zh if language == "zh" else k.en,
+            show=k.id in NARROW_FOOTER if narrow else k.show,
+            id=k.id,
+            priority=k.priority,
+        )
         for k in keys
     ]
 

@@ -81,6 +81,19 @@ class SearchScreen(Screen[SearchOutcome | None]):
         value = self.query_one(selector, Select).value
         return value if isinstance(value, str) else None
 
+    def on_key(self, event) -> None:
+        """Down from the query box goes to the first hit (searching first if the query changed)."""
+        if event.key != "down" or self.focused is not self.query_one("#query", Input):
+            return
+        event.stop()
+        event.prevent_default()
+        results = self.query_one("#results", OptionList)
+        if self.query_one("#query", Input).value != self.last_query or not results.option_count:
+            self.run_search()
+        if results.option_count:
+            results.focus()
+            results.highlighted = 0
+
     def on_input_submitted(self, event: Input.Submitted) -> None:
         self.run_search()
         results = self.query_one("#results", OptionList)

@@ -49,6 +49,11 @@ class DocumentsTree(Tree):
             by_case[doc.case_id].add_leaf(f"{doc.title} ({doc.length:,})", data=doc.id)
         _keep_cursor(self, cursor)
 
+    def follow(self, document_id: int) -> None:
+        """Put the cursor on the open document (opened by search, `]` or a jump, not only from this tree)."""
+        if self.cursor_node is None or self.cursor_node.data != document_id:
+            _keep_cursor(self, document_id)
+
 
 def subtree_counts(codes: list[Code], counts: dict[str, int]) -> dict[str, int]:
     """Each code's codings plus those of every code below it (what the segments panel lists for it)."""
@@ -104,6 +109,12 @@ class SegmentsList(OptionList):
     """Codings under the cursor, or every quote of the selected code; the option id is the coding id."""
 
     _shown: tuple = ()
+
+    def action_select(self) -> None:
+        """Enter with nothing highlighted acts on the first item (the user sees a list, not a cursor)."""
+        if self.highlighted is None and self.option_count and not self.get_option_at_index(0).disabled:
+            self.highlighted = 0
+        super().action_select()
 
     def show(
         self,

@@ -173,4 +173,8 @@ def replace_bindings(app: App, bindings: list[Binding]) -> None:
     # and reads for every key press; Textual has no public way to replace a node's bindings (App.bind
     # only adds one, and its docstring warns it may become private). This drops the bindings inherited
     # from Textual's App (ctrl+q quit, ctrl+c help_quit) unless `bindings` has them, as app.py did.
-    app._bindings = BindingsMap(bindings)
+    # Bindings that are not ours stay: Textual's own (ctrl+q, the command palette's ctrl+p, which App.__init__
+    # adds to this map and nothing adds back) keep working after the labels change language.
+    ours = {b.action for b in bindings} | {b.id for b in bindings if b.id}
+    kept = [b for _, b in app._bindings if b.action not in ours and (b.id is None or b.id not in ours)]
+    app._bindings = BindingsMap([*bindings, *kept])

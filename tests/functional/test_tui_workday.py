@@ -1,0 +1,130 @@
+"""The coding screen for a whole working day: any terminal size, both languages, the keyboard flow."""
+
+from __future__ import annotations
+
+import pytest
+
+from qualcode.tui.app import QualcodeApp
+from qualcode.tui.widgets.panels import CodeTree, DocumentsTree, SegmentsList
+
+
+def _shown(app, widget_type) -> bool:
+    """Is the panel on screen (displayed, with a non-empty region)?"""
+    widget = app.query_one(widget_type)
+    return widget.display and widget.region.width > 0 and widget.region.height > 0
+
+
+def _text_columns(app) -> int:
+    """How many columns the transcript has for text (its content width, the gutter excluded)."""
+    view = app.view
+    return view.content_size.width - view.gutter_width
+
+
+@pytest.mark.parametrize(("size", "least"), [((80, 24), 50), ((100, 30), 60)])
+async def test_a_narrow_terminal_gives_the_transcript_the_width_and_panels_lie_over_it(project, size, least):
+    app = QualcodeApp(project, coder="alice")
+    async with app.run_test(size=size) as pilot:
+        await pilot.pause()
+        assert _text_columns(app) >= least
+        assert not _shown(app, DocumentsTree) and not _shown(app, CodeTree)
+        width = _text_columns(app)
+        await pilot.press("p")  # the codes and segments panel, over the transcript's right side
+        await pilot.pause()
+        assert _shown(app, CodeTree) and _shown(app, SegmentsList) and app.focused is app.query_one(CodeTree)
+        assert _text_columns(app) == width  # the transcript did not reflow
+        tree = app.query_one(CodeTree)
+        assert tree.region.right <= size[0] and tree.region.x > 0
+        await pilot.press("b")  # the cases panel instead: one overlay at a time
+        await pilot.pause()
+        assert _shown(app, DocumentsTree) and not _shown(app, CodeTree)
+        await pilot.press("down", "down", "enter")  # from A's document (the tree follows the open one) to B's
+        await pilot.pause()
+        assert app.project.documents.document(app.document_id).case_id == "B"
+        assert not _shown(app, DocumentsTree) and app.focused is app.view  # the overlay closed on choosing
+        footer = " ".join(str(key.render()) for key in app.screen.query("FooterKey"))
+        assert "代碼欄" in footer and "個案欄" in footer and "選本句" not in footer
+
+
+async def test_a_wide_terminal_shows_the_panels_beside_and_b_p_hide_them(project):
+    app = QualcodeApp(project, coder="alice")
+    async with app.run_test(size=(200, 60)) as pilot:
+        await pilot.pause()
+        assert _shown(app, DocumentsTree) and _shown(app, CodeTree)
+        beside = _text_columns(app)
+        assert app.view.region.x >= app.query_one(DocumentsTree).region.right  # beside, not over
+        await pilot.press("b", "p")
+        await pilot.pause()
+        assert not _shown(app, DocumentsTree) and not _shown(app, CodeTree)
+        assert _text_columns(app) > beside + 50
+        await pilot.press("p")
+        await pilot.pause()
+        assert _shown(app, CodeTree) and not _shown(app, DocumentsTree)
+        await pilot.resize_terminal(90, 30)  # narrower: the panels become overlays, hidden
+        await pilot.pause()
+        assert not _shown(app, CodeTree) and _text_columns(app) >= 60
+        await pilot.resize_terminal(150, 40)  # and back: beside again
+        await pilot.pause()
+        assert _shown(app, CodeTree) and _shown(app, DocumentsTree)
+
+
+async def test_ctrl_p_opens_the_command_palette_after_switching_language(project):
+    app = QualcodeApp(project, coder="alice")
+    async with app.run_test(size=(150, 45)) as pilot:
+        await pilot.press("L")
+        await pilot.pause()
+        assert app.language == "en"
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        assert type(app.screen).__name__ == "CommandPalette"
+        await pilot.press("escape", "L", "ctrl+p")
+        await pilot.pause()
+        assert type(app.screen).__name__ == "CommandPalette"
+
+
+async def test_down_from_the_query_lands_on_the_first_hit(project):
+    app = QualcodeApp(project, coder="alice")
+    async with app.run_test(size=(150, 45)) as pilot:
+        await pilot.press("slash", *"人力銀行")
+        await pilot.press("down")  # searches (the query is new) and goes to the first hit, not the second
+        await pilot.pause()
+        screen = app.screen
+        results = screen.query_one("#results")
+        assert app.focused is results and results.highlighted == 0 and len(screen.hits) > 2
+        first = screen.hits[0]
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.screen is app.screen_stack[0]
+        assert (app.document_id, *app.view.selected_span) == (first.document, first.start, first.end)
+
+
+async def test_enter_in_the_segments_panel_acts_on_the_first_item(project):
+    document = project.documents.document("A")
+    turn = project.documents.turn(document.id, 6)
+    project.codings.apply("A", "budget", "alice", turn=6)
+    app = QualcodeApp(project, coder="alice")
+    async with app.run_test(size=(150, 45)) as pilot:
+        await pilot.pause()
+        await pilot.press("slash", *project.documents.text(document.id)[turn.start + 3 : turn.start + 9], "enter")
+        await pilot.press("enter", "left")  # the cursor inside the coding
+        await pilot.pause()
+        segments = app.query_one(SegmentsList)
+        for _ in range(4):  # tab round to the segments panel
+            if app.focused is segments:
+                break
+            await pilot.press("tab")
+        assert app.focused is segments and segments.highlighted is None and segments.option_count == 1
+        await pilot.press("enter")  # the coding listed: selected in the transcript
+        await pilot.pause()
+        assert app.focused is app.view and app.view.selected_span == (turn.start, turn.end)
+
+
+async def test_the_case_tree_follows_the_open_document(project):
+    app = QualcodeApp(project, coder="alice")
+    async with app.run_test(size=(150, 45)) as pilot:
+        await pilot.pause()
+        tree = app.query_one(DocumentsTree)
+        assert tree.cursor_node.data == app.document_id
+        await pilot.press("right_square_bracket", "right_square_bracket", "right_square_bracket")  # to D
+        await pilot.pause()
+        assert app.project.documents.document(app.document_id).case_id == "D"
+        assert tree.cursor_node.data == app.document_id

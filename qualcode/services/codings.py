@@ -182,6 +182,22 @@ class CodingService:
             sql, params = sql + " AND c.coder = ?", (coder,)
         return {r[0]: r[1] for r in self._conn.execute(sql + " GROUP BY c.code_id", params)}
 
+    def passage_counts(self, coder: str | None = None) -> dict[str, int]:
+        """Per code, the coded passages of it and every code below it, each passage (document, start, end)
+        counted once however many of those codes it carries: what a parent's figure means."""
+        sql = (
+            "WITH RECURSIVE up(code_id, ancestor) AS ("
+            " SELECT id, id FROM codes UNION"
+            " SELECT up.code_id, codes.parent_id FROM up JOIN codes ON codes.id = up.ancestor"
+            " WHERE codes.parent_id IS NOT NULL)"
+            " SELECT up.ancestor, count(DISTINCT c.document_id || ':' || c.start || ':' || c.end)"
+            f" FROM codings c JOIN up ON up.code_id = c.code_id WHERE {ANCHORED}"
+        )
+        params: tuple[str, ...] = ()
+        if coder is not None:
+            sql, params = sql + " AND c.coder = ?", (coder,)
+        return {r[0]: r[1] for r in self._conn.execute(sql + " GROUP BY up.ancestor", params)}
+
     def counts_by_case(self) -> dict[tuple[str, str], int]:
         """Anchored codings per (code, case), each code's own."""
         rows = self._conn.execute(

@@ -67,6 +67,7 @@ class QualcodeApp(CodingActions, App):
         self.last_query = ""
         self.selected_code: str | None = None
         self.counts: dict[str, int] = {}  # codings per code, as shown (everyone's or only mine)
+        self.totals: dict[str, int] = {}  # coded passages per code with its subtree, each passage once
         self._revision: tuple[int, int] | None = None  # project.revision() when the screen last showed the file
         self.panels = {"cases": True, "codes": True}  # shown? (reset to the size's default when it changes)
 
@@ -90,7 +91,7 @@ class QualcodeApp(CodingActions, App):
         self.codes = self.project.codebook.codes()
         self._case_names = {c.id: c.name for c in self.project.documents.cases()}
         self.query_one(DocumentsTree).fill(self.project)
-        self.query_one(CodeTree).fill(self.codes, self._recount())
+        self._fill_codes()
         place = self.project.place(self.coder)
         documents = self.project.documents.documents()
         if place is not None:
@@ -121,8 +122,15 @@ class QualcodeApp(CodingActions, App):
 
     def _recount(self) -> dict[str, int]:
         """Query the counts once per change; the status bar reads them on every cursor move."""
-        self.counts = self.project.codings.counts(coder=self.coder if self.only_mine else None)
+        coder = self.coder if self.only_mine else None
+        self.counts = self.project.codings.counts(coder=coder)
+        self.totals = self.project.codings.passage_counts(coder=coder)
         return self.counts
+
+    def _fill_codes(self) -> None:
+        """The code tree anew (the codes or the language changed), with fresh counts."""
+        self._recount()
+        self.query_one(CodeTree).fill(self.codes, self.counts, self.totals, self.language)
 
     def _colors(self) -> dict[str, str]:
         return {c.id: c.color or "#888888" for c in self.codes}
@@ -176,7 +184,8 @@ class QualcodeApp(CodingActions, App):
         else:
             self._load_codings()
             self.view.set_paints(self._paints())
-        self.query_one(CodeTree).update_counts(self.codes, self._recount())
+        self._recount()
+        self.query_one(CodeTree).update_counts(self.codes, self.counts, self.totals, self.language)
         self._update_side()
         self._note_revision()
 
@@ -221,7 +230,7 @@ class QualcodeApp(CodingActions, App):
         self.codes = codes
         if self.selected_code is not None and all(c.id != self.selected_code for c in codes):
             self.selected_code = None
-        self.query_one(CodeTree).fill(self.codes, self._recount())
+        self._fill_codes()
 
     def action_refresh(self, quiet: bool = False) -> None:
         """Reload everything from the file: the documents tree and case names, the code tree, the codings."""
@@ -456,7 +465,7 @@ class QualcodeApp(CodingActions, App):
             return
         self._titles()
         self._rebind()
-        self.query_one(CodeTree).fill(self.codes, self._recount())
+        self._fill_codes()
         self._update_side()
 
     def _rebind(self) -> None:

@@ -12,7 +12,6 @@ from qualcode.model import Coding
 from qualcode.tui.i18n import label
 from qualcode.tui.screens.code_picker import CodePicker, NewCode
 from qualcode.tui.screens.dialogs import ChooseScreen, MemoScreen
-from qualcode.tui.widgets.panels import CodeTree
 
 
 class CodingActions:
@@ -64,7 +63,7 @@ class CodingActions:
                     self.notify(str(exc), severity="error")
                     return
                 self.codes = self.project.codebook.codes()
-                self.query_one(CodeTree).fill(self.codes, self._recount())
+                self._fill_codes()
                 self.notify(label("code_created", self.language, id=code.id))
                 result = code.id
             self.apply_code(result)

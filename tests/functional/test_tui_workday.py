@@ -128,3 +128,42 @@ async def test_the_case_tree_follows_the_open_document(project):
         await pilot.pause()
         assert app.project.documents.document(app.document_id).case_id == "D"
         assert tree.cursor_node.data == app.document_id
+
+
+def _code_labels(app) -> dict[str, str]:
+    labels: dict[str, str] = {}
+
+    def walk(node) -> None:
+        for child in node.children:
+            labels[child.data] = str(child.label)
+            walk(child)
+
+    walk(app.query_one(CodeTree).root)
+    return labels
+
+
+async def test_a_parent_counts_each_coded_passage_once_and_shows_its_own(project):
+    project.codings.apply("A", "staffing", "alice", turn=6)
+    project.codings.apply("A", "budget", "bob", turn=6)  # the same passage under a second child
+    project.codings.apply("A", "budget", "alice", turn=8)
+    app = QualcodeApp(project, coder="alice")
+    async with app.run_test(size=(150, 45)) as pilot:
+        await pilot.pause()
+        labels = _code_labels(app)
+        assert labels["resources"].endswith("現有資源 2")  # turns 6 and 8, turn 6 once
+        assert labels["budget"].endswith("預算 2") and labels["staffing"].endswith("人力 1")
+        await pilot.press("t", "4")  # turn 1 coded with the parent itself (shortcut 4 is organisation: a child)
+        await pilot.pause()
+        project.codings.apply("A", "resources", "alice", turn=10)
+        await pilot.press("ctrl+r")
+        await pilot.pause()
+        labels = _code_labels(app)
+        assert labels["resources"].endswith("現有資源 4 (本身 1)")
+        await pilot.press("L")  # English names and words in English mode
+        await pilot.pause()
+        labels = _code_labels(app)
+        assert labels["resources"].endswith("Existing resources 4 (own 1)") and labels["budget"].endswith("Budget 2")
+        await pilot.press("o")  # only mine: bob's budget on turn 6 no longer counts, alice's staffing there does
+        await pilot.pause()
+        assert _code_labels(app)["budget"].endswith("Budget 1")
+        assert _code_labels(app)["resources"].endswith("Existing resources 4 (own 1)")

@@ -131,3 +131,41 @@ def test_every_change_is_in_the_append_only_event_log(project):
         project.store.conn.execute("DELETE FROM events")
     with pytest.raises(sqlite3.DatabaseError, match="append-only"):
         project.store.conn.execute("UPDATE events SET coder = 'mallory'")
+
+
+def test_passage_counts_count_each_passage_of_a_subtree_once(project):
+    """Against an oracle: per code, the distinct (document, start, end) of codings of it or any descendant."""
+    import random
+
+    rng = random.Random(2026)
+    codes = project.codebook.codes()
+    parent = {c.id: c.parent_id for c in codes}
+    documents = project.documents.documents()
+    spans = []
+    for document in documents[:2]:
+        for _ in range(12):
+            start = rng.randrange(0, document.length - 30)
+            spans.append((document.id, start, start + rng.randrange(1, 30)))
+    made = []
+    for _ in range(80):
+        document, start, end = rng.choice(spans)  # passages repeat under several codes and coders
+        code = rng.choice(codes).id
+        coder = rng.choice(["alice", "bob"])
+        if (document, start, end, code, coder) in made:
+            continue
+        project.codings.apply(document, code, coder, span=(start, end))
+        made.append((document, start, end, code, coder))
+
+    def ancestors(code):
+        while code is not None:
+            yield code
+            code = parent[code]
+
+    for who in (None, "alice"):
+        expected: dict[str, set] = {}
+        for document, start, end, code, coder in made:
+            if who is None or coder == who:
+                for up in ancestors(code):
+                    expected.setdefault(up, set()).add((document, start, end))
+        assert project.codings.passage_counts(coder=who) == {c: len(s) for c, s in expected.items()}
+        assert any(len(s) < sum(1 for m in made if m[3] == c) for c, s in expected.items())  # repeats happened

@@ -55,53 +55,50 @@ class DocumentsTree(Tree):
             _keep_cursor(self, document_id)
 
 
-def subtree_counts(codes: list[Code], counts: dict[str, int]) -> dict[str, int]:
-    """Each code's codings plus those of every code below it (what the segments panel lists for it)."""
-    parents = {c.id: c.parent_id for c in codes}
-    totals = {c.id: counts.get(c.id, 0) for c in codes}
-    for code in codes:
-        n, parent, seen = counts.get(code.id, 0), code.parent_id, {code.id}
-        while n and parent in totals and parent not in seen:
-            totals[parent] += n
-            seen.add(parent)
-            parent = parents[parent]
-    return totals
-
-
 class CodeTree(Tree):
-    """Codes with their shortcut, colour and number of codings: a parent's number includes its descendants'."""
+    """Codes with their shortcut, colour and number of codings. A parent's number counts the coded passages of
+    it and its subtree, each passage once; its own codings follow in brackets when they differ."""
 
-    def fill(self, codes: list[Code], counts: dict[str, int]) -> None:
+    def fill(self, codes: list[Code], own: dict[str, int], totals: dict[str, int], language: str = "zh") -> None:
         cursor = self.cursor_node.data if self.cursor_node is not None else None
         self.show_root = False
         self.clear()
-        totals = subtree_counts(codes, counts)
         self._code_nodes = {}
+        parents = {c.parent_id for c in codes}
         for code in codes:
             parent = self._code_nodes.get(code.parent_id, self.root)
-            self._code_nodes[code.id] = parent.add(self._label(code, totals), data=code.id, expand=True)
+            label = self._label(code, own, totals, language, code.id in parents)
+            self._code_nodes[code.id] = parent.add(label, data=code.id, expand=True)
         for node in self._code_nodes.values():
             node.allow_expand = bool(node.children)
-        self._shown_counts = totals
+        self._shown_counts = self._key(codes, own, totals, language)
         _keep_cursor(self, cursor)
 
-    def update_counts(self, codes: list[Code], counts: dict[str, int]) -> None:
-        """Relabel only the codes whose count changed (each relabel repaints the tree)."""
+    @staticmethod
+    def _key(codes: list[Code], own: dict[str, int], totals: dict[str, int], language: str) -> dict[str, tuple]:
+        return {c.id: (own.get(c.id, 0), totals.get(c.id, 0), language) for c in codes}
+
+    def update_counts(self, codes: list[Code], own: dict[str, int], totals: dict[str, int], language: str) -> None:
+        """Relabel only the codes whose figures changed (each relabel repaints the tree)."""
         shown = getattr(self, "_shown_counts", {})
-        totals = subtree_counts(codes, counts)
+        now = self._key(codes, own, totals, language)
+        parents = {c.parent_id for c in codes}
         for code in codes:
             node = getattr(self, "_code_nodes", {}).get(code.id)
-            if node is not None and shown.get(code.id) != totals[code.id]:
-                node.set_label(self._label(code, totals))
-        self._shown_counts = totals
+            if node is not None and shown.get(code.id) != now[code.id]:
+                node.set_label(self._label(code, own, totals, language, code.id in parents))
+        self._shown_counts = now
 
     @staticmethod
-    def _label(code: Code, totals: dict[str, int]) -> Text:
+    def _label(code: Code, own: dict[str, int], totals: dict[str, int], language: str, parent: bool) -> Text:
         label = Text()
         label.append("■ ", style=code.color or "white")
         label.append(f"{code.shortcut} " if code.shortcut else "  ", style="bold")
-        label.append(code.name)
-        label.append(f" {totals.get(code.id, 0)}", style="dim")
+        label.append(code.name_en if language == "en" and code.name_en else code.name)
+        total, mine = totals.get(code.id, 0), own.get(code.id, 0)
+        label.append(f" {total}", style="dim")
+        if parent and mine:
+            label.append(f" ({'own' if language == 'en' else '本身'} {mine})", style="dim italic")
         return label
 
 

@@ -48,15 +48,44 @@ def load_config() -> dict[str, Any]:
         raise BadInput(f"{path}: bad config file: {exc}") from None
 
 
-def default_coder(explicit: str | None = None) -> str:
-    """--coder, else $QUALCODE_CODER, else `coder` in the config file, else the OS user."""
+def configured_coder(explicit: str | None = None) -> str | None:
+    """--coder, else $QUALCODE_CODER, else `coder` in the config file; None when none of them says."""
     for candidate in (explicit, _environ("QUALCODE_CODER"), load_config().get("coder")):
         if candidate and str(candidate).strip():
             return str(candidate).strip()
+    return None
+
+
+def os_user() -> str:
     try:
         return getpass.getuser()
     except Exception:  # no user name on some containers
         return "coder"
+
+
+def default_coder(explicit: str | None = None) -> str:
+    """--coder, else $QUALCODE_CODER, else `coder` in the config file, else the OS user."""
+    return configured_coder(explicit) or os_user()
+
+
+def save_setting(key: str, value: str | bool | int) -> Path:
+    """Set one top-level key of the config file, keeping the rest of it (comments included) as it was."""
+    import tomlkit
+
+    from qualcode.fileio import write_atomic
+
+    path = config_path()
+    load_config()  # a broken file is refused here, with its own message, before anything is written
+    try:
+        document = tomlkit.parse(path.read_text(encoding="utf-8")) if path.exists() else tomlkit.document()
+    except OSError as exc:
+        raise BadInput(f"{path}: cannot read the config file: {exc.strerror or exc}") from None
+    document[key] = value
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise BadInput(f"{path.parent}: cannot make the config folder: {exc.strerror or exc}") from None
+    return write_atomic(path, tomlkit.dumps(document).encode("utf-8"), force=True)
 
 
 def default_project(explicit: str | os.PathLike | None = None) -> Path:

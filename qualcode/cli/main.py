@@ -36,7 +36,7 @@ def main(
 
 def _run_tui(config_settings: Settings, coder: Optional[str], blind: Optional[bool] = None) -> None:
     """Open the TUI; `blind` None means `blind` in the config file (default off)."""
-    from qualcode.config import blind_coding, consensus_coder, load_config
+    from qualcode.config import blind_coding, configured_coder, consensus_coder, load_config
     from qualcode.project import Project
 
     config = load_config()
@@ -52,6 +52,7 @@ def _run_tui(config_settings: Settings, coder: Optional[str], blind: Optional[bo
         QualcodeApp(
             project,
             coder=config_settings.coder_for(coder),
+            ask_coder=configured_coder(coder or config_settings.coder) is None,
             language=config.get("language"),
             keys=keys,
             blind=blind,

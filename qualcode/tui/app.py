@@ -46,6 +46,7 @@ class QualcodeApp(CodingActions, App):
         keys: dict[str, str] | None = None,
         blind: bool = False,
         consensus: str = "consensus",
+        ask_coder: bool = False,
         **kwargs,
     ):
         super().__init__(**kwargs)
@@ -54,6 +55,7 @@ class QualcodeApp(CodingActions, App):
         self.keys = dict(keys or {})
         self.blind = blind  # blind coding: only the coder's own codings, everywhere, and `o` cannot show others'
         self.consensus = consensus  # the coder adjudications are written as
+        self.ask_coder = ask_coder  # no coder configured anywhere: ask once, and save it in the config file
         self.set_reactive(QualcodeApp.language, language if language in ("zh", "en") else "zh")
         self.set_reactive(QualcodeApp.only_mine, blind)
         self.document_id: int | None = None
@@ -103,6 +105,30 @@ class QualcodeApp(CodingActions, App):
         self.query_one(TranscriptView).focus()
         self._revision = self.project.revision()
         self.set_interval(POLL_SECONDS, self._poll_revision, name="watch-project")
+        if self.ask_coder:
+            self._ask_coder()
+
+    def _ask_coder(self) -> None:
+        """First run: who is coding? Saved as `coder` in the config file, so it is asked once."""
+        from qualcode.config import config_path, save_setting
+        from qualcode.tui.screens.dialogs import LineScreen
+
+        def answer(name: str | None) -> None:
+            name = (name or "").strip()
+            if not name:
+                self.notify(label("coder_kept", self.language, coder=self.coder), timeout=4)
+                return
+            try:
+                save_setting("coder", name)
+            except QualcodeError as exc:
+                self.notify(str(exc), severity="error")
+            else:
+                self.notify(label("coder_saved", self.language, coder=name, path=str(config_path())), timeout=4)
+            self.coder = name
+            self.ask_coder = False
+            self.refresh_codings()
+
+        self.push_screen(LineScreen(label("ask_coder", self.language), self.coder), answer)
 
     def _titles(self) -> None:
         lang = self.language
@@ -458,7 +484,14 @@ class QualcodeApp(CodingActions, App):
             self.refresh_codings()
 
     def action_toggle_language(self) -> None:
+        """中文 ↔ English, remembered as `language` in the config file."""
+        from qualcode.config import save_setting
+
         self.language = "en" if self.language == "zh" else "zh"
+        try:
+            save_setting("language", self.language)
+        except QualcodeError as exc:
+            self.notify(str(exc), severity="warning")
 
     def watch_language(self) -> None:
         if not self.is_mounted:

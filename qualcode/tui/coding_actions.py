@@ -147,6 +147,36 @@ class CodingActions:
 
         self._choose_coding(self._codings_at_cursor(), edit)
 
+    def action_copy_quote(self) -> None:
+        """Copy a quote with its citation, 「…」(A, 第 34 輪), to the system clipboard (OSC 52): the highlighted
+        segment when the segments panel has focus, else the selection, else the coding under the cursor."""
+        from qualcode.tui.widgets.panels import SegmentsList
+
+        segments = self.query_one(SegmentsList)
+        start = end = None
+        document = self.document_id
+        if self.focused is segments and segments.highlighted_option is not None and segments.highlighted_option.id:
+            coding = self.project.codings.get(segments.highlighted_option.id)
+            document, start, end = coding.document_id, coding.start, coding.end
+        else:
+            start, end = self.view.selected_span
+            if start == end:
+                under = self._codings_at_cursor()
+                if not under:
+                    self.notify(label("nothing_to_copy", self.language), severity="warning")
+                    return
+                start, end = under[0].start, under[0].end
+        if document is None:
+            return
+        quote = " ".join(self.project.documents.text(document)[start:end].split())
+        turns = self.project.documents.turns(document)
+        turn = next((t for t in turns if t.start <= start < max(t.end, t.start + 1)), None)
+        case = self.project.documents.document(document).case_id
+        where = label("cite_turn", self.language, case=case, n=turn.number) if turn is not None else case
+        citation = f"「{quote}」({where})"
+        self.copy_to_clipboard(citation)
+        self.notify(label("copied", self.language, text=citation if len(citation) <= 60 else citation[:59] + "…"))
+
     def action_undo(self) -> None:
         self._undo_redo(self.project.history.undo, "undone")
 

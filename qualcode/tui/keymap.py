@@ -30,6 +30,7 @@ APP_KEYS: list[Key] = [
     Key("select-sentence", "s", "select_sentence", "選本句", "Sentence"),
     Key("remove-coding", "x", "remove_coding", "移除編碼", "Uncode"),
     Key("memo", "m", "memo", "備忘", "Memo"),
+    Key("copy-quote", "y", "copy_quote", "複製引文", "Copy quote", show=False),
     Key("undo", "u,ctrl+z", "undo", "復原", "Undo", priority=False),
     Key("redo", "U,ctrl+y", "redo", "重做", "Redo", show=False),
     Key("search", "slash", "search", "搜尋", "Search"),

@@ -167,3 +167,90 @@ async def test_a_parent_counts_each_coded_passage_once_and_shows_its_own(project
         await pilot.pause()
         assert _code_labels(app)["budget"].endswith("Budget 1")
         assert _code_labels(app)["resources"].endswith("Existing resources 4 (own 1)")
+
+
+async def test_y_copies_the_quote_with_its_citation(project):
+    quote = "中央根本就是希望我們關掉"
+    coding = project.codings.apply("A", "central-support", "alice", quote=quote)
+    document = project.documents.document("A")
+    number = next(t.number for t in project.documents.turns(document.id) if t.start <= coding.start < t.end)
+    app = QualcodeApp(project, coder="alice")
+    async with app.run_test(size=(150, 45), notifications=True) as pilot:
+        await pilot.press("slash", *"根本就是希望", "enter", "enter")  # selects those six characters
+        await pilot.pause()
+        await pilot.press("y")
+        await pilot.pause()
+        assert app.clipboard == f"「根本就是希望」(A, 第 {number} 輪)"
+        assert any("已複製到剪貼簿" in str(t.render()) for t in app.screen.query("Toast"))
+        await pilot.press("left", "y")  # no selection: the coding under the cursor, whole
+        await pilot.pause()
+        assert app.clipboard == f"「{quote}」(A, 第 {number} 輪)"
+        await pilot.press("L", "y")
+        await pilot.pause()
+        assert app.clipboard == f"「{quote}」(A, turn {number})"
+        await pilot.press("home", "ctrl+home")  # the document's start: nothing coded there
+        await pilot.press("y")
+        await pilot.pause()
+        assert app.clipboard == f"「{quote}」(A, turn {number})"  # unchanged, and said so
+        assert any("no quote to copy" in str(t.render()) for t in app.screen.query("Toast"))
+
+
+async def test_first_run_asks_who_is_coding_once_and_keeps_the_config_file(project, tmp_path, monkeypatch):
+    config = tmp_path / "config.toml"
+    config.write_text('# my settings\nlanguage = "zh"  # 中文介面\n', encoding="utf-8")
+    monkeypatch.setenv("QUALCODE_CONFIG", str(config))
+    app = QualcodeApp(project, coder="root", ask_coder=True)
+    async with app.run_test(size=(150, 45)) as pilot:
+        await pilot.pause()
+        assert type(app.screen).__name__ == "LineScreen"
+        await pilot.press("ctrl+u", *"蔡君蘋", "enter")
+        await pilot.pause()
+        assert app.screen is app.screen_stack[0] and app.coder == "蔡君蘋"
+        assert "編碼者 蔡君蘋" in str(app.query_one("#status").render())
+        await pilot.press("t", "5")  # and codes as that coder
+        await pilot.pause()
+    assert {c.coder for c in project.codings.select()} == {"蔡君蘋"}
+    text = config.read_text(encoding="utf-8")
+    assert text.startswith('# my settings\nlanguage = "zh"  # 中文介面\n') and 'coder = "蔡君蘋"' in text
+
+    from qualcode.config import configured_coder
+
+    assert configured_coder() == "蔡君蘋"  # so the next start does not ask
+
+
+def test_the_cli_asks_only_when_no_coder_is_configured(demo_db, tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    from qualcode.cli import app as cli
+
+    opened: list[QualcodeApp] = []
+    monkeypatch.setattr(QualcodeApp, "run", lambda self: opened.append(self))
+    config = tmp_path / "config.toml"
+    monkeypatch.setenv("QUALCODE_CONFIG", str(config))
+    for args, env, asks in [
+        ([], None, True),
+        (["--coder", "alice"], None, False),
+        ([], "bob", False),
+    ]:
+        if env:
+            monkeypatch.setenv("QUALCODE_CODER", env)
+        result = CliRunner().invoke(cli, ["-p", str(demo_db), "tui", *args])
+        assert result.exit_code == 0, result.output
+        assert opened.pop().ask_coder is asks
+        monkeypatch.delenv("QUALCODE_CODER", raising=False)
+    config.write_text('coder = "carol"\n', encoding="utf-8")
+    CliRunner().invoke(cli, ["-p", str(demo_db), "tui"])
+    app = opened.pop()
+    assert (app.ask_coder, app.coder) == (False, "carol")
+
+
+async def test_the_language_choice_is_remembered(project, tmp_path, monkeypatch):
+    config = tmp_path / "config.toml"
+    monkeypatch.setenv("QUALCODE_CONFIG", str(config))
+    app = QualcodeApp(project, coder="alice")
+    async with app.run_test(size=(150, 45)) as pilot:
+        await pilot.press("L")
+        await pilot.pause()
+    from qualcode.config import load_config
+
+    assert load_config()["language"] == "en"

@@ -97,6 +97,8 @@ class Rating:
 class Memo:
     id: int
     target_type: str  # project | document | case | code
-    target_id: str
-    author: str
+    target_id: str  # "" for the project, a document's id as text, a case id, a code id
+    author: str  # one memo per target and author (services/memos.py)
     text: str
+    created_at: str = ""
+    updated_at: str = ""

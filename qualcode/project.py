@@ -23,6 +23,7 @@ from qualcode.services.documents import DocumentService
 from qualcode.services.events import EventLog
 from qualcode.services.exchange import ExchangeIds
 from qualcode.services.history import History
+from qualcode.services.memos import MemoService
 from qualcode.services.merge import MergeService
 from qualcode.services.ratings import RatingService
 from qualcode.services.search import SearchService
@@ -43,11 +44,12 @@ class Project:
         self.ratings = RatingService(store, self.log, self.documents, self.codebook, self.codings)
         self.search = SearchService(store, self.documents, self.codebook, self.codings)
         self.exchange = ExchangeIds(store)
-        self.history = History(store, self.log, self.documents, self.codebook, self.codings, self.ratings)
+        self.memos = MemoService(store, self.log, self.documents, self.codebook)
+        self.history = History(store, self.log, self.documents, self.codebook, self.codings, self.ratings, self.memos)
         self.team = TeamService(self.documents, self.codebook, self.codings, self.ratings, self.history)
         self.backups = BackupService(store, self.log, self.codebook)
         self.merge = MergeService(
-            store, self.log, self.documents, self.codebook, self.codings, self.ratings, self.exchange
+            store, self.log, self.documents, self.codebook, self.codings, self.ratings, self.exchange, self.memos
         )
         self.documents.on_change(self.search.documents_changed)
         self.documents.on_replace(self.codings.carry)

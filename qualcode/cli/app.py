@@ -11,6 +11,7 @@ from typing import Any, NoReturn, Optional
 
 import typer
 from rich.console import Console
+from rich.table import Table
 from typer.core import TyperGroup
 
 from qualcode.config import default_coder
@@ -21,14 +22,33 @@ try:  # typer >= 0.22 carries its own copy of click; its errors derive from Type
 except ImportError:  # pragma: no cover - an older typer, on click
     from click import ClickException as CommandLineError
 
-out = Console(highlight=False, soft_wrap=True)
+
+class Output(Console):
+    """Standard output. On a terminal a table fits the window (rich shortens or folds values to fit); anywhere
+    else (a pipe, a file, `| cat`) every table is printed at its full width: each value whole, never cut to `…`,
+    whatever $COLUMNS says. One rule for every command that prints a table."""
+
+    def print(self, *objects: Any, **kwargs: Any) -> None:
+        tables = [o for o in objects if isinstance(o, Table)]
+        if not tables or self.is_terminal or kwargs.get("width") is not None:
+            super().print(*objects, **kwargs)
+            return
+        from rich.measure import Measurement
+
+        wide = Console(file=self.file, width=WHOLE_WIDTH, highlight=False, soft_wrap=True, no_color=self.no_color)
+        width = max(Measurement.get(wide, wide.options, table).maximum for table in tables)
+        wide.print(*objects, width=width, **kwargs)
+
+
+WHOLE_WIDTH = 1_000_000  # the room a table gets when not on a terminal: as wide as its widest values need
+out = Output(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
 # The order `qualcode --help` lists the commands in: the way a study proceeds.
 COMMAND_ORDER = (
-    "demo", "tui", "init", "status", "import", "documents", "show", "cases", "codebook",
-    "code", "uncode", "memo", "codings", "reattach", "confirm", "undo", "redo", "search", "kwic", "words", "reindex",
+    "demo", "tui", "serve", "init", "status", "import", "documents", "show", "cases", "codebook", "codes",
+    "code", "uncode", "memo", "memos", "codings", "reattach", "confirm", "undo", "redo", "search", "kwic", "words", "reindex",
     "rate", "unrate", "ratings", "agree", "export", "import-qdpx", "merge", "backup", "backups", "restore", "browse",
 )  # fmt: skip
 
@@ -110,6 +130,11 @@ codebook_app = typer.Typer(help="The codebook: codes, rating facets and scale, k
 export_app = typer.Typer(help="Export tables, matrices, quote reports and REFI-QDA files.", no_args_is_help=True)
 app.add_typer(cases_app, name="cases")
 app.add_typer(codebook_app, name="codebook")
+codes_app = typer.Typer(
+    help="Manage codes: list, rename, move, merge, delete, set colour/key/definition (each undoable).",
+    no_args_is_help=True,
+)
+app.add_typer(codes_app, name="codes")
 app.add_typer(export_app, name="export")
 
 

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Optional
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from qualcode.cli.app import JsonOption, app, cases_app, cell, open_project, out, print_json, settings
@@ -121,38 +122,53 @@ def show(
         False, "--sentences", help="Number each turn's sentences (what `code --sentence` takes)."
     ),
     version: Optional[int] = typer.Option(None, "--version", min=1, help="An earlier text of a re-imported document."),
+    json_: bool = JsonOption,
 ) -> None:
     """Print a transcript with turn numbers and offsets (the numbers `code --turn/--span/--sentence` take)."""
+    from qualcode.sentences import sentences as split
+
     with open_project(ctx) as project:
         doc = project.documents.document(document)
-        if version is not None and version != doc.version:
-            _show_version(project, doc, version, turn)
-            return
-        text = project.documents.text(doc.id)
-        turns = project.documents.turns(doc.id) if turn is None else [project.documents.turn(doc.id, turn)]
-        split = {t.number: project.documents.sentences(doc.id, t.number) for t in turns} if sentences else {}
-    for t in turns:
-        out.print(f"[bold]{t.number:>3} {t.speaker}[/] [dim]{t.start}:{t.end}[/]")
+        shown = doc.version if version is None else version
+        if shown != doc.version:
+            text, turns = _turns_at(project, doc, shown, turn)
+        else:
+            text = project.documents.text(doc.id)
+            current = project.documents.turns(doc.id) if turn is None else [project.documents.turn(doc.id, turn)]
+            turns = [(t.number, t.speaker, t.start, t.end) for t in current]
+    parts = {n: split(text, start, end) for n, _, start, end in turns} if sentences else {}
+    if json_:
+        rows = []
+        for n, speaker, start, end in turns:
+            row = {"n": n, "speaker": speaker, "start": start, "end": end, "text": text[start:end]}
+            if sentences:
+                row["sentences"] = [
+                    {"n": i, "start": a, "end": b, "text": text[a:b]} for i, (a, b) in enumerate(parts[n], 1)
+                ]
+            rows.append(row)
+        print_json({"document": doc.id, "case": doc.case_id, "title": doc.title, "version": shown, "turns": rows})
+        return
+    if shown != doc.version:
+        out.print(f"[dim]document {doc.id} ({escape(doc.case_id)}), version {shown} of {doc.version}[/]")
+    for n, speaker, start, end in turns:
+        out.print(f"[bold]{n:>3} {escape(speaker)}[/] [dim]{start}:{end}[/]")
         if not sentences:
-            out.print(text[t.start : t.end], markup=False)
-            continue
-        for n, (start, end) in enumerate(split[t.number], 1):
-            out.print(f"  [dim]{n:>2} {start}:{end}[/] ", end="")
             out.print(text[start:end], markup=False)
+            continue
+        for i, (a, b) in enumerate(parts[n], 1):
+            out.print(f"  [dim]{i:>2} {a}:{b}[/] ", end="")
+            out.print(text[a:b], markup=False)
 
 
-def _show_version(project, doc, version: int, turn: Optional[int]) -> None:
-    """An earlier text, with its turns as they were (parsed from that text)."""
+def _turns_at(project, doc, version: int, turn: Optional[int]) -> tuple[str, list[tuple[int, str, int, int]]]:
+    """An earlier text, with its turns as they were (parsed from that text): (number, speaker, start, end)."""
     from qualcode.errors import NotFound
     from qualcode.ingest.transcript import parse
 
     text = project.documents.text_at(doc.id, version)
-    turns = list(enumerate(parse(text).turns, 1))
+    turns = [(n, t.speaker, t.start, t.end) for n, t in enumerate(parse(text).turns, 1)]
     if turn is not None:
-        turns = [(n, t) for n, t in turns if n == turn]
+        turns = [t for t in turns if t[0] == turn]
         if not turns:
             raise NotFound(f"version {version} of document {doc.id} has no turn {turn}")
-    out.print(f"[dim]document {doc.id} ({doc.case_id}), version {version} of {doc.version}[/]")
-    for n, t in turns:
-        out.print(f"[bold]{n:>3} {t.speaker}[/] [dim]{t.start}:{t.end}[/]")
-        out.print(text[t.start : t.end], markup=False)
+    return text, turns

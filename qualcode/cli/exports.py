@@ -26,7 +26,9 @@ def export_table(
         "md", "--format", help="md, csv, xlsx, html, svg or png (a heatmap), or term (coloured, here)."
     ),
     counts: bool = typer.Option(False, "--counts", help="Show the number of evidence quotes: 強 (3)."),
-    all_cases: bool = typer.Option(False, "--all-cases", help="Keep cases that have no rating in a facet."),
+    all_cases: bool = typer.Option(
+        False, "--all-cases", hidden=True, help="Accepted for older scripts: every case is a column already."
+    ),
     coder: Optional[str] = typer.Option(None, "--coder", help="Whose ratings (needed when several coders rated)."),
     raters: Optional[str] = typer.Option(
         None, "--raters", help="Raters side by side, a,b[,c]: cells where they differ are marked ≠."
@@ -34,7 +36,8 @@ def export_table(
     output: Optional[Path] = OutputOption,
     force: bool = ForceOption,
 ) -> None:
-    """The factor-strength table: rows grouped by dimension, one column per case, one table per facet."""
+    """The factor-strength table: rows grouped by dimension, a column for every case (unrated cells empty), one
+    table per facet."""
     from qualcode.export import run as exports
 
     side = tuple(r.strip() for r in (raters or "").split(",") if r.strip())
@@ -77,7 +80,7 @@ def _term_table(tables, counts: bool) -> None:
                 for case in table.cases:
                     cell = table.cell(row.factor.id, case.id)
                     color = cell.step.color if cell.step else None
-                    text = cell_text(cell, counts) or "·"
+                    text = cell_text(cell, counts)
                     cells.append(f"[on {color}] {text} [/]" if color else text)
                 grid.add_row(dimension.name if i == 0 else "", "" if row.is_dimension else row.factor.name, *cells)
         out.print(grid)
@@ -105,18 +108,34 @@ def export_quotes(
     ctx: typer.Context,
     code_id: Optional[str] = typer.Option(None, "--code", help="Only this code and its descendants."),
     fmt: str = typer.Option("md", "--format", help="md or docx."),
-    coder: Optional[str] = typer.Option(None, "--coder", help="Only this coder's codings."),
+    coder: Optional[str] = typer.Option(None, "--coder", help="Only this coder's codings and memos."),
+    cite: str = typer.Option("case", "--cite", help="case: 「…」(A); case-turn: 「…」(A, 第 34 輪)."),
+    no_coder: bool = typer.Option(False, "--no-coder", help="Leave out who coded each quote and wrote each memo."),
+    no_memo: bool = typer.Option(
+        False, "--no-memo", help="Leave out coding memos and the project's, documents', cases' and codes' memos."
+    ),
     pseudonyms: Optional[Path] = PseudonymOption,
     output: Optional[Path] = OutputOption,
     force: bool = ForceOption,
 ) -> None:
-    """Every coded quote per code, grouped by case, cited 「…」(A), with coder and memo."""
+    """Every coded quote per code, grouped by case, cited 「…」(A), with coder and memo; the project memo at the top,
+    case and document memos under their case, code memos under their code."""
+    from qualcode.export import quotes
     from qualcode.export import run as exports
     from qualcode.export.pseudonyms import Pseudonyms
+    from qualcode.fileio import is_stdout, write_atomic, write_stdout
 
-    options = exports.Options(code=code_id, coder=coder, pseudonyms=Pseudonyms.load(pseudonyms))
+    style = quotes.Style(cite=cite, coder=not no_coder, memos=not no_memo)
+    names = Pseudonyms.load(pseudonyms)
     with open_project(ctx) as project:
-        _export(project, "quotes", fmt, output, options, force)
+        data = quotes.render(project, fmt, title=exports.QUOTES_TITLE, code=code_id, coder=coder, pseudonyms=names,
+                             style=style)  # fmt: skip
+    if is_stdout(output) or (output is None and fmt == "md"):
+        if fmt in BINARY and sys.stdout.isatty():
+            raise BadInput(f"-o -: refusing to write binary {fmt} to a terminal; redirect it or give a file")
+        write_stdout(data)
+        return
+    err.print(f"wrote {write_atomic(output or Path('exports') / f'quotes.{fmt}', data, force=force)}")
 
 
 @export_app.command("qdpx")

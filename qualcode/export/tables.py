@@ -8,6 +8,7 @@ import io
 import unicodedata
 
 from qualcode.analysis.table import Cell, FactorTable
+from qualcode.model import Case
 
 FORMATS = ("md", "csv", "xlsx", "html")
 
@@ -50,12 +51,16 @@ def markdown(tables: list[FactorTable], counts: bool, title: str = "") -> str:
 
 
 def csv_bytes(tables: list[FactorTable], counts: bool) -> bytes:
-    """UTF-8 with a BOM (so Excel reads Chinese right); one row per factor, the dimension in a column."""
+    """UTF-8 with a BOM (so Excel reads Chinese right); one row per factor, the facet and dimension in columns.
+
+    One header for every facet: a column per case of the project, and each facet's values placed by case id,
+    so a value always sits under its own case whichever cases were rated (an unrated cell is empty)."""
     buffer = io.StringIO(newline="")
     writer = csv.writer(buffer, lineterminator="\r\n")
-    cases = tables[0].cases if tables else []
+    cases = _all_cases(tables)
     writer.writerow(["facet", "dimension", "factor", "code", *[c.name or c.id for c in cases]])
     for table in tables:
+        own = {c.id for c in table.cases}
         for row in table.rows:
             writer.writerow(
                 [
@@ -63,10 +68,19 @@ def csv_bytes(tables: list[FactorTable], counts: bool) -> bytes:
                     row.dimension.name,
                     row.factor.name,
                     row.factor.id,
-                    *[cell_text(table.cell(row.factor.id, c.id), counts) for c in table.cases],
+                    *[cell_text(table.cell(row.factor.id, c.id), counts) if c.id in own else "" for c in cases],
                 ]
             )
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+def _all_cases(tables: list[FactorTable]) -> list[Case]:
+    """Every case of the tables, each once, in the order they first appear."""
+    seen: dict[str, Case] = {}
+    for table in tables:
+        for case in table.cases:
+            seen.setdefault(case.id, case)
+    return list(seen.values())
 
 
 def xlsx_bytes(tables: list[FactorTable], counts: bool) -> bytes:
@@ -176,16 +190,15 @@ def collect(
     all_cases: bool = False,
     raters: tuple[str, ...] = (),
 ) -> list[FactorTable]:
-    """One table per facet (or the one asked for). Cases without any rating in a facet are left out
-    unless `all_cases`, as Table 5-10 shows only the three municipalities that run a site. With `raters`,
-    each cell shows every rater's step side by side, marked ≠ where they differ."""
-    from dataclasses import replace
-
+    """One table per facet (or the one asked for), with a column for every case of the project, rated or not
+    (an unrated cell is empty), so the table keeps its shape while the ratings are entered. Facets nobody rated
+    are left out when another facet has ratings. With `raters`, each cell shows every rater's step side by side,
+    marked ≠ where they differ. `all_cases` is accepted for older callers: every case is always a column."""
     from qualcode.analysis.table import build
     from qualcode.errors import BadInput
 
     if raters:
-        return _side_by_side(project, facet, all_cases, raters)
+        return _side_by_side(project, facet, raters)
     raters = tuple(project.ratings.raters())
     if coder is None:
         if len(raters) > 1:
@@ -197,16 +210,13 @@ def collect(
     tables = []
     for facet_id in facet_ids:
         table = build(project, facet_id, coder)
-        rated = {case for (_, case), cell in table.cells.items() if cell.step is not None}
-        if rated and not all_cases:
-            table = replace(table, cases=[c for c in table.cases if c.id in rated])
-        tables.append((table, bool(rated)))
+        tables.append((table, any(cell.step is not None for cell in table.cells.values())))
     if facet is None and any(has for _, has in tables):
         return [table for table, has in tables if has]  # facets nobody rated are left out
     return [table for table, _ in tables]
 
 
-def _side_by_side(project, facet: str | None, all_cases: bool, raters: tuple[str, ...]) -> list[FactorTable]:
+def _side_by_side(project, facet: str | None, raters: tuple[str, ...]) -> list[FactorTable]:
     from dataclasses import replace
 
     from qualcode.analysis.table import Cell, build
@@ -227,11 +237,6 @@ def _side_by_side(project, facet: str | None, all_cases: bool, raters: tuple[str
         for key, cell in first.cells.items():
             steps = tuple((rater, table.cell(*key).step) for rater, table in zip(raters, tables, strict=True))
             cells[key] = Cell(None, 0, cell.codings, by_rater=steps)
-        merged = replace(first, cells=cells)
-        rated = {case for (_, case), cell in cells.items() if any(step for _, step in cell.by_rater)}
-        if not rated:
-            continue
-        if not all_cases:
-            merged = replace(merged, cases=[c for c in merged.cases if c.id in rated])
-        out.append(merged)
+        if any(step for cell in cells.values() for _, step in cell.by_rater):
+            out.append(replace(first, cells=cells))
     return out

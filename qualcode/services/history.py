@@ -1,5 +1,5 @@
 """Undo and redo: one history per coder over every change of work (codings, memos, review marks,
-re-attaching, ratings, notes, evidence, code creation).
+re-attaching, ratings, notes, evidence, code creation and management, memos on the project, documents, cases and codes).
 
 Nothing is marked in place: a coder's undo and redo stacks are rebuilt by replaying that coder's events
 (the log is append-only), so they survive restarts and one coder's undo never touches another's work.
@@ -23,6 +23,7 @@ from qualcode.services.codebook import CodebookService
 from qualcode.services.codings import CodingService, describe
 from qualcode.services.documents import DocumentService
 from qualcode.services.events import EventLog
+from qualcode.services.memos import MemoService
 from qualcode.services.ratings import RatingService
 from qualcode.store import Store
 
@@ -41,7 +42,13 @@ _WHAT = {
     "rate.detach": "evidence detached from rating {target}",
     "rate.clear": "clearing of rating {target}",
     "code.create": "creation of code {target}",
+    "code.rename": "renaming of code {target}",
+    "code.move": "move of code {target}",
+    "code.update": "change of code {target}",
+    "code.merge": "merge of code {target}",
+    "code.delete": "deletion of code {target}",
     "adjudicate": "adjudication of {target}",
+    "memo.set": "memo change on {target}",
 }
 
 
@@ -58,7 +65,7 @@ class UndoResult:
 
 class History:
     def __init__(self, store: Store, log: EventLog, documents: DocumentService, codebook: CodebookService,
-                 codings: CodingService, ratings: RatingService):  # fmt: skip
+                 codings: CodingService, ratings: RatingService, memos: MemoService):  # fmt: skip
         self._store = store
         self._log = log
         self._documents = documents
@@ -67,7 +74,8 @@ class History:
         self._handlers: dict[str, tuple[Callable[[dict], None], Callable[[dict], None]]] = {}
         self._handlers.update(codings.undo_handlers(self._restore_coding))
         self._handlers.update(ratings.undo_handlers())
-        self._handlers.update(codebook.undo_handlers())
+        self._handlers.update(codebook.undo_handlers(self._restore_coding))
+        self._handlers.update(memos.undo_handlers())
 
     @property
     def _conn(self) -> sqlite3.Connection:

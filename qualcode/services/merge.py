@@ -15,8 +15,10 @@ Each coder codes blind in a copy of one project; `merge` brings one copy's work 
   values, the side whose log holds changes the other lacks wins if only one side has them ("changed since the
   copies parted"); an empty memo here takes the other's; otherwise this project's value is kept and the
   difference reported as a conflict. Merge never deletes: what the other removed stays here (reported).
-- events: the undo history (code, uncode, memo, review, reattach, rate…, code.create, undo, redo) of every coder
-  with codings or ratings in the other file, rewritten to this project's ids, appended in order. An event is
+- memos on the project, a document, a case or a code (one per target and author): the same rule as a coding's
+  memo; a memo on a document or code that did not come in is refused.
+- events: the undo history (code, uncode, memo, review, reattach, rate…, code.create, memo.set, undo, redo) of every
+  coder with codings, ratings or memos in the other file, rewritten to this project's ids, appended in order. An event is
   identified by (at, coder, action, target, payload); one already here is skipped. An event about a coding or
   rating cell that is not here as the other has it (kept ours, refused, re-anchored onto other words) is
   refused, so a carried undo never acts on something else.
@@ -49,6 +51,8 @@ from qualcode.services.codings import CodingService
 from qualcode.services.documents import DocumentService, NewText
 from qualcode.services.events import EventLog
 from qualcode.services.exchange import NAMESPACE, ExchangeIds, guid_key
+from qualcode.services.memos import ACTION as MEMO_ACTION
+from qualcode.services.memos import MemoService, target_label
 from qualcode.services.ratings import RatingService
 from qualcode.store import Store
 from qualcode.store.schema import SCHEMA_VERSION
@@ -148,9 +152,11 @@ class _Incoming:
     ratings: list[dict[str, Any]]
     events: list[dict[str, Any]]  # id, at, coder, action, target, payload (text), of the history actions
     notes: list[str] = field(default_factory=list)
+    memos: list[dict[str, Any]] = field(default_factory=list)  # memos rows; a document or code target is a key above
 
     def coders(self) -> set[str]:
-        return {c["coder"] for c in self.codings} | {r["coder"] for r in self.ratings}
+        memos = {m["author"] for m in self.memos}
+        return {c["coder"] for c in self.codings} | {r["coder"] for r in self.ratings} | memos
 
 
 class _DryRun(Exception):
@@ -179,6 +185,7 @@ class MergeService:
         codings: CodingService,
         ratings: RatingService,
         exchange: ExchangeIds,
+        memos: MemoService,
     ):
         self._store = store
         self._log = log
@@ -187,11 +194,13 @@ class MergeService:
         self._codings = codings
         self._ratings = ratings
         self._exchange = exchange
+        self._memos = memos
 
     def history_actions(self) -> set[str]:
         """The actions undo and redo replay (each service says which are its own), and undo and redo."""
         actions = set(self._codings.undo_handlers(lambda row, text: row))
         actions |= set(self._ratings.undo_handlers()) | set(self._codebook.undo_handlers())
+        actions |= set(self._memos.undo_handlers())
         return actions | {"undo", "redo"}
 
     def merge(
@@ -237,8 +246,8 @@ class MergeService:
         try:
             with self._store.transaction():
                 _Run(store=self._store, log=self._log, documents=self._documents, codebook=self._codebook,
-                     codings=self._codings, exchange=self._exchange, actions=self.history_actions(), incoming=incoming,
-                     renames=renames, coder=coder or "system", report=report).run()  # fmt: skip
+                     codings=self._codings, exchange=self._exchange, memos=self._memos, actions=self.history_actions(),
+                     incoming=incoming, renames=renames, coder=coder or "system", report=report).run()  # fmt: skip
                 if rehearsal:
                     raise _DryRun
         except _DryRun:
@@ -403,9 +412,11 @@ def _read_tables(conn: sqlite3.Connection, path: Path, schema: int, actions: set
                 wanted,
             )
         ]
+        memos = [dict(r) for r in conn.execute(
+            "SELECT target_type, target_id, author, text, created_at, updated_at FROM memos ORDER BY id")]  # fmt: skip
     except sqlite3.DatabaseError as exc:
         raise BadInput(f"{path}: not a readable qualcode project ({exc})") from None
-    return _Incoming(path, "qualcode", schema, documents, codes, cases, codings, ratings, events)
+    return _Incoming(path, "qualcode", schema, documents, codes, cases, codings, ratings, events, memos=memos)
 
 
 CASE_NAME = re.compile(r"^(\S{1,16}) (.+)$")  # how qualcode writes a case into a .qdpx: "A 臺北市"
@@ -455,7 +466,15 @@ def _read_qdpx(path: Path) -> _Incoming:
         "ratings, review marks, orphaned codings, document versions or the event history, so its codings are not in "
         "their coders' undo history here"
     ]
-    return _Incoming(path, "qdpx", None, documents, codes, cases, codings, [], [], notes)
+    case_ids = {guid: case_id for (guid, _, _, _), (case_id, _, _) in zip(parsed.cases, cases, strict=True)}
+    memos = []
+    for kind, target, note in parsed.memo_refs:  # a document or code by its GUID, as the keys above
+        target_id = case_ids.get(target, "") if kind == "case" else "" if kind == "project" else target
+        stamp = parsed.note_created.get(note) or now()
+        memos.append({"target_type": kind, "target_id": target_id, "text": parsed.notes.get(note, ""),
+                      "author": parsed.users.get(parsed.note_users.get(note, ""), "imported"), "created_at": stamp,
+                      "updated_at": parsed.note_modified.get(note) or stamp})  # fmt: skip
+    return _Incoming(path, "qdpx", None, documents, codes, cases, codings, [], [], notes, memos=memos)
 
 
 def _short(text: str, limit: int = 30) -> str:
@@ -493,7 +512,7 @@ class _Run:
     """One merge, inside the caller's transaction: matches, writes and counts into the report."""
 
     def __init__(self, *, store: Store, log: EventLog, documents: DocumentService, codebook: CodebookService,
-                 codings: CodingService, exchange: ExchangeIds, actions: set[str], incoming: _Incoming,
+                 codings: CodingService, exchange: ExchangeIds, memos: MemoService, actions: set[str], incoming: _Incoming,
                  renames: dict[str, str], coder: str, report: MergeReport):  # fmt: skip
         self.conn = store.conn
         self.log = log
@@ -501,6 +520,7 @@ class _Run:
         self.codebook = codebook
         self.codings = codings
         self.exchange = exchange
+        self.memos = memos
         self.actions = actions
         self.incoming = incoming
         self.renames = renames
@@ -514,6 +534,7 @@ class _Run:
         self.rating_map: dict[int, int] = {}  # other's rating id -> rating id here
         self.mapped_states: dict[Subject, tuple | None] = {}  # a rating cell as the other holds it, mapped
         self.alignments: dict[tuple[str, int], Alignment] = {}
+        self.mapped_memos: dict[Subject, str] = {}  # a memo's text as the other holds it, mapped
 
     def rename(self, coder: str) -> str:
         return self.renames.get(coder, coder)
@@ -526,6 +547,7 @@ class _Run:
         self._documents()
         self._codings()
         self._ratings()
+        self._memos()
         self._events()
         report = self.report
         counts = {kind: {k: v for k, v in c.items() if v} for kind, c in report.counts.items()}
@@ -554,6 +576,10 @@ class _Run:
                 "id": r["id"],
                 "state": (r["step_id"], r["note"], frozenset(evidence.get(r["id"], ()))),
             }
+        self.our_memos: dict[Subject, str] = {
+            ("memo", target_label(r["target_type"], r["target_id"]), r["author"]): r["text"]
+            for r in conn.execute("SELECT target_type, target_id, author, text FROM memos")
+        }
         actions = sorted(self.actions)
         self.our_events = [
             dict(r)
@@ -598,6 +624,8 @@ class _Run:
             return ("rating", f"{case}/{code}/{facet}", coder)
         if action == "code.create":
             return ("code", self._code_key_to_id(target) if mapped else target)
+        if action == MEMO_ACTION:
+            return ("memo", self._memo_target(target) if mapped else target, coder)
         if action in ("undo", "redo") and depth < 2:
             try:
                 ref = by_id.get(json.loads(event["payload"])["event"])
@@ -993,6 +1021,75 @@ class _Run:
         self.conn.executemany("INSERT INTO rating_evidence (rating_id, coding_id) VALUES (?, ?)",
                               [(rating_id, e) for e in sorted(evidence)])  # fmt: skip
 
+    # -- memos on the project, documents, cases and codes ----------------------------------------------
+    def _memo_id(self, target_type: str, target_id: str) -> str | None:
+        """The id here of the other's memo target (None: it did not come in)."""
+        if target_type == "project":
+            return ""
+        if target_type == "document":
+            entry = self.docs.get(target_id)
+            return str(entry.id) if entry is not None else None
+        if target_type == "code":
+            return self.code_map.get(target_id)
+        return target_id if target_type == "case" and self.documents.has_case(target_id) else None
+
+    def _memo_target(self, target: str) -> str:
+        """An event's memo target (`code budget`) as it reads here (documents once they are matched)."""
+        kind, _, target_id = target.partition(" ")
+        if kind == "document" and target_id in self.docs:
+            return target_label(kind, str(self.docs[target_id].id))
+        return target_label(kind, self._code_key_to_id(target_id)) if kind == "code" else target
+
+    def _memos(self) -> None:
+        """The other's memos: a missing one is added, a different one decided as a coding's memo is."""
+        report = self.report
+        seen: set[Subject] = set()
+        for other in self.incoming.memos:
+            kind, author, theirs = other["target_type"], self.rename(other["author"]), other["text"]
+            target_id = self._memo_id(kind, other["target_id"])
+            if target_id is None:
+                report.count("memos", "refused")
+                report.detail("memos", "refused", f"memo on {kind} {other['target_id']} by {author}: refused: its "
+                              f"{kind} did not come in", memo=[kind, other["target_id"], author])  # fmt: skip
+                continue
+            subject: Subject = ("memo", target_label(kind, target_id), author)
+            seen.add(subject)
+            self.mapped_memos[subject] = theirs
+            mine = self.our_memos.get(subject)
+            if mine == theirs:
+                report.count("memos", "skipped")
+                continue
+            name = f"memo on {subject[1]} by {author}"
+            state = {"text": theirs, "created_at": other["created_at"], "updated_at": other["updated_at"]}
+            ours_changed, theirs_changed = subject in self.ours_changed, subject in self.theirs_changed
+            if mine is None and ours_changed:
+                outcome = "conflicts" if theirs_changed else "skipped"
+                also = ", and changed there since the copies parted" if theirs_changed else ""
+                report.count("memos", outcome)
+                report.detail("memos", outcome, f"{name}: deleted in this project{also}; not added again",
+                              memo=[kind, target_id, author])  # fmt: skip
+            elif mine is None or (theirs_changed and not ours_changed):
+                self.memos.put(kind, target_id, author, state)
+                self.our_memos[subject] = theirs
+                report.count("memos", "added" if mine is None else "updated")
+                if mine is not None:
+                    report.detail("memos", "updated", f"{name}: took the other's 「{_short(theirs)}」 (this project's "
+                                  f"「{_short(mine)}」 was not changed since the copies parted)",
+                                  memo=[kind, target_id, author])  # fmt: skip
+            elif ours_changed and not theirs_changed:
+                report.count("memos", "skipped")
+                report.detail("memos", "skipped", f"{name}: kept this project's 「{_short(mine)}」 (the other's "
+                              f"「{_short(theirs)}」 is older)", memo=[kind, target_id, author])  # fmt: skip
+            else:
+                report.count("memos", "conflicts")
+                report.detail("memos", "conflicts", f"{name}: kept this project's 「{_short(mine)}」; the other's is "
+                              f"「{_short(theirs)}」", memo=[kind, target_id, author], ours=mine, theirs=theirs)  # fmt: skip
+        for subject in self.our_memos:
+            if subject in self.theirs_changed and subject not in seen:
+                report.count("memos", "conflicts")
+                report.detail("memos", "conflicts", f"memo on {subject[1]} by {subject[2]}: deleted there; kept here "
+                              "(merge never deletes)")  # fmt: skip
+
     # -- the undo history ---------------------------------------------------------------------------
     def _events(self) -> None:
         report = self.report
@@ -1076,6 +1173,13 @@ class _Run:
                     raise _Refused("its rating cell differs here")
             elif cell is not None:
                 raise _Refused("its rating cell was cleared there but is set here")
+        elif subject[0] == "memo":
+            text = self.our_memos.get(subject)
+            if subject in self.mapped_memos:
+                if text != self.mapped_memos[subject]:
+                    raise _Refused("its memo differs here")
+            elif text is not None:
+                raise _Refused("its memo was deleted there but is here")
         elif subject[0] == "code":
             code_id = subject[1]
             exists = code_id in {c.id for c in self.codebook.codes()}
@@ -1107,6 +1211,13 @@ class _Run:
                 target = payload["after"]["id"]
             elif action in RATING_ACTIONS:
                 target = self._map_rating(payload, target)
+            elif action == MEMO_ACTION:
+                memo = payload["memo"]
+                mapped = self._memo_id(memo["type"], memo["id"])
+                if mapped is None:
+                    raise _Refused(f"its {memo['type']} did not come in")
+                memo.update(id=mapped, author=self.rename(memo["author"]))
+                target = target_label(memo["type"], mapped)
             elif action == "code.create":
                 target = self.code_map.get(target, target)
                 if payload.get("parent"):

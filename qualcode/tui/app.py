@@ -506,6 +506,13 @@ class QualcodeApp(CodingActions, App):
         replace_bindings(self, keymap.bindings(keymap.APP_KEYS, self.language, narrow=self.narrow))
         self.refresh_bindings()
 
+    def push_screen(self, screen, *args, **kwargs):  # type: ignore[override]
+        """Every screen's keys in the app's language: a screen with `KEYS` is relabelled as it opens."""
+        keys = getattr(screen, "KEYS", None)
+        if isinstance(screen, Screen) and keys:
+            replace_bindings(screen, keymap.bindings(keys, self.language))
+        return super().push_screen(screen, *args, **kwargs)
+
     # -- the side panels -------------------------------------------------------------------------
     def on_resize(self, event) -> None:
         self.narrow = event.size.width < keymap.WIDE

@@ -70,6 +70,32 @@ ADJUDICATE_KEYS: list[Key] = [
 ]
 
 
+# The other screens' keys; the app relabels them in its language when it pushes the screen (`KEYS`).
+SEARCH_KEYS = [
+    Key("search-close", "escape", "close", "返回", "Back"),
+    Key("search-focus-query", "ctrl+f", "focus_query", "查詢", "Query", show=False),
+]
+REVIEW_KEYS = [
+    Key("review-close", "escape", "close", "返回", "Back"),
+    Key("review-attach", "a", "attach", "接到選取處", "Attach"),
+    Key("review-delete", "x", "delete", "刪除", "Delete"),
+    Key("review-confirm", "c", "confirm", "已確認", "Checked"),
+]
+EXPORT_KEYS = [Key("export-cancel", "escape", "cancel", "返回", "Back")]
+PICKER_KEYS = [
+    Key("picker-cancel", "escape", "cancel", "取消", "Cancel"),
+    Key("picker-down", "down", "down", "下", "Down", show=False),
+    Key("picker-up", "up", "up", "上", "Up", show=False),
+]
+NEW_CODE_KEYS = [Key("new-code-cancel", "escape", "cancel", "取消", "Cancel")]
+CHOOSE_KEYS = [Key("dialog-cancel", "escape", "cancel", "取消", "Cancel")]
+MEMO_KEYS = [
+    Key("memo-cancel", "escape", "cancel", "取消", "Cancel"),
+    Key("memo-save", "ctrl+s", "save", "儲存", "Save", priority=True),
+]
+LINE_KEYS = [Key("line-cancel", "escape", "cancel", "取消", "Cancel")]
+
+
 def bindings(keys: list[Key], language: str = "zh", *, narrow: bool = False) -> list[Binding]:
     """Textual bindings in `language`; `narrow`: the footer shows only NARROW_FOOTER."""
     return [

@@ -160,6 +160,9 @@ def test_codebook_check_lists_every_problem(cli, tmp_path):
 
 
 COMMANDS = {
+    "codes",
+    "memos",
+    "serve",
     "code",
     "uncode",
     "memo",
@@ -250,3 +253,129 @@ def test_show_numbers_the_sentences_of_a_turn(cli, demo_db):
     spans = [(int(m.group(2)), int(m.group(3))) for m in sentences]
     assert spans[0][0] == turn.start and spans[-1][1] == turn.end and spans[0][1] == spans[1][0]
     assert all(end - start == len(m.group(4)) for (start, end), m in zip(spans, sentences, strict=True))
+
+
+def _rows(output: str) -> list[list[str]]:
+    """The body rows of a rich table as printed: cells between │, stripped."""
+    return [
+        [cell.strip() for cell in line.strip().strip("│").split("│")] for line in output.splitlines() if "│" in line
+    ]
+
+
+def test_cases_list_piped_prints_whole_values(cli, demo_db, tmp_path):
+    """Not on a terminal (a pipe), a table is as wide as its values, whatever $COLUMNS says: no value cut to …"""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "COLUMNS": "80", "NO_COLOR": "1", "QUALCODE_PROJECT": str(demo_db)}
+    run = [sys.executable, "-m", "qualcode", "cases", "list"]
+    piped = subprocess.run(run, capture_output=True, text=True, env=env, cwd=tmp_path, timeout=60, check=True)
+    listed = json.loads(cli.fast("--project", str(demo_db), "cases", "list", "--json").stdout)
+    assert "…" not in piped.stdout
+    lines = piped.stdout.splitlines()
+    assert len(lines) == 4 + len(listed) and max(map(len, lines)) > 80  # wider than $COLUMNS: nothing squeezed
+    header = [cell.strip() for cell in lines[1].strip("┃").split("┃")]
+    assert header[:2] == ["id", "name"] and "service_mode" in header and "site_url" in header
+    rows = _rows(piped.stdout)
+    assert len(rows) == len(listed) == 5
+    for row, case in zip(rows, listed):
+        shown = dict(zip(header, row))
+        for key, value in case.items():
+            expected = "" if value is None else ("yes" if value is True else "no" if value is False else str(value))
+            assert shown[key] == expected, (key, shown[key], value)
+    assert any("和中央主管機關併存，不可辦理失業給付及就促津貼業務" in row for row in rows)
+
+
+def test_every_table_prints_whole_values_off_a_terminal(cli, demo_db):
+    """The same rule for every command that prints a table (CliRunner's output is not a terminal)."""
+    import json
+
+    p = ("--project", str(demo_db))
+    note = "中央希望地方網站關掉，" * 12 + "𠮷"  # far wider than any terminal
+    cli.fast(*p, "rate", "A", "central-support", "中", "--note", note, "--coder", "alice")
+    ratings = cli.fast(*p, "ratings").stdout
+    assert "…" not in ratings and [r[-1] for r in _rows(ratings)] == [note]
+    codebook = cli.fast(*p, "codebook", "show").stdout
+    assert "…" not in codebook and "中央政府對於地方政府支持程度" in codebook and "positioning-private" in codebook
+    documents = cli.fast(*p, "documents").stdout
+    assert "…" not in documents
+    listed = json.loads(cli.fast(*p, "documents", "--json").stdout)
+    assert {r[0]: r[-1] for r in _rows(documents)}["1"] == listed[0]["source"]
+    table = cli.fast(*p, "export", "table", "--format", "term").stdout
+    assert "…" not in table and "中央政府對於地方政府支持程度" in table
+
+
+def test_show_json_has_the_turns_and_sentences_with_code_point_offsets(cli, tmp_path):
+    import json
+
+    transcript = tmp_path / "G.txt"
+    transcript.write_text("受訪者編號：G\n\n問：𠮷野家在哪裡？\n\n答：在臺北。𠮷𠮷很好吃！還有別家\n", encoding="utf-8")
+    p = ("--project", str(tmp_path / "g.db"))
+    cli.fast(*p, "init")
+    cli.fast(*p, "import", str(transcript))
+    data = json.loads(cli.fast(*p, "show", "G", "--sentences", "--json").stdout)
+    with Project.open(tmp_path / "g.db") as project:
+        doc = project.documents.document("G")
+        text = project.documents.text(doc.id)
+        turns = project.documents.turns(doc.id)
+    assert {k: data[k] for k in ("document", "case", "title", "version")} == {
+        "document": doc.id, "case": "G", "title": "G", "version": 1,
+    }  # fmt: skip
+    assert [(t["n"], t["speaker"], t["start"], t["end"]) for t in data["turns"]] == [
+        (t.number, t.speaker, t.start, t.end) for t in turns
+    ]
+    assert [t["text"] for t in data["turns"]] == ["𠮷野家在哪裡？", "在臺北。𠮷𠮷很好吃！還有別家"]
+    answer = data["turns"][1]
+    assert [s["text"] for s in answer["sentences"]] == ["在臺北。", "𠮷𠮷很好吃！", "還有別家"]
+    assert [s["n"] for s in answer["sentences"]] == [1, 2, 3]
+    for sentence in answer["sentences"]:
+        assert text[sentence["start"] : sentence["end"]] == sentence["text"]  # code points, end-exclusive
+    assert answer["sentences"][0]["start"] == answer["start"] and answer["sentences"][-1]["end"] == answer["end"]
+    one = json.loads(cli.fast(*p, "show", "G", "--turn", "2", "--json").stdout)
+    assert [t["n"] for t in one["turns"]] == [2] and "sentences" not in one["turns"][0]
+    assert one["turns"][0]["text"] == "在臺北。𠮷𠮷很好吃！還有別家"
+    transcript.write_text("受訪者編號：G\n\n問：𠮷野家在哪裡？\n\n答：在臺中。\n", encoding="utf-8")
+    cli.fast(*p, "import", str(transcript))  # version 2; version 1 is shown from its own text
+    old = json.loads(cli.fast(*p, "show", "G", "--version", "1", "--turn", "2", "--sentences", "--json").stdout)
+    assert (old["version"], old["turns"][0]["n"], old["turns"][0]["text"]) == (1, 2, "在臺北。𠮷𠮷很好吃！還有別家")
+    assert [s["text"] for s in old["turns"][0]["sentences"]] == ["在臺北。", "𠮷𠮷很好吃！", "還有別家"]
+    assert json.loads(cli.fast(*p, "show", "G", "--json").stdout)["turns"][1]["text"] == "在臺中。"
+
+
+# Every command prints JSON with --json if it lists something; the others do one thing and say so in a line,
+# write a file or open a UI. A new command must be named in one of the two sets.
+LISTINGS = {
+    "status", "import", "documents", "show", "cases list", "codebook show", "code", "codings", "search", "kwic",
+    "words", "ratings", "agree", "merge", "backups", "codes list", "memos list",
+}  # fmt: skip
+NOT_LISTINGS = {
+    "demo", "tui", "init", "cases import", "codebook load", "codebook check", "codebook dump", "uncode", "memo",
+    "reattach", "confirm", "undo", "redo", "reindex", "rate", "unrate", "export table", "export matrix",
+    "export quotes", "export qdpx", "export qdc", "import-qdpx", "backup", "restore", "browse", "serve",
+    "codes rename", "codes move", "codes merge", "codes delete", "codes set", "memos set",
+}  # fmt: skip
+
+
+def _commands(group, prefix=""):
+    for name, command in group.commands.items():
+        path = f"{prefix}{name}"
+        if hasattr(command, "commands"):
+            yield from _commands(command, path + " ")
+        else:
+            yield path, command
+
+
+def test_every_listing_takes_json():
+    import typer
+
+    from qualcode.cli import app
+
+    commands = dict(_commands(typer.main.get_command(app)))
+    unknown = set(commands) - LISTINGS - NOT_LISTINGS
+    assert not unknown, (
+        f"new command(s) {sorted(unknown)}: give a listing --json, and name it in LISTINGS or NOT_LISTINGS"
+    )
+    without = [path for path in sorted(LISTINGS) if "--json" not in {o for p in commands[path].params for o in p.opts}]
+    assert without == [], f"listings without --json: {without}"

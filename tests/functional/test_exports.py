@@ -97,13 +97,14 @@ def test_table_5_9_rebuilt_cell_for_cell_as_csv(cli, rated, tmp_path):
     ]
 
 
-def test_table_5_10_shows_only_the_rated_cases(cli, rated):
+def test_table_5_10_keeps_every_case_with_the_unrated_ones_empty(cli, rated):
     md = cli("--project", str(rated), "export", "table", "--facet", "content").stdout
     header = next(line for line in md.splitlines() if line.startswith("| 影響因素"))
-    assert header == "| 影響因素 | 因素 | 臺北市 | 新北市 | 臺中市 |"
+    assert header == "| 影響因素 | 因素 | 臺北市 | 新北市 | 臺中市 | 臺南市 | 高雄市 |"
     body = [line for line in md.splitlines() if line.startswith("| ") and not line.startswith("| 影響因素")]
+    assert len(body) == len(TABLE_5_10_CONTENT)
     for line, (code, values) in zip(body, TABLE_5_10_CONTENT.items()):
-        assert "".join(cell.strip() for cell in line.strip("|").split("|")[2:]) == values, (code, line)
+        assert [cell.strip() for cell in line.strip("|").split("|")[2:]] == [*values, "", ""], (code, line)
 
 
 def test_xlsx_reopened_cell_by_cell(cli, rated, tmp_path):

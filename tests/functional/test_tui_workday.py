@@ -254,3 +254,23 @@ async def test_the_language_choice_is_remembered(project, tmp_path, monkeypatch)
     from qualcode.config import load_config
 
     assert load_config()["language"] == "en"
+
+
+@pytest.mark.parametrize(("language", "word", "other"), [("zh", "返回", "Back"), ("en", "Back", "返回")])
+async def test_other_screens_keys_speak_the_app_language(project, language, word, other):
+    app = QualcodeApp(project, coder="alice", language=language)
+    async with app.run_test(size=(150, 45)) as pilot:
+        for key in ("slash", "v"):  # search, review: screens with a footer
+            await pilot.press(key)
+            await pilot.pause()
+            footer = " ".join(str(k.render()) for k in app.screen.query("FooterKey"))
+            assert word in footer and other not in footer, (key, footer)
+            await pilot.press("escape")
+            await pilot.pause()
+        for key, words in (("e", {"zh": "返回", "en": "Back"}), ("c", {"zh": "取消", "en": "Cancel"})):  # dialogs
+            await pilot.press("t", key)  # (the picker codes a selection)
+            await pilot.pause()
+            offered = {b.binding.description for b in app.screen.active_bindings.values()}
+            assert words[language] in offered, (key, offered)
+            await pilot.press("escape")
+            await pilot.pause()

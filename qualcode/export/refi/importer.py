@@ -3,6 +3,8 @@
 Codes are matched by GUID, then by name under the same parent, else created; cases, variables,
 sources and codings are added with the same service calls the CLI uses, all in one transaction.
 The GUIDs that came with them are kept as spelled (project.exchange), so an export gives them back.
+Notes on the project, a source, a case or a code become memos (project.memos), one per target and author
+(several notes of one author on one target are joined); a memo the project already has is kept as it is.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from qualcode.errors import BadInput, Conflict
 from qualcode.export.refi.reader import Parsed, ParsedCode, ParsedSource, parse_qdc, parse_qdpx
 from qualcode.services.documents import NewText
 from qualcode.services.exchange import guid_key
+from qualcode.services.memos import exchange_key
 from qualcode.timeutil import now
 
 if TYPE_CHECKING:
@@ -131,6 +134,9 @@ def import_file(
         for source, document_id in zip(parsed.sources, document_ids, strict=True):
             counts["codings"] += _import_codings(project, parsed, source, document_id, code_ids)
         counts["documents"] = len(document_ids)
+        memos = _import_memos(project, parsed, code_ids, document_ids)
+        if memos:
+            counts["memos"] = memos
         for user_guid, name in parsed.users.items():
             project.exchange.remember("user", name, user_guid)
         project.log.log(coder, "import-qdpx", str(path), counts)
@@ -228,3 +234,31 @@ def _import_codings(
                 project.exchange.remember("note", coding_id, note)
             count += 1
     return count
+
+
+def _import_memos(project: Project, parsed: Parsed, code_ids: dict[str, str], document_ids: list[int]) -> int:
+    """The notes on the project, sources, cases and codes as memos; returns how many memos were added."""
+    targets = {
+        "project": {"": ""},
+        "document": {s.guid: str(d) for s, d in zip(parsed.sources, document_ids, strict=True)},
+        "case": {guid: _case_id_and_name(name)[0] for guid, name, _, _ in parsed.cases},
+        "code": code_ids,
+    }
+    gathered: dict[tuple[str, str, str], list[str]] = {}  # (type, id, author) -> note GUIDs, in file order
+    for kind, target, note in parsed.memo_refs:
+        target_id = targets[kind].get(target)
+        if target_id is not None and parsed.notes[note].strip():
+            author = parsed.users.get(parsed.note_users.get(note, ""), "imported")
+            notes = gathered.setdefault((kind, target_id, author), [])
+            if note not in notes:
+                notes.append(note)
+    added = 0
+    for (kind, target_id, author), notes in gathered.items():
+        if project.memos.state(kind, target_id, author) is None:
+            created = parsed.note_created.get(notes[0]) or now()
+            text = "\n\n".join(parsed.notes[n] for n in notes)
+            state = {"text": text, "created_at": created, "updated_at": parsed.note_modified.get(notes[0]) or created}
+            project.memos.put(kind, target_id, author, state)
+            project.exchange.remember("memo", exchange_key(kind, target_id, author), notes[0])
+            added += 1
+    return added

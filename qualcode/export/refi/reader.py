@@ -1,6 +1,10 @@
 """Read REFI-QDA files hardened: member paths, sizes and ratios checked before reading, XML parsed with
 defusedxml, every selection checked against its source text. The result is plain data (Parsed); the
 importer (importer.py) writes it into a project.
+
+Notes attached to the project, a source or a code (`<NoteRef>`), or to a case by a `<Link>` between the note
+and the case (the schema gives a case no NoteRef; qualcode writes its case memos so), are memos
+(`Parsed.memo_refs`); a note on a selection is that selection's codings' memo.
 """
 
 from __future__ import annotations
@@ -36,6 +40,7 @@ class ParsedCode:
     color: str
     description: str
     parent: str | None
+    notes: list[str] = field(default_factory=list)  # note GUIDs of its NoteRefs
 
 
 @dataclass
@@ -65,6 +70,11 @@ class Parsed:
     cases: list[tuple[str, str, dict[str, object], list[str]]]  # guid, name, values by variable name, source guids
     sources: list[ParsedSource]
     notes: dict[str, str]
+    # (project | document | case | code, the target's GUID, the note's GUID): notes that are memos ("" for the project)
+    memo_refs: list[tuple[str, str, str]] = field(default_factory=list)
+    note_users: dict[str, str] = field(default_factory=dict)  # note GUID -> its creatingUser's GUID
+    note_created: dict[str, str] = field(default_factory=dict)  # note GUID -> creationDateTime
+    note_modified: dict[str, str] = field(default_factory=dict)  # note GUID -> modifiedDateTime
 
 
 def _safe_members(archive: zipfile.ZipFile, path: str) -> dict[str, zipfile.ZipInfo]:
@@ -228,6 +238,16 @@ class _Guids:
         found = self.defined.get(guid_key(guid))
         return found[0] if found else guid
 
+    def tag(self, guid: str) -> str | None:
+        """The tag of the element a GUID names, if the file defines it."""
+        found = self.defined.get(guid_key(guid))
+        return _tag(found[1]) if found else None
+
+    def spelled(self, guid: str) -> str:
+        """A GUID as the element it names spells it (as given if the file defines none)."""
+        found = self.defined.get(guid_key(guid))
+        return found[0] if found else guid.strip()
+
 
 def _codes(element: ET.Element | None, guids: _Guids, parent: str | None = None) -> list[ParsedCode]:
     out = []
@@ -241,6 +261,7 @@ def _codes(element: ET.Element | None, guids: _Guids, parent: str | None = None)
                 code.get("color") or "",
                 (description.text or "") if description is not None else "",
                 parent,
+                [guids.ref(n, "targetGUID", code) for n in _children(code, "NoteRef")],
             )
         )
         out.extend(_codes(code, guids, guid))
@@ -261,15 +282,39 @@ def _parse_project(root: ET.Element, path: str, source_text: Callable[[str], tup
         variables[guids.own(variable)] = (variable.get("name") or "variable", variable.get("typeOfVariable") or "Text")
     cases = _parse_cases(root, guids, variables)
     notes = {}
+    note_users, note_created, note_modified = {}, {}, {}
     for note in _children(_child(root, "Notes") or ET.Element("x"), "Note"):
         content = _child(note, "PlainTextContent")
-        notes[guids.own(note)] = (content.text or "") if content is not None else ""
+        guid = guids.own(note)
+        notes[guid] = (content.text or "") if content is not None else ""
+        if note.get("creatingUser"):
+            note_users[guid] = guids.ref(note, "creatingUser", note)
+        note_created[guid] = note.get("creationDateTime") or ""
+        note_modified[guid] = note.get("modifiedDateTime") or ""
     code_guids = {c.guid for c in codes}
-    sources = [
-        _parse_source(source, guids, source_text, code_guids)
-        for source in _children(_child(root, "Sources") or ET.Element("x"), "TextSource")
-    ]
-    return Parsed(root.get("name") or "", users, codes, variables, cases, sources, notes)
+    source_elements = _children(_child(root, "Sources") or ET.Element("x"), "TextSource")
+    sources = [_parse_source(source, guids, source_text, code_guids) for source in source_elements]
+    parsed = Parsed(root.get("name") or "", users, codes, variables, cases, sources, notes)
+    parsed.note_users, parsed.note_created, parsed.note_modified = note_users, note_created, note_modified
+    parsed.memo_refs = _memo_refs(root, guids, codes, source_elements, notes)
+    return parsed
+
+
+def _memo_refs(root: ET.Element, guids: _Guids, codes: list[ParsedCode], sources: list[ET.Element],
+               notes: dict[str, str]) -> list[tuple[str, str, str]]:  # fmt: skip
+    """The notes on the project, sources, codes and (through a Link) cases that the file defines."""
+    refs = [("project", "", guids.ref(n, "targetGUID", root)) for n in _children(root, "NoteRef")]
+    for source in sources:
+        refs += [("document", guids.own(source), guids.ref(n, "targetGUID", source))
+                 for n in _children(source, "NoteRef")]  # fmt: skip
+    refs += [("code", code.guid, note) for code in codes for note in code.notes]
+    for link in _children(_child(root, "Links") or ET.Element("x"), "Link"):
+        if link.get("originGUID") is None or link.get("targetGUID") is None:
+            continue
+        ends = {guids.tag(end): guids.spelled(end) for end in (link.get("originGUID", ""), link.get("targetGUID", ""))}
+        if set(ends) == {"Case", "Note"}:
+            refs.append(("case", ends["Case"], ends["Note"]))
+    return [ref for ref in refs if ref[2] in notes]
 
 
 def _parse_cases(root: ET.Element, guids: _Guids, variables: dict[str, tuple[str, str]]) -> list:

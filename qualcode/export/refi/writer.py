@@ -3,6 +3,10 @@
 Selections are Unicode code points, start inclusive and end exclusive, as qualcode stores them. GUIDs
 come from project.exchange (what an import brought, else derived from the thing's identity) and zip
 members carry a fixed date, so exporting the same project twice gives the same file.
+
+Memos are `<Note>`s: a coding's is referred to by its selection's `<NoteRef>`, the project's by the project's,
+a document's by its TextSource's and a code's by its Code's. The schema gives a Case no NoteRef, so a case
+memo is a Note with a `<Link>` from the note to the case (reader.py reads all of them back as memos).
 """
 
 from __future__ import annotations
@@ -15,7 +19,9 @@ from xml.etree import ElementTree as ET
 
 from qualcode.export.pseudonyms import Pseudonyms
 from qualcode.export.refi import CODEBOOK_NS, PROJECT_NS, VALUE_TAGS, VARIABLE_TYPES
-from qualcode.model import Coding
+from qualcode.model import Coding, Memo
+from qualcode.services.exchange import guid_key
+from qualcode.services.memos import exchange_key
 
 if TYPE_CHECKING:
     from qualcode.project import Project
@@ -40,8 +46,11 @@ def _serialise(root: ET.Element, ns: str) -> bytes:
     return b'<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(root, encoding="utf-8") + b"\n"
 
 
-def _codes_tree(project: Project, parent: ET.Element, ns: str, coded: set[str]) -> None:
-    """The code tree; a parent code nobody applied directly is exported as not codable."""
+def _codes_tree(
+    project: Project, parent: ET.Element, ns: str, coded: set[str], notes: dict[str, list[str]] | None = None
+) -> None:
+    """The code tree; a parent code nobody applied directly is exported as not codable. `notes`: the GUIDs of
+    each code's memo notes (a .qdc has none)."""
     children: dict[str | None, list] = {}
     for code in project.codebook.codes():
         children.setdefault(code.parent_id, []).append(code)
@@ -59,6 +68,8 @@ def _codes_tree(project: Project, parent: ET.Element, ns: str, coded: set[str]) 
         )
         if code.description:
             _text_element(element, "Description", ns, code.description)
+        for note_guid in (notes or {}).get(code.id, []):
+            _element(element, "NoteRef", ns, targetGUID=note_guid)
         for child in children.get(code.id, []):
             add(element, child)
 
@@ -80,21 +91,28 @@ class _Export:
     pseudonyms: Pseudonyms
     user_guid: dict[str, str]
     files: dict[str, bytes] = field(default_factory=dict)
-    notes: list[tuple[str, str, str, str]] = field(default_factory=list)  # guid, text, author guid, created
+    notes: list[tuple[str, str, str, str, str]] = field(
+        default_factory=list
+    )  # guid, text, author guid, created, modified
+    memo_notes: dict[tuple[str, str], list[str]] = field(default_factory=dict)  # (type, id) -> its memos' note GUIDs
 
 
 def export_qdpx(project: Project, pseudonyms: Pseudonyms = Pseudonyms()) -> bytes:
     ns = PROJECT_NS
     root = _element(None, "Project", ns, name=project.name, origin="qualcode")
     codings = project.codings.select()
-    coders = sorted({c.coder for c in codings})
+    memos = [m for m in project.memos.list() if project.memos.exists(m.target_type, m.target_id)]
+    coders = sorted({c.coder for c in codings} | {m.author for m in memos})
     state = _Export(project, pseudonyms, {coder: project.exchange.guid("user", coder) for coder in coders})
     if coders:
         users = _element(root, "Users", ns)
         for coder in coders:
             _element(users, "User", ns, guid=state.user_guid[coder], name=coder)
+    _memo_notes(state, memos)
     if project.codebook.codes():
-        _codes_tree(project, _element(_element(root, "CodeBook", ns), "Codes", ns), ns, {c.code_id for c in codings})
+        code_notes = {target_id: guids for (kind, target_id), guids in state.memo_notes.items() if kind == "code"}
+        _codes_tree(project, _element(_element(root, "CodeBook", ns), "Codes", ns), ns, {c.code_id for c in codings},
+                    code_notes)  # fmt: skip
     _variables_and_cases(project, root)
     documents = project.documents.documents()
     if documents:
@@ -106,17 +124,49 @@ def export_qdpx(project: Project, pseudonyms: Pseudonyms = Pseudonyms()) -> byte
             _source(state, sources, document, by_document.get(document.id, []))
     if state.notes:
         holder = _element(root, "Notes", ns)
-        for guid, text, author, created in state.notes:
-            note = _element(
-                holder, "Note", ns, guid=guid, name=_selection_name(text), creatingUser=author, creationDateTime=created
-            )
+        for guid, text, author, created, modified in state.notes:
+            note = _element(holder, "Note", ns, guid=guid, name=_selection_name(text), creatingUser=author,
+                            creationDateTime=created, modifiedDateTime=modified)  # fmt: skip
             _text_element(note, "PlainTextContent", ns, text)
+    _case_links(state, root)
+    for note_guid in state.memo_notes.get(("project", ""), []):
+        _element(root, "NoteRef", ns, targetGUID=note_guid)
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         _write_member(archive, "project.qde", _serialise(root, ns))
         for path in sorted(state.files):
             _write_member(archive, path, state.files[path])
     return buffer.getvalue()
+
+
+def _memo_key(memo: Memo) -> str:
+    return exchange_key(memo.target_type, memo.target_id, memo.author)
+
+
+def _memo_notes(state: _Export, memos: list[Memo]) -> None:
+    """Each memo as a note (in `state.notes`, before the codings' notes, which _source adds), listed by target."""
+    guid = state.project.exchange.guid
+    # by target, then note GUID: an import keeps GUIDs but not local ids, so the file comes back the same
+    ordered = sorted(memos, key=lambda m: (m.target_type, guid(m.target_type, m.target_id), guid("memo", _memo_key(m))))
+    for memo in ordered:
+        note_guid = guid("memo", _memo_key(memo))
+        state.memo_notes.setdefault((memo.target_type, memo.target_id), []).append(note_guid)
+        state.notes.append((note_guid, state.pseudonyms.apply(memo.text), state.user_guid[memo.author],
+                            memo.created_at, memo.updated_at))  # fmt: skip
+
+
+def _case_links(state: _Export, root: ET.Element) -> None:
+    """A Link from each case memo's note to its case (a Case has no NoteRef in the schema)."""
+    guid = state.project.exchange.guid
+    links = [(kind_id[1], note_guid) for kind_id, notes in state.memo_notes.items() if kind_id[0] == "case"
+             for note_guid in notes]  # fmt: skip
+    if not links:
+        return
+    holder = _element(root, "Links", PROJECT_NS)
+    for case_id, note_guid in links:
+        # derived from the note's GUID, which an import keeps: the link comes back the same too
+        _element(holder, "Link", PROJECT_NS, guid=guid("memo-link", guid_key(note_guid)), name="memo",
+                 direction="OneWay", originGUID=note_guid, targetGUID=guid("case", case_id))  # fmt: skip
 
 
 def _variables_and_cases(project: Project, root: ET.Element) -> None:
@@ -203,8 +253,10 @@ def _source(state: _Export, sources: ET.Element, document, codings: list[Coding]
         _element(coded, "CodeRef", ns, targetGUID=guid("code", coding.code_id))
         if coding.memo:
             note_guid = guid("note", coding.id)
-            state.notes.append((note_guid, pseudonyms.apply(coding.memo), user, coding.created_at))
+            state.notes.append((note_guid, pseudonyms.apply(coding.memo), user, coding.created_at, ""))
             _element(selection, "NoteRef", ns, targetGUID=note_guid)
+    for note_guid in state.memo_notes.get(("document", str(document.id)), []):
+        _element(element, "NoteRef", ns, targetGUID=note_guid)
 
 
 def _write_member(archive: zipfile.ZipFile, name: str, data: bytes) -> None:

@@ -9,7 +9,6 @@ from dataclasses import dataclass
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.fuzzy import FuzzySearch
 from textual.screen import ModalScreen
@@ -17,6 +16,7 @@ from textual.widgets import Button, Input, Label, OptionList, Select
 from textual.widgets.option_list import Option
 
 from qualcode.model import Code
+from qualcode.tui import keymap
 from qualcode.tui.i18n import label
 from qualcode.zh.normalize import normalize
 
@@ -121,11 +121,8 @@ class NewCode:
 
 
 class CodePicker(ModalScreen[str | NewCode | None]):
-    BINDINGS = [
-        Binding("escape", "cancel", "Cancel", id="picker-cancel"),
-        Binding("down", "down", show=False, id="picker-down"),
-        Binding("up", "up", show=False, id="picker-up"),
-    ]
+    KEYS = keymap.PICKER_KEYS
+    BINDINGS = keymap.bindings(keymap.PICKER_KEYS)
     DEFAULT_CSS = """
     CodePicker { align: center top; }
     CodePicker > Vertical { margin-top: 3; width: 80%; max-width: 90; height: auto; max-height: 30; border: round $accent; background: $surface; padding: 0 1; }
@@ -219,7 +216,8 @@ def suggest_id(text: str, taken: set[str]) -> str:
 class NewCodeScreen(ModalScreen[NewCode | None]):
     """Create a code: id, name, parent and colour."""
 
-    BINDINGS = [Binding("escape", "cancel", "Cancel", id="new-code-cancel")]
+    KEYS = keymap.NEW_CODE_KEYS
+    BINDINGS = keymap.bindings(keymap.NEW_CODE_KEYS)
     DEFAULT_CSS = """
     NewCodeScreen { align: center middle; }
     NewCodeScreen > Vertical { width: 80%; max-width: 80; height: auto; border: round $accent; background: $surface; padding: 0 1; }

@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, OptionList, TextArea
 from textual.widgets.option_list import Option
 
+from qualcode.tui import keymap
+
 
 class ChooseScreen(ModalScreen[str | None]):
     """Pick one option (by id); Escape cancels."""
 
-    BINDINGS = [Binding("escape", "cancel", "Cancel", id="dialog-cancel")]
+    KEYS = keymap.CHOOSE_KEYS
+    BINDINGS = keymap.bindings(keymap.CHOOSE_KEYS)
     DEFAULT_CSS = """
     ChooseScreen { align: center middle; }
     ChooseScreen > Vertical { width: 80%; max-width: 100; height: auto; max-height: 80%; border: round $accent; background: $surface; padding: 0 1; }
@@ -43,10 +45,8 @@ class ChooseScreen(ModalScreen[str | None]):
 class MemoScreen(ModalScreen[str | None]):
     """Edit a multi-line memo; ctrl+s saves, Escape cancels."""
 
-    BINDINGS = [
-        Binding("escape", "cancel", "Cancel", id="memo-cancel"),
-        Binding("ctrl+s", "save", "Save", id="memo-save", priority=True),
-    ]
+    KEYS = keymap.MEMO_KEYS
+    BINDINGS = keymap.bindings(keymap.MEMO_KEYS)
     DEFAULT_CSS = """
     MemoScreen { align: center middle; }
     MemoScreen > Vertical { width: 80%; max-width: 100; height: 20; border: round $accent; background: $surface; padding: 0 1; }
@@ -87,7 +87,8 @@ class MemoScreen(ModalScreen[str | None]):
 class LineScreen(ModalScreen[str | None]):
     """Type one line (e.g. a rating note); Enter saves, Escape cancels."""
 
-    BINDINGS = [Binding("escape", "cancel", "Cancel", id="line-cancel")]
+    KEYS = keymap.LINE_KEYS
+    BINDINGS = keymap.bindings(keymap.LINE_KEYS)
     DEFAULT_CSS = """
     LineScreen { align: center middle; }
     LineScreen > Vertical { width: 80%; max-width: 100; height: auto; border: round $accent; background: $surface; padding: 0 1; }

@@ -5,13 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Label, Select
 
 from qualcode.errors import QualcodeError
 from qualcode.export import run as exports
+from qualcode.tui import keymap
 
 WHAT = {
     "table": ("因素影響程度表", "Factor-strength table"),
@@ -23,7 +23,8 @@ WHAT = {
 
 
 class ExportScreen(ModalScreen[Path | None]):
-    BINDINGS = [Binding("escape", "cancel", "Back", id="export-cancel")]
+    KEYS = keymap.EXPORT_KEYS
+    BINDINGS = keymap.bindings(keymap.EXPORT_KEYS)
     DEFAULT_CSS = """
     ExportScreen { align: center middle; }
     ExportScreen > Vertical { width: 80%; max-width: 90; height: auto; border: round $accent; background: $surface; padding: 0 1; }

@@ -10,13 +10,13 @@ from dataclasses import dataclass
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import Footer, Label, OptionList
 from textual.widgets.option_list import Option
 
 from qualcode.errors import QualcodeError
 from qualcode.model import Coding
+from qualcode.tui import keymap
 from qualcode.tui.i18n import label
 
 
@@ -35,12 +35,8 @@ class Jump:
 
 
 class ReviewScreen(Screen[Jump | None]):
-    BINDINGS = [
-        Binding("escape", "close", "Back", id="review-close"),
-        Binding("a", "attach", "Attach", id="review-attach"),
-        Binding("x", "delete", "Delete", id="review-delete"),
-        Binding("c", "confirm", "Checked", id="review-confirm"),
-    ]
+    KEYS = keymap.REVIEW_KEYS
+    BINDINGS = keymap.bindings(keymap.REVIEW_KEYS)
     DEFAULT_CSS = """
     ReviewScreen { layout: vertical; }
     ReviewScreen #review-title { height: 1; padding: 0 1; text-style: bold; }

@@ -6,13 +6,13 @@ from dataclasses import dataclass
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Checkbox, Footer, Input, Label, OptionList, Select
 from textual.widgets.option_list import Option
 
 from qualcode.errors import QualcodeError
+from qualcode.tui import keymap
 from qualcode.tui.i18n import label
 
 
@@ -32,10 +32,8 @@ class SearchOutcome:
 
 
 class SearchScreen(Screen[SearchOutcome | None]):
-    BINDINGS = [
-        Binding("escape", "close", "Back", id="search-close"),
-        Binding("ctrl+f", "focus_query", "Query", id="search-focus-query", show=False),
-    ]
+    KEYS = keymap.SEARCH_KEYS
+    BINDINGS = keymap.bindings(keymap.SEARCH_KEYS)
     DEFAULT_CSS = """
     SearchScreen { layout: vertical; }
     SearchScreen > Vertical { height: 1fr; }

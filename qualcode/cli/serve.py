@@ -1,0 +1,188 @@
+"""`qualcode serve`: the TUI in a web browser, through textual-serve.
+
+textual-serve runs a small aiohttp web server; each browser tab that opens the page gets its own child
+process running `python -m qualcode --project <project> --coder <coder> tui`, whose screen reaches the page
+(xterm.js) over a websocket. The project path is made absolute, the coder given or configured is passed on (with
+none configured, each tab asks, as `qualcode tui` does) and the config file's path is passed down, absolute, in
+$QUALCODE_CONFIG, so the child sees what this command saw. There is no authentication: the server listens on
+127.0.0.1 unless told otherwise, and a non-loopback address needs --allow-remote. Ctrl+C ends the open sessions
+at once and stops the server.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import errno
+import ipaddress
+import logging
+import os
+import shlex
+import sys
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from qualcode.cli.app import CoderOption, app, err, settings
+from qualcode.errors import BadInput, QualcodeError
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 8000
+
+
+def is_loopback(host: str) -> bool:
+    """127.0.0.0/8, ::1 and localhost: addresses only this machine can reach."""
+    if host.strip().lower().rstrip(".") == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:  # a host name: it may resolve to anything
+        return False
+
+
+def public_url(host: str, port: int) -> str:
+    """The address a browser opens (and the page's websocket connects to) for a server bound to host:port."""
+    host = host.strip("[]")
+    if host in ("0.0.0.0", "::"):  # every interface: name this machine, as other machines would reach it
+        import socket
+
+        host = socket.gethostname()
+    shown = f"[{host}]" if ":" in host else host
+    return f"http://{shown}:{port}"
+
+
+def check_bindable(host: str, port: int) -> None:
+    """One clear line (BadInput) for a host that does not resolve or a port something already listens on."""
+    import socket
+
+    try:
+        addresses = socket.getaddrinfo(host.strip("[]"), port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except socket.gaierror as exc:
+        raise BadInput(f"--host {host}: not an address of this machine ({exc.strerror or exc})") from None
+    for family, kind, proto, _name, address in addresses:
+        with socket.socket(family, kind, proto) as probe:
+            try:
+                probe.bind(address)
+            except OSError as exc:
+                hint = "choose another port with --port" if exc.errno == errno.EADDRINUSE else "choose another --host"
+                raise BadInput(f"cannot serve on {host} port {port} ({exc.strerror or exc}); {hint}") from None
+
+
+def tui_command(project: Path, coder: Optional[str], blind: Optional[bool]) -> str:
+    """The shell command textual-serve runs for each browser session: this Python, this project, this coder
+    (None: no coder is configured, and the TUI asks for one as `qualcode tui` does)."""
+    argv = [sys.executable, "-m", "qualcode", "--project", str(project.resolve())]
+    if coder is not None:
+        argv += ["--coder", coder]
+    argv.append("tui")
+    if blind is not None:
+        argv.append("--blind" if blind else "--no-blind")
+    return "exec " + shlex.join(argv)  # exec: the TUI replaces the shell, so it gets textual-serve's signals
+
+
+def _check_config() -> None:
+    """What the TUI would refuse in the config file, refused here once rather than in every browser tab."""
+    from qualcode.config import blind_coding, consensus_coder, load_config
+
+    config = load_config()
+    keys = config.get("keys", {})
+    if not isinstance(keys, dict) or not all(isinstance(v, str) for v in keys.values()):
+        raise QualcodeError("the [keys] table of the config file must map binding ids to key strings")
+    blind_coding(config)
+    consensus_coder(config)
+
+
+def _server(command: str, host: str, port: int, title: str, url: str):
+    """A textual-serve Server that prints qualcode's own line instead of its banner."""
+    from textual_serve.server import Server
+
+    class QuietServer(Server):
+        def __init__(self, *args, **kwargs) -> None:
+            super().__init__(*args, **kwargs)
+            self.sessions: set[asyncio.Task] = set()
+
+        async def handle_websocket(self, request):
+            task = asyncio.current_task()
+            assert task is not None
+            self.sessions.add(task)
+            try:
+                return await super().handle_websocket(request)
+            finally:
+                self.sessions.discard(task)
+
+        async def on_shutdown(self, app) -> None:
+            # aiohttp waits up to a minute for open websockets; end each browser session (and its TUI) now.
+            for task in list(self.sessions):
+                task.cancel()
+
+        def initialize_logging(self) -> None:
+            super().initialize_logging()
+            logging.getLogger("aiohttp.access").setLevel(logging.WARNING)  # not a line per request
+
+        async def on_startup(self, app) -> None:
+            pass
+
+    return QuietServer(command, host=host, port=port, title=title, public_url=url)
+
+
+@app.command()
+def serve(
+    ctx: typer.Context,
+    port: int = typer.Option(DEFAULT_PORT, "--port", min=1, max=65535, help="The port to listen on."),
+    host: str = typer.Option(
+        DEFAULT_HOST,
+        "--host",
+        help="The address to listen on (127.0.0.1: this machine only). Any address but 127.0.0.0/8, ::1 or "
+        "localhost needs --allow-remote.",
+    ),
+    allow_remote: bool = typer.Option(
+        False,
+        "--allow-remote",
+        help="Allow a --host other machines can reach. There is no authentication: anyone who can reach the "
+        "port can read and change the project.",
+    ),
+    url: Optional[str] = typer.Option(
+        None,
+        "--public-url",
+        help="The address browsers use to reach the server, when it is not http://HOST:PORT (behind a proxy, "
+        "or a host name for 0.0.0.0).",
+    ),
+    coder: Optional[str] = CoderOption,
+    blind: Optional[bool] = typer.Option(
+        None,
+        "--blind/--no-blind",
+        help="Blind coding in every browser session (default: `blind` in the config file, else off).",
+    ),
+) -> None:
+    """Serve the TUI in a web browser (textual-serve); every browser tab runs its own TUI on the project.
+
+    NO AUTHENTICATION: anyone who can reach the port can read and change the project. It listens on
+    127.0.0.1 (this machine only) unless --host and --allow-remote say otherwise. Ctrl+C stops it.
+    """
+    from qualcode.config import config_path, configured_coder
+    from qualcode.project import Project
+
+    if not allow_remote and not is_loopback(host):
+        raise BadInput(
+            f"--host {host}: not a loopback address; qualcode serve has no authentication, so anyone who can "
+            "reach it could read and change the project (pass --allow-remote if that is what you want)"
+        )
+    current = settings(ctx)
+    path = current.project.resolve()
+    Project.open(path).close()  # a missing or foreign file fails here, once, not in every browser tab
+    _check_config()
+    explicit = configured_coder(coder or current.coder)
+    who = explicit or f"{current.coder_for(None)} (no coder configured: the TUI asks for one)"
+    check_bindable(host, port)
+    os.environ["QUALCODE_CONFIG"] = str(config_path().resolve())  # the children read the same config file
+    address = url or public_url(host, port)
+    server = _server(tui_command(path, explicit, blind), host.strip("[]"), port, f"qualcode: {path.name}", address)
+    remote = "" if is_loopback(host) else " NO AUTHENTICATION: anyone who can reach it can read and change it."
+    err.print(
+        f"serving the TUI on {path} as {who}: open {address} in a web browser (ctrl+c stops).{remote}", markup=False
+    )
+    try:
+        server.serve()
+    except OSError as exc:  # the port was taken between the check and the bind, or the host cannot be bound
+        raise BadInput(f"cannot serve on {host} port {port} ({exc.strerror or exc})") from None
+    err.print("stopped", markup=False)

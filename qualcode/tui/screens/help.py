@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -44,11 +45,13 @@ class HelpScreen(ModalScreen[None]):
         body = Text()
         body.append(label("help_title", self.language) + "\n\n", style="bold")
         rows = describe(APP_KEYS, self.language, self.keymap) + EXTRA[self.language]
-        _rows(body, rows)
+        adjudicate = describe(ADJUDICATE_KEYS, self.language, self.keymap)
+        column = key_column(rows + adjudicate)
+        _rows(body, rows, column)
         body.append(
             "\n" + label("help_adjudicate", self.language, key=self.keymap.get("adjudicate", "d")) + "\n", style="bold"
         )
-        _rows(body, describe(ADJUDICATE_KEYS, self.language, self.keymap))
+        _rows(body, adjudicate, column)
         refresh = next(keys for binding_id, keys, _ in rows if binding_id == "refresh").split(",")[0]
         body.append("\n" + label("help_counts", self.language) + "\n")
         body.append(label("help_watch", self.language, seconds=f"{self.poll_seconds:g}", key=refresh) + "\n")
@@ -60,12 +63,26 @@ class HelpScreen(ModalScreen[None]):
         self.dismiss(None)
 
 
-def _rows(body: Text, rows: list[tuple[str, str, str]]) -> None:
+MIN_KEY_COLUMN = 26
+
+
+def shown_keys(keys: str) -> str:
+    return keys.replace("question_mark", "?").replace("slash", "/").replace("_square_bracket", " bracket")
+
+
+def key_column(rows: list[tuple[str, str, str]]) -> int:
+    """Display cells of the key column: the widest keys (CJK counts two cells each) and two spaces."""
+    return max([MIN_KEY_COLUMN, *(cell_len(shown_keys(keys)) + 2 for _, keys, _ in rows)])
+
+
+def pad(text: str, cells: int) -> str:
+    """`text` padded with spaces to `cells` display cells (not characters: 方向鍵 is six cells)."""
+    return text + " " * max(0, cells - cell_len(text))
+
+
+def _rows(body: Text, rows: list[tuple[str, str, str]], column: int) -> None:
     for binding_id, keys, meaning in rows:
-        body.append(
-            f"{keys.replace('question_mark', '?').replace('slash', '/').replace('_square_bracket', ' bracket'):<26}",
-            style="bold",
-        )
+        body.append(pad(shown_keys(keys), column), style="bold")
         body.append(f"{meaning}")
         if binding_id:
             body.append(f"  [{binding_id}]", style="dim")

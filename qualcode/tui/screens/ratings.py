@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Label, TabbedContent, TabPane
 
-from qualcode.analysis.table import build
+from qualcode.analysis.table import Cell, build
 from qualcode.errors import QualcodeError
 from qualcode.tui.i18n import label
 from qualcode.tui.screens.dialogs import ChooseScreen, LineScreen
@@ -89,19 +90,33 @@ class RatingsScreen(Screen[JumpTo | None]):
         self.rows = data.rows
         self.cases = data.cases
         zh = self.language == "zh"
-        table.add_column("構面" if zh else "Dimension", key="dimension")
-        table.add_column("因素" if zh else "Factor", key="factor")
-        for case in data.cases:
-            table.add_column(f"{case.name or case.id} ({case.id})", key=case.id)
+        # Fixed widths in display cells (CJK counts two), from the widest value a column can show, so
+        # that rating a cell, attaching evidence or adding a note never shifts the columns.
+        dimension_header, factor_header = ("構面", "因素") if zh else ("Dimension", "Factor")
+        dimensions = [row.dimension.name for row in data.rows]
+        factors = [row.factor.name if not row.is_dimension else "—" for row in data.rows]
+        table.add_column(dimension_header, key="dimension", width=_widest([dimension_header, *dimensions]))
+        table.add_column(factor_header, key="factor", width=_widest([factor_header, *factors]))
+        headers = [f"{case.name or case.id} ({case.id})" for case in data.cases]
+        counts = [n for cell in data.cells.values() for n in (cell.codings, cell.evidence)]
+        case_width = max([self.widest_cell(max(counts, default=0)), *map(cell_len, headers)])
+        for case, header in zip(data.cases, headers, strict=True):
+            table.add_column(header, key=case.id, width=case_width)
         previous = None
-        for row in data.rows:
+        for row, factor in zip(data.rows, factors, strict=True):
             dimension = row.dimension.name if previous != row.dimension.id else ""
             previous = row.dimension.id
-            factor = row.factor.name if not row.is_dimension else "—"
             cells = [self._cell_text(data.cell(row.factor.id, case.id)) for case in data.cases]
             table.add_row(Text(dimension, style="bold"), factor, *cells, key=row.factor.id)
         if table.row_count:
             table.move_cursor(row=min(cursor.row, table.row_count - 1), column=max(cursor.column, FIRST_CASE_COLUMN))
+
+    def widest_cell(self, largest_count: int) -> int:
+        """Display cells of the widest cell text: the widest scale step, counts as wide as the largest
+        there is (at least one digit), and a note mark."""
+        count = 10 ** len(str(max(largest_count, 9))) - 1
+        steps = self.steps or [None]
+        return max(cell_len(self._cell_text(Cell(step, count, count, "✎")).plain) for step in steps)
 
     def _cell_text(self, cell) -> Text:
         text = Text()
@@ -265,3 +280,7 @@ class RatingsScreen(Screen[JumpTo | None]):
 
     def action_close(self) -> None:
         self.dismiss(None)
+
+
+def _widest(texts: list[str]) -> int:
+    return max(map(cell_len, texts))

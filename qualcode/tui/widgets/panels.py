@@ -6,11 +6,20 @@ writer's change (or the refresh key) moves nothing the user is looking at.
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
+from rich.cells import cell_len
 from rich.text import Text
+from textual.content import Content
+from textual.css.styles import RulesMap
+from textual.strip import Strip
+from textual.style import Style
+from textual.visual import RenderOptions, Visual
 from textual.widgets import OptionList, Tree
 from textual.widgets.option_list import Option
 
 from qualcode.model import Code, Coding
+from qualcode.tui.widgets.wrap import wrap_lines
 
 
 def _keep_cursor(tree: Tree, data) -> None:
@@ -102,6 +111,74 @@ class CodeTree(Tree):
         return label
 
 
+class KinsokuText(Text):
+    """Rich Text that Textual wraps by wrap.py's line-breaking rules instead of folding CJK anywhere.
+
+    Textual folds an unspaced CJK line at any character, so a quote's last line could be a lone 」(E) or
+    start with ，. Through `visualize` (the protocol Textual asks a prompt for before anything else) this
+    text becomes a Visual that breaks its lines where wrap.py allows, without hanging marks (an option's
+    row has no spare cell; a space that hangs is not drawn), and never at the offsets in `glue`.
+    Everything else (str, plain, spans) is Text's.
+    """
+
+    def __init__(self, *args, glue: Collection[int] = (), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.glue = set(glue)
+
+    def visualize(self) -> Visual:
+        return KinsokuVisual(Content.from_rich_text(self), self.glue)
+
+
+class KinsokuVisual(Visual):
+    """Content whose lines are broken by wrap.py at the render width; each row then fits as it is."""
+
+    def __init__(self, content: Content, glue: Collection[int] = ()):
+        self.content, self.glue = content, glue
+        self._wrapped: tuple[int, Content] | None = None
+
+    def wrapped(self, width: int) -> Content:
+        """The content with a line break at every row end for `width` cells (cached for the last width)."""
+        if width <= 0:
+            return self.content
+        if self._wrapped is not None and self._wrapped[0] == width:
+            return self._wrapped[1]
+        lines = self.content.split("\n", allow_blank=True)
+        # a tab (none in these prompts) is left to Textual: no break is put in its line
+        breaks = wrap_lines([line.plain for line in lines], width, wrap_tabbed=lambda _: [], hang=0, glue=self.glue)
+        rows = [row for line, offsets in zip(lines, breaks, strict=True) for row in line.divide(offsets)]
+        # a space hanging past the width (wrap.py lets one hang even without hanging marks) is not drawn
+        rows = [row.rstrip() if cell_len(row.plain) > width else row for row in rows]
+        content = Content("\n").join(rows)
+        self._wrapped = (width, content)
+        return content
+
+    def render_strips(self, width: int, height: int | None, style: Style, options: RenderOptions) -> list[Strip]:
+        line_pad = options.rules.get("line_pad", 0) * 2
+        return self.wrapped(width - line_pad).render_strips(width, height, style, options)
+
+    def get_optimal_width(self, rules: RulesMap, container_width: int) -> int:
+        return self.content.get_optimal_width(rules, container_width)
+
+    def get_minimal_width(self, rules: RulesMap) -> int:
+        return self.content.get_minimal_width(rules)
+
+    def get_height(self, rules: RulesMap, width: int) -> int:
+        line_pad = rules.get("line_pad", 0) * 2
+        return self.wrapped(width - line_pad).get_height(rules, width)
+
+
+def quote_prompt(text: Text, quote: str, case_id: str) -> Text:
+    """Append 「quote」(case) to `text`, the quote's last two characters glued to the citation so that the
+    citation never starts a row alone (…關掉」(A), not …關掉」 | (A))."""
+    start = len(text)
+    text.append("「" + quote + "」")
+    text.append(f"({case_id})", style="bold")
+    if isinstance(text, KinsokuText):
+        last = max(start + 1, start + 1 + len(quote) - 2)  # the quote's last two characters
+        text.glue.update(range(last + 1, len(text)))
+    return text
+
+
 class SegmentsList(OptionList):
     """Codings under the cursor, or every quote of the selected code; the option id is the coding id."""
 
@@ -141,14 +218,13 @@ class SegmentsList(OptionList):
             return
         options = []
         for coding in codings:
-            prompt = Text()
+            prompt = KinsokuText()
             if not quotes:
                 prompt.append("■ ", style=colors.get(coding.code_id, "white"))
                 prompt.append(names.get(coding.code_id, coding.code_id), style="bold")
                 prompt.append(f" · {coding.coder}\n", style="dim")
             quote = coding.text.replace("\n", " ")
-            prompt.append("「" + (quote if len(quote) <= 80 else quote[:79] + "…") + "」")
-            prompt.append(f"({coding.case_id})", style="bold")
+            quote_prompt(prompt, quote if len(quote) <= 80 else quote[:79] + "…", coding.case_id)
             if quotes:
                 prompt.append(f" {coding.coder}", style="dim")
             if coding.memo:

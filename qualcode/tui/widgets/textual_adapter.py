@@ -95,7 +95,10 @@ class FastWrappedDocument(WrappedDocument):
             sections = get_tab_widths(line, tab_size)
             return compute_wrap_offsets(line, width, tab_size=tab_size, precomputed_tab_sections=sections)
 
-        wrap_offsets = wrap_lines(lines, width, self._cumulative_widths() if width else None, wrap_tabbed)
+        # hang=1: a closing mark may hang one cell past `width`, into the cell TextArea keeps for the
+        # cursor (Textual 8.2.8's wrap_width is the text width minus that cell; render_line draws it).
+        cumulative = self._cumulative_widths() if width else None
+        wrap_offsets = wrap_lines(lines, width, cumulative, wrap_tabbed, hang=1)
         no_tabs, blank = [0], []  # shared: Textual only reads these
         tab_cache = [
             [w for _, w in get_tab_widths(line, tab_size)] if "\t" in line else (no_tabs if line else blank)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from qualcode.align import KEPT, MOVED, Alignment
@@ -51,12 +51,15 @@ _WHAT = {
     "memo.set": "memo change on {target}",
 }
 
+UNDOABLE = frozenset(_WHAT)  # the actions undo and redo know (a UI needs words for each)
+
 
 @dataclass(frozen=True)
 class UndoResult:
     action: str  # the action undone or redone: code | uncode | memo | rate | code.create …
     target: str  # what it was about: a coding id, a rating cell case/code/facet, a code id
     description: str
+    payload: dict[str, Any] = field(default_factory=dict)  # the event's payload: e.g. the coding row, for UIs
 
     @property
     def coding_id(self) -> str:
@@ -133,7 +136,8 @@ class History:
             (reverse if direction == "undo" else forward)(payload)
             self._log.log(coder, direction, event["target"], {"event": event["id"]})
         verb = "undid " if direction == "undo" else "redid "
-        return UndoResult(event["action"], event["target"], verb + _describe(event["action"], event["target"], payload))
+        description = verb + _describe(event["action"], event["target"], payload)
+        return UndoResult(event["action"], event["target"], description, payload)
 
     # -- codings come back only onto their own text ----------------------------------------------
     def _restore_coding(self, row: dict[str, Any], text: str | None) -> dict[str, Any]:

@@ -17,7 +17,7 @@ from qualcode.project import Project
 from qualcode.tui import keymap
 from qualcode.tui.blind import BlindProject
 from qualcode.tui.coding_actions import CodingActions
-from qualcode.tui.i18n import label
+from qualcode.tui.i18n import label, say_error
 from qualcode.tui.screens.help import HelpScreen
 from qualcode.tui.widgets.panels import CodeTree, DocumentsTree, SegmentsList
 from qualcode.tui.widgets.textual_adapter import replace_bindings
@@ -121,7 +121,7 @@ class QualcodeApp(CodingActions, App):
             try:
                 save_setting("coder", name)
             except QualcodeError as exc:
-                self.notify(str(exc), severity="error")
+                self.notify(say_error(str(exc), self.language), severity="error")
             else:
                 self.notify(label("coder_saved", self.language, coder=name, path=str(config_path())), timeout=4)
             self.coder = name
@@ -238,7 +238,7 @@ class QualcodeApp(CodingActions, App):
                     self.action_refresh(quiet=True)
                 except QualcodeError as exc:
                     self._revision = self.project.revision()  # say it once, not on every tick
-                    self.notify(str(exc), severity="error")
+                    self.notify(say_error(str(exc), self.language), severity="error")
 
     def _sync(self) -> None:
         """Show the file as it is now: codes (if the codebook changed), codings, counts, segments and status.
@@ -433,6 +433,29 @@ class QualcodeApp(CodingActions, App):
 
         self.push_screen(ReviewScreen(self.work, self.coder, self.language, selection), done)
 
+    def action_manage_codes(self) -> None:
+        """The code manager: rename, move, merge, delete, colour, key and definition of the codes (undo with u)."""
+        from qualcode.tui.screens.codes import CodesScreen
+
+        def done(_) -> None:
+            self._set_codes(self.project.codebook.codes())
+            self.refresh_codings()
+
+        self.push_screen(CodesScreen(self.project, self.coder, self.language, self.selected_code), done)
+
+    def action_memos(self) -> None:
+        """Memos on the project, the open document, its case or the code highlighted in the code tree."""
+        from qualcode.tui.screens.codes import MemoTargetsScreen
+
+        def done(message: str | None) -> None:
+            if message:
+                self.notify(message, timeout=2)
+            self._note_revision()
+
+        screen = MemoTargetsScreen(self.project, self.coder, self.language, document_id=self.document_id,
+                                   code_id=self.selected_code)  # fmt: skip
+        self.push_screen(screen, done)
+
     def action_adjudicate(self) -> None:
         """Where the coders disagree: decide each unit, written as the consensus coder's codings."""
         from qualcode.tui.screens.adjudicate import AdjudicateScreen
@@ -491,7 +514,7 @@ class QualcodeApp(CodingActions, App):
         try:
             save_setting("language", self.language)
         except QualcodeError as exc:
-            self.notify(str(exc), severity="warning")
+            self.notify(say_error(str(exc), self.language), severity="warning")
 
     def watch_language(self) -> None:
         if not self.is_mounted:
@@ -510,7 +533,7 @@ class QualcodeApp(CodingActions, App):
         """Every screen's keys in the app's language: a screen with `KEYS` is relabelled as it opens."""
         keys = getattr(screen, "KEYS", None)
         if isinstance(screen, Screen) and keys:
-            replace_bindings(screen, keymap.bindings(keys, self.language))
+            replace_bindings(screen, keymap.bindings(keys, self.language, narrow=self.narrow))
         return super().push_screen(screen, *args, **kwargs)
 
     # -- the side panels -------------------------------------------------------------------------

@@ -9,7 +9,7 @@ from rich.text import Text
 
 from qualcode.errors import QualcodeError
 from qualcode.model import Coding
-from qualcode.tui.i18n import label
+from qualcode.tui.i18n import describe_change, label, say_error
 from qualcode.tui.screens.code_picker import CodePicker, NewCode
 from qualcode.tui.screens.dialogs import ChooseScreen, MemoScreen
 
@@ -34,7 +34,7 @@ class CodingActions:
         try:
             coding = self.project.codings.apply(self.document_id, code_id, self.coder, span=span)
         except QualcodeError as exc:
-            self.notify(str(exc), severity="error")
+            self.notify(say_error(str(exc), self.language), severity="error")
             return
         # No toast: the paint, the segments panel and the counts already show it, and a toast costs a third
         # of the repaint of a coding on a long transcript.
@@ -60,7 +60,7 @@ class CodingActions:
                         result.id, result.name, parent=result.parent, color=result.color, coder=self.coder
                     )
                 except QualcodeError as exc:
-                    self.notify(str(exc), severity="error")
+                    self.notify(say_error(str(exc), self.language), severity="error")
                     return
                 self.codes = self.project.codebook.codes()
                 self._fill_codes()
@@ -109,7 +109,7 @@ class CodingActions:
             try:
                 coding = self.project.codings.remove(coding_id, self.coder)
             except QualcodeError as exc:
-                self.notify(str(exc), severity="error")
+                self.notify(say_error(str(exc), self.language), severity="error")
                 return
             self.refresh_codings()
             self.notify(
@@ -187,7 +187,10 @@ class CodingActions:
         try:
             result = step(self.coder)
         except QualcodeError as exc:
-            self.notify(str(exc), severity="warning")
+            self.notify(say_error(str(exc), self.language), severity="warning")
             return
+        if result.action.startswith("code."):  # the codebook changed: the code tree too
+            self._set_codes(self.project.codebook.codes())
         self.refresh_codings()
-        self.notify(label(message, self.language, what=result.description), timeout=3)
+        what = describe_change(result, self.language, self._names(), self.project.documents.text)
+        self.notify(label(message, self.language, what=what), timeout=3)

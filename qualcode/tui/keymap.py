@@ -40,6 +40,8 @@ APP_KEYS: list[Key] = [
     Key("export", "e", "export", "匯出", "Export"),
     Key("review", "v", "review", "待檢視", "Review", show=False),
     Key("adjudicate", "d", "adjudicate", "裁決分歧", "Adjudicate", show=False),
+    Key("manage-codes", "k", "manage_codes", "管理代碼", "Manage codes", show=False),
+    Key("memos", "M", "memos", "備忘錄（專案、文件、個案、代碼）", "Memos (project, document, case, code)", show=False),
     Key("refresh", "ctrl+r,f5", "refresh", "重新載入", "Reload", show=False),
     Key("only-mine", "o", "toggle_only_mine", "只看我的", "Only mine", show=False),
     Key("language", "L", "toggle_language", "中/英", "中/EN", show=False),
@@ -94,16 +96,49 @@ MEMO_KEYS = [
     Key("memo-save", "ctrl+s", "save", "儲存", "Save", priority=True),
 ]
 LINE_KEYS = [Key("line-cancel", "escape", "cancel", "取消", "Cancel")]
+# The code manager (`k`): acts on the highlighted code; every change is undoable (`u`) like the main screen's.
+CODES_KEYS = [
+    Key("codes-close", "escape", "close", "返回", "Back"),
+    Key("codes-rename", "r", "rename", "改名", "Rename"),
+    Key("codes-move", "m", "move", "移動", "Move"),
+    Key("codes-merge", "g", "merge", "合併", "Merge"),
+    Key("codes-delete", "x,delete", "delete", "刪除", "Delete"),
+    Key("codes-color", "c", "color", "顏色", "Colour"),
+    Key("codes-key", "k", "shortcut", "快捷鍵", "Key"),
+    Key("codes-definition", "d", "definition", "定義", "Definition"),
+    Key("codes-undo", "u,ctrl+z", "undo", "復原", "Undo"),
+    Key("codes-redo", "U,ctrl+y", "redo", "重做", "Redo", show=False),
+]
+FORM_KEYS = [Key("form-cancel", "escape", "cancel", "取消", "Cancel")]
+CONFIRM_KEYS = [
+    Key("confirm-yes", "y", "yes", "確定", "Yes"),
+    Key("confirm-no", "n,escape", "no", "取消", "No"),
+]
+MEMO_TARGETS_KEYS = [Key("memo-targets-cancel", "escape", "cancel", "取消", "Cancel")]
+HELP_KEYS = [Key("help-close", "escape,question_mark,q", "close", "關閉", "Close")]
+RATINGS_KEYS = [
+    Key("ratings-close", "escape", "close", "返回", "Back"),
+    Key("rate-1", "1", "set_step(0)", "弱", "weak"),
+    Key("rate-2", "2", "set_step(1)", "中", "medium"),
+    Key("rate-3", "3", "set_step(2)", "強", "strong"),
+    Key("rate-clear", "0", "clear", "清除", "Clear"),
+    Key("rate-note", "n", "note", "註記", "Note"),
+    Key("rate-attach", "a", "attach", "加證據", "Attach"),
+    Key("rate-detach", "d", "detach", "移除證據", "Detach"),
+    Key("rate-quotes", "enter", "open_quotes", "看引文", "Quotes"),
+    Key("rate-facet", "f", "next_facet", "切換構面", "Facet"),
+]
 
 
 def bindings(keys: list[Key], language: str = "zh", *, narrow: bool = False) -> list[Binding]:
-    """Textual bindings in `language`; `narrow`: the footer shows only NARROW_FOOTER."""
+    """Textual bindings in `language`; `narrow`: the footer shows only NARROW_FOOTER and a screen's way back
+    (its own help line lists the rest)."""
     return [
         Binding(
             k.keys,
             k.action,
             k.zh if language == "zh" else k.en,
-            show=k.id in NARROW_FOOTER if narrow else k.show,
+            show=(k.id in NARROW_FOOTER or k.action in ("close", "cancel")) if narrow else k.show,
             id=k.id,
             priority=k.priority,
         )

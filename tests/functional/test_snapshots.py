@@ -75,3 +75,68 @@ def test_ratings_screen(snap_compare, project):
         await pilot.pause()
 
     assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
+
+
+# -- every size: the main screen at three sizes, the other screens at the smallest ---------------------------
+def _cursor_in_turn_6(project):
+    async def run_before(pilot):
+        await _steady(pilot)
+        await pilot.press("slash", *"仍是非", "enter")
+        await pilot.pause()
+        await pilot.press("enter", "left")
+        await pilot.pause()
+
+    return run_before
+
+
+def test_main_screen_80x24(snap_compare, project):
+    assert snap_compare(_app(project), terminal_size=(80, 24), run_before=_cursor_in_turn_6(project))
+
+
+def test_main_screen_80x24_with_the_codes_panel(snap_compare, project):
+    steps = _cursor_in_turn_6(project)
+
+    async def run_before(pilot):
+        await steps(pilot)
+        await pilot.press("p")
+        await pilot.pause()
+
+    assert snap_compare(_app(project), terminal_size=(80, 24), run_before=run_before)
+
+
+def test_main_screen_120x36(snap_compare, project):
+    assert snap_compare(_app(project), terminal_size=(120, 36), run_before=_cursor_in_turn_6(project))
+
+
+def test_main_screen_200x60(snap_compare, project):
+    assert snap_compare(_app(project), terminal_size=(200, 60), run_before=_cursor_in_turn_6(project))
+
+
+def _pressing(*keys: str):
+    async def run_before(pilot):
+        await _steady(pilot)
+        await pilot.press(*keys)
+        await pilot.pause()
+
+    return run_before
+
+
+def test_help_80x24(snap_compare, project):
+    assert snap_compare(_app(project), terminal_size=(80, 24), run_before=_pressing("question_mark"))
+
+
+def test_picker_80x24(snap_compare, project):
+    assert snap_compare(_app(project), terminal_size=(80, 24), run_before=_pressing("t", "c", *"預"))
+
+
+def test_search_80x24(snap_compare, project):
+    assert snap_compare(_app(project), terminal_size=(80, 24), run_before=_pressing("slash", *"就業e網", "enter"))
+
+
+def test_ratings_80x24(snap_compare, project):
+    project.ratings.rate("A", "leader-attention", "strong", coder="alice")
+    assert snap_compare(_app(project), terminal_size=(80, 24), run_before=_pressing("r"))
+
+
+def test_export_80x24(snap_compare, project):
+    assert snap_compare(_app(project), terminal_size=(80, 24), run_before=_pressing("e"))

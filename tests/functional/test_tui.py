@@ -296,8 +296,8 @@ async def test_search_bad_syntax_is_a_notification(project):
         await pilot.press(*'"unclosed')
         await pilot.press("enter")
         await pilot.pause()
-        assert any("unbalanced quote" in t for t in _toasts(app)), _toasts(app)
-        assert "unbalanced quote" in str(app.screen.query_one("#summary").render())
+        assert any("引號沒有成對" in t for t in _toasts(app)), _toasts(app)
+        assert "引號沒有成對" in str(app.screen.query_one("#summary").render())
 
 
 @pytest.mark.slow
@@ -411,7 +411,7 @@ async def test_bad_actions_notify_and_change_nothing(project):
         await pilot.press("u")  # nothing to undo
         await pilot.pause()
         notes = " ".join(_toasts(app))
-        assert "請先選取文字" in notes and "沒有對應的代碼" in notes and "nothing to undo" in notes
+        assert "請先選取文字" in notes and "沒有對應的代碼" in notes and "沒有可復原的變更" in notes
         assert project.codings.select() == []
         await pilot.resize_terminal(40, 12)
         await pilot.press("down", "shift+right", "1", "c", "escape", "slash", "escape", "r", "escape")
@@ -464,7 +464,7 @@ async def test_export_screen_writes_and_says_where(project, tmp_path, monkeypatc
         await pilot.click("#path")
         await pilot.press("enter")  # again, without overwrite: refused, file kept
         await pilot.pause()
-        assert any("already exists" in t for t in _toasts(app)), _toasts(app)
+        assert any("已存在" in t for t in _toasts(app)), _toasts(app)
         assert written.read_text(encoding="utf-8") == "kept"
         await pilot.click("#what")  # opens the menu of what to export
         await pilot.pause()

@@ -119,7 +119,7 @@ async def test_decide_with_keys_counts_follow_and_u_undoes_the_consensus_coder(p
         await pilot.press("u")  # and the drop before it
         await pilot.pause()
         assert _rows(screen)[4].startswith("· ■ 預算") and _highlighted(screen).startswith("· ■ 預算")
-        assert "undid adjudication of budget" in _toasts(app)
+        assert "已復原：「預算」的裁決「" in _toasts(app) and "undid" not in _toasts(app)
 
         await pilot.press("escape")
         await pilot.pause()
@@ -176,11 +176,11 @@ async def test_fewer_than_two_coders_is_a_notification_not_a_traceback(project):
         await pilot.press("d")
         await pilot.pause()
         assert isinstance(app.screen, AdjudicateScreen)
-        assert "two coders or more" in _toasts(app)
-        assert "two coders or more" in _rows(app.screen)[0]
+        assert "需要兩位以上的編碼者" in _toasts(app)
+        assert "需要兩位以上的編碼者" in _rows(app.screen)[0]
         await pilot.press("2", "b", "u")
         await pilot.pause()
-        assert "nothing to undo for coder 'consensus'" in _toasts(app)
+        assert "編碼者「consensus」沒有可復原的變更" in _toasts(app)
         assert project.codings.select(coder="consensus") == []
 
 

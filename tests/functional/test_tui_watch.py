@@ -101,7 +101,7 @@ async def test_undo_undoes_only_my_codings_not_another_coders(project):
         assert [c.id for c in app.codings] == [theirs.id]
         await pilot.press("u")
         await pilot.pause()
-        assert any("nothing to undo" in t for t in _toasts(app)), _toasts(app)
+        assert any("沒有可復原的變更" in t for t in _toasts(app)), _toasts(app)
         assert [c.id for c in project.codings.select()] == [theirs.id]
 
 

@@ -274,3 +274,22 @@ async def test_other_screens_keys_speak_the_app_language(project, language, word
             assert words[language] in offered, (key, offered)
             await pilot.press("escape")
             await pilot.pause()
+
+
+@pytest.mark.parametrize("size", [(80, 24), (150, 45)])
+async def test_the_transcript_keeps_its_scroll_position_across_screens_and_dialogs(project, size):
+    app = QualcodeApp(project, coder="alice")
+    async with app.run_test(size=size) as pilot:
+        await pilot.press("pagedown", "pagedown", "t")  # a turn selected further down
+        await pilot.pause()
+        app.view.scroll_to(y=app.view.scroll_y + 9, animate=False)  # then read on with the mouse wheel
+        await pilot.pause()
+        where = app.view.scroll_y
+        assert where > 0
+        for keys in (["c"], ["r"], ["slash"], ["question_mark"], ["e"], ["m"]):
+            await pilot.press(*keys)
+            await pilot.pause()
+            assert app.screen is not app.screen_stack[0] or keys == ["m"], keys  # (m: no coding here, a toast)
+            await pilot.press("escape")
+            await pilot.pause()
+            assert app.screen is app.screen_stack[0] and app.view.scroll_y == where, keys

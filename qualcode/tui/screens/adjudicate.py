@@ -20,7 +20,7 @@ from textual.widgets.option_list import Option
 
 from qualcode.errors import QualcodeError
 from qualcode.tui import keymap
-from qualcode.tui.i18n import label
+from qualcode.tui.i18n import describe_change, label, say_error
 from qualcode.tui.screens.review import Jump
 from qualcode.tui.widgets.textual_adapter import replace_bindings
 
@@ -66,7 +66,7 @@ class AdjudicateScreen(Screen[Jump | None]):
     AdjudicateScreen { layout: vertical; }
     AdjudicateScreen #adjudicate-title { height: 1; padding: 0 1; text-style: bold; }
     AdjudicateScreen #adjudicate-summary { height: 1; padding: 0 1; }
-    AdjudicateScreen #adjudicate-help { height: 1; color: $text-muted; padding: 0 1; }
+    AdjudicateScreen #adjudicate-help { height: auto; width: 100%; color: $text-muted; padding: 0 1; }
     AdjudicateScreen #adjudicate-list { height: 1fr; }
     AdjudicateScreen #adjudicate-legend { height: 1; padding: 0 1; }
     AdjudicateScreen #adjudicate-preview-box { height: 12; border: round $accent; padding: 0 1; }
@@ -120,7 +120,7 @@ class AdjudicateScreen(Screen[Jump | None]):
         try:
             items = self.project.team.to_adjudicate(unit=self.unit, consensus=self.consensus)
         except QualcodeError as exc:
-            items, problem = [], str(exc)
+            items, problem = [], say_error(str(exc), self.language)
             self.notify(problem, severity="error")
         self.items = sorted(items, key=lambda i: (order.get(i.code, len(order)), i.document, i.start, i.end))
         self.coders = list(self.items[0].spans) if self.items else []
@@ -247,7 +247,7 @@ class AdjudicateScreen(Screen[Jump | None]):
         try:
             made = self.project.team.adjudicate(item, decision, consensus=self.consensus)
         except QualcodeError as exc:
-            self.notify(str(exc), severity="error")
+            self.notify(say_error(str(exc), self.language), severity="error")
             return
         if decision.startswith("keep:"):
             what = label("decision_keep", self.language, coder=decision.split(":", 1)[1])
@@ -271,9 +271,12 @@ class AdjudicateScreen(Screen[Jump | None]):
         try:
             result = step(self.consensus)
         except QualcodeError as exc:
-            self.notify(str(exc), severity="warning")
+            self.notify(say_error(str(exc), self.language), severity="warning")
             return
-        self.notify(label(message, self.language, what=result.description), timeout=3)
+        names = {c.id: c.name if self.language == "zh" or not c.name_en else c.name_en
+                 for c in self.project.codebook.codes()}  # fmt: skip
+        what = describe_change(result, self.language, names, self.project.documents.text)
+        self.notify(label(message, self.language, what=what), timeout=3)
         self._fill()
         index = self._index_of(_unit_key(result.target)) if result.action == "adjudicate" else None
         if index is None and current is not None:

@@ -133,7 +133,7 @@ class CodePicker(ModalScreen[str | NewCode | None]):
         super().__init__()
         self.codes = codes
         self.language = language
-        self.names = {c.id: c.name for c in codes}
+        self.names = {c.id: c.name_en if language == "en" and c.name_en else c.name for c in codes}
 
     def compose(self) -> ComposeResult:
         with Vertical():
@@ -156,10 +156,14 @@ class CodePicker(ModalScreen[str | NewCode | None]):
                 prompt.append(f"{code.shortcut} ", style="bold")
             parent = f"{self.names.get(code.parent_id, '')} › " if code.parent_id else ""
             prompt.append(parent, style="dim")
-            prompt.append(code.name)
+            # the UI language's name first; the other one beside it, dim (both are matched)
+            first, second = (
+                (code.name_en, code.name) if self.language == "en" and code.name_en else (code.name, code.name_en)
+            )
+            prompt.append(first)
             prompt.append(f"  {code.id}", style="dim")
-            if code.name_en:
-                prompt.append(f" · {code.name_en}", style="dim italic")
+            if second:
+                prompt.append(f" · {second}", style="dim italic")
             if match.kind:
                 prompt.append("  " + label(f"matched_{match.kind}", self.language, text=match.text), style="dim")
             rows.append(Option(prompt, id=code.id))
@@ -213,8 +217,28 @@ def suggest_id(text: str, taken: set[str]) -> str:
     return candidate
 
 
+def code_tree(codes: list[Code]) -> list[tuple[Code, int]]:
+    """Codes in tree order (a parent, then its children in codebook order, depth first) with their depth (0: top),
+    as `project.codebook.tree()` gives them; a code whose parent is missing counts as a top-level one."""
+    ids = {c.id for c in codes}
+    children: dict[str | None, list[Code]] = {}
+    for code in codes:
+        children.setdefault(code.parent_id if code.parent_id in ids else None, []).append(code)
+    out: list[tuple[Code, int]] = []
+    seen: set[str] = set()
+    todo = [(code, 0) for code in reversed(children.get(None, []))]
+    while todo:
+        code, depth = todo.pop()
+        if code.id in seen:
+            continue
+        seen.add(code.id)
+        out.append((code, depth))
+        todo.extend((child, depth + 1) for child in reversed(children.get(code.id, [])))
+    return out + [(code, 0) for code in codes if code.id not in seen]  # in a cycle (never written by qualcode)
+
+
 class NewCodeScreen(ModalScreen[NewCode | None]):
-    """Create a code: id, name, parent and colour."""
+    """Create a code: id, name, parent (any code of the tree, or the top level) and colour."""
 
     KEYS = keymap.NEW_CODE_KEYS
     BINDINGS = keymap.bindings(keymap.NEW_CODE_KEYS)
@@ -239,7 +263,10 @@ class NewCodeScreen(ModalScreen[NewCode | None]):
             yield Input(suggest_id(self.text, taken), id="id")
             yield Label(label("parent", lang))
             yield Select(
-                [(f"{c.name} ({c.id})", c.id) for c in self.codes if c.parent_id is None],
+                [
+                    ("  " * depth + f"{c.name_en if lang == 'en' and c.name_en else c.name} ({c.id})", c.id)
+                    for c, depth in code_tree(self.codes)
+                ],
                 prompt=label("no_parent", lang),
                 id="parent",
             )

@@ -12,14 +12,9 @@ from textual.widgets import Button, Checkbox, Input, Label, Select
 from qualcode.errors import QualcodeError
 from qualcode.export import run as exports
 from qualcode.tui import keymap
+from qualcode.tui.i18n import label, say_error
 
-WHAT = {
-    "table": ("因素影響程度表", "Factor-strength table"),
-    "matrix": ("個案 × 代碼矩陣", "Case x code matrix"),
-    "quotes": ("引文報告", "Quote report"),
-    "qdpx": ("REFI-QDA 專案 (.qdpx)", "REFI-QDA project (.qdpx)"),
-    "qdc": ("REFI-QDA 代碼簿 (.qdc)", "REFI-QDA codebook (.qdc)"),
-}
+WHAT = ("table", "matrix", "quotes", "qdpx", "qdc")  # labels export_<what> in tui/labels.yaml
 
 
 class ExportScreen(ModalScreen[Path | None]):
@@ -37,29 +32,28 @@ class ExportScreen(ModalScreen[Path | None]):
         super().__init__()
         self.project, self.coder, self.language = project, coder, language
 
-    def _t(self, zh: str, en: str) -> str:
-        return zh if self.language == "zh" else en
+    def _t(self, name: str, **values: object) -> str:
+        return label(name, self.language, **values)
 
     def compose(self) -> ComposeResult:
-        zh = self.language == "zh"
         with Vertical():
-            yield Label(self._t("匯出", "Export"))
+            yield Label(self._t("export_title"))
             yield Select(
-                [(names[0] if zh else names[1], what) for what, names in WHAT.items()],
+                [(self._t(f"export_{what}"), what) for what in WHAT],
                 value="table",
                 allow_blank=False,
                 id="what",
             )
             yield Select([(f, f) for f in exports.FORMATS["table"]], value="md", allow_blank=False, id="format")
             with Horizontal():
-                yield Checkbox(self._t("顯示證據數 強 (3)", "Evidence counts 強 (3)"), id="counts")
-                yield Checkbox(self._t("覆寫已有檔案", "Overwrite"), id="force")
-            yield Label(self._t("檔案", "File"))
+                yield Checkbox(self._t("export_counts"), id="counts")
+                yield Checkbox(self._t("export_force"), id="force")
+            yield Label(self._t("export_file"))
             yield Input(str(Path("exports") / exports.default_name("table", "md")), id="path")
             yield Label("", id="where")
             with Horizontal(id="buttons"):
-                yield Button(self._t("匯出", "Export"), id="go", variant="primary")
-                yield Button(self._t("關閉", "Close"), id="close")
+                yield Button(self._t("export_go"), id="go", variant="primary")
+                yield Button(self._t("export_close"), id="close")
 
     def on_mount(self) -> None:
         self.query_one("#what", Select).focus()
@@ -100,9 +94,9 @@ class ExportScreen(ModalScreen[Path | None]):
                 force=self.query_one("#force", Checkbox).value,
             )
         except QualcodeError as exc:
-            self.notify(str(exc), severity="error")
+            self.notify(say_error(str(exc), self.language), severity="error")
             return None
-        message = self._t(f"已寫入 {target.resolve()}", f"Wrote {target.resolve()}")
+        message = self._t("export_wrote", path=target.resolve())
         self.query_one("#where", Label).update(message)
         self.notify(message, timeout=4)
         return target

@@ -5,12 +5,12 @@ from __future__ import annotations
 from rich.cells import cell_len
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from qualcode.config import config_path
+from qualcode.tui import keymap
 from qualcode.tui.i18n import label
 from qualcode.tui.keymap import ADJUDICATE_KEYS, APP_KEYS, describe
 
@@ -31,7 +31,8 @@ EXTRA = {
 
 
 class HelpScreen(ModalScreen[None]):
-    BINDINGS = [Binding("escape,question_mark,q", "close", "Close", id="help-close")]
+    KEYS = keymap.HELP_KEYS
+    BINDINGS = keymap.bindings(keymap.HELP_KEYS)
     DEFAULT_CSS = """
     HelpScreen { align: center middle; }
     HelpScreen > VerticalScroll { width: 90%; max-width: 100; height: 90%; border: round $accent; background: $surface; padding: 0 1; }
@@ -66,8 +67,13 @@ class HelpScreen(ModalScreen[None]):
 MIN_KEY_COLUMN = 26
 
 
+KEY_GLYPHS = {"question_mark": "?", "slash": "/", "right_square_bracket": "]", "left_square_bracket": "[",
+              "escape": "esc"}  # fmt: skip
+
+
 def shown_keys(keys: str) -> str:
-    return keys.replace("question_mark", "?").replace("slash", "/").replace("_square_bracket", " bracket")
+    """A binding's keys as they are typed: ? / ] [ esc, not Textual's key names."""
+    return ",".join(KEY_GLYPHS.get(key, key) for key in keys.split(","))
 
 
 def key_column(rows: list[tuple[str, str, str]]) -> int:

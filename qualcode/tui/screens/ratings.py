@@ -7,13 +7,13 @@ from dataclasses import dataclass
 from rich.cells import cell_len
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Label, TabbedContent, TabPane
 
 from qualcode.analysis.table import Cell, build
 from qualcode.errors import QualcodeError
-from qualcode.tui.i18n import label
+from qualcode.tui import keymap
+from qualcode.tui.i18n import label, say_error
 from qualcode.tui.screens.dialogs import ChooseScreen, LineScreen
 from qualcode.tui.widgets.transcript import readable_on
 
@@ -28,22 +28,12 @@ class JumpTo:
 
 
 class RatingsScreen(Screen[JumpTo | None]):
-    BINDINGS = [
-        Binding("escape", "close", "Back", id="ratings-close"),
-        Binding("1", "set_step(0)", "弱/weak", id="rate-1"),
-        Binding("2", "set_step(1)", "中/medium", id="rate-2"),
-        Binding("3", "set_step(2)", "強/strong", id="rate-3"),
-        Binding("0", "clear", "Clear", id="rate-clear"),
-        Binding("n", "note", "Note", id="rate-note"),
-        Binding("a", "attach", "Attach", id="rate-attach"),
-        Binding("d", "detach", "Detach", id="rate-detach"),
-        Binding("enter", "open_quotes", "Quotes", id="rate-quotes"),
-        Binding("f", "next_facet", "Facet", id="rate-facet"),
-    ]
+    KEYS = keymap.RATINGS_KEYS
+    BINDINGS = keymap.bindings(keymap.RATINGS_KEYS)
     DEFAULT_CSS = """
     RatingsScreen { layout: vertical; }
     RatingsScreen #ratings-title { height: 1; padding: 0 1; text-style: bold; }
-    RatingsScreen #ratings-help { height: 1; color: $text-muted; padding: 0 1; }
+    RatingsScreen #ratings-help { height: auto; width: 100%; color: $text-muted; padding: 0 1; }
     RatingsScreen TabbedContent { height: 1fr; }
     RatingsScreen TabPane { height: 1fr; padding: 0; }
     RatingsScreen DataTable { height: 1fr; }
@@ -93,8 +83,12 @@ class RatingsScreen(Screen[JumpTo | None]):
         # Fixed widths in display cells (CJK counts two), from the widest value a column can show, so
         # that rating a cell, attaching evidence or adding a note never shifts the columns.
         dimension_header, factor_header = ("構面", "因素") if zh else ("Dimension", "Factor")
-        dimensions = [row.dimension.name for row in data.rows]
-        factors = [row.factor.name if not row.is_dimension else "—" for row in data.rows]
+
+        def name(code) -> str:
+            return code.name if zh or not code.name_en else code.name_en
+
+        dimensions = [name(row.dimension) for row in data.rows]
+        factors = [name(row.factor) if not row.is_dimension else "—" for row in data.rows]
         table.add_column(dimension_header, key="dimension", width=_widest([dimension_header, *dimensions]))
         table.add_column(factor_header, key="factor", width=_widest([factor_header, *factors]))
         headers = [f"{case.name or case.id} ({case.id})" for case in data.cases]
@@ -104,7 +98,7 @@ class RatingsScreen(Screen[JumpTo | None]):
             table.add_column(header, key=case.id, width=case_width)
         previous = None
         for row, factor in zip(data.rows, factors, strict=True):
-            dimension = row.dimension.name if previous != row.dimension.id else ""
+            dimension = name(row.dimension) if previous != row.dimension.id else ""
             previous = row.dimension.id
             cells = [self._cell_text(data.cell(row.factor.id, case.id)) for case in data.cases]
             table.add_row(Text(dimension, style="bold"), factor, *cells, key=row.factor.id)
@@ -152,7 +146,7 @@ class RatingsScreen(Screen[JumpTo | None]):
         try:
             self.project.ratings.rate(case_id, code_id, self.steps[index].id, coder=self.coder, facet=self.facet_id)
         except QualcodeError as exc:
-            self.notify(str(exc), severity="error")
+            self.notify(say_error(str(exc), self.language), severity="error")
             return
         self._refresh()
 

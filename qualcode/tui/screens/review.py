@@ -17,7 +17,7 @@ from textual.widgets.option_list import Option
 from qualcode.errors import QualcodeError
 from qualcode.model import Coding
 from qualcode.tui import keymap
-from qualcode.tui.i18n import label
+from qualcode.tui.i18n import label, say_error
 
 
 @dataclass(frozen=True)
@@ -40,7 +40,7 @@ class ReviewScreen(Screen[Jump | None]):
     DEFAULT_CSS = """
     ReviewScreen { layout: vertical; }
     ReviewScreen #review-title { height: 1; padding: 0 1; text-style: bold; }
-    ReviewScreen #review-help { height: 1; color: $text-muted; padding: 0 1; }
+    ReviewScreen #review-help { height: auto; width: 100%; color: $text-muted; padding: 0 1; }
     ReviewScreen OptionList { height: 1fr; }
     """
 
@@ -92,7 +92,7 @@ class ReviewScreen(Screen[Jump | None]):
         try:
             change()
         except QualcodeError as exc:
-            self.notify(str(exc), severity="error")
+            self.notify(say_error(str(exc), self.language), severity="error")
             return
         self.notify(label(message, self.language), timeout=2)
         self._fill()

@@ -13,7 +13,7 @@ from textual.widgets.option_list import Option
 
 from qualcode.errors import QualcodeError
 from qualcode.tui import keymap
-from qualcode.tui.i18n import label
+from qualcode.tui.i18n import label, say_error
 
 
 @dataclass(frozen=True)
@@ -58,7 +58,10 @@ class SearchScreen(Screen[SearchOutcome | None]):
             with Horizontal(id="filters"):
                 cases = [(f"{c.id} {c.name}", c.id) for c in self.project.documents.cases()]
                 yield Select(cases, prompt=label("all_cases", lang), id="case")
-                codes = [(f"{c.name} ({c.id})", c.id) for c in self.project.codebook.codes()]
+                codes = [
+                    (f"{c.name_en if lang == 'en' and c.name_en else c.name} ({c.id})", c.id)
+                    for c in self.project.codebook.codes()
+                ]
                 yield Select(codes, prompt=label("all_codes", lang), id="code")
                 coders = [(c, c) for c in self.project.codings.coders()]
                 yield Select(coders, prompt=label("all_coders", lang), id="coder")
@@ -123,8 +126,8 @@ class SearchScreen(Screen[SearchOutcome | None]):
                 limit=200,
             )
         except QualcodeError as exc:
-            summary.update(Text(str(exc), style="bold red"))
-            self.notify(str(exc), severity="error")
+            summary.update(Text(say_error(str(exc), self.language), style="bold red"))
+            self.notify(say_error(str(exc), self.language), severity="error")
             return
         self.last_query = query
         notes = ("  " + " · ".join(found.notices)) if found.notices else ""

@@ -92,8 +92,9 @@ def codings(
         print_json([coding_json(c) for c in rows])
         return
     table = Table("id", "case", "doc", "span", "code", "coder", "text")
+    whole = not out.is_terminal  # piped: every value whole (on a terminal the text is cut to fit)
     for c in rows:
-        snippet = c.text if len(c.text) <= 40 else c.text[:39] + "…"
+        snippet = c.text if whole or len(c.text) <= 40 else c.text[:39] + "…"
         mark = " (orphaned)" if c.orphaned else " (review)" if c.review else ""
         table.add_row(c.id[:8], c.case_id, str(c.document_id), f"{c.start}:{c.end}{mark}", c.code_id, c.coder, snippet)
     out.print(table)

@@ -379,3 +379,17 @@ def test_every_listing_takes_json():
     )
     without = [path for path in sorted(LISTINGS) if "--json" not in {o for p in commands[path].params for o in p.opts}]
     assert without == [], f"listings without --json: {without}"
+
+
+def test_codings_piped_prints_each_coding_text_whole(cli, demo_db):
+    from qualcode.project import Project
+
+    with Project.open(demo_db) as project:
+        turn = project.documents.turn(project.documents.document("A").id, 6)
+        text = project.documents.text(turn.document_id)
+        start = turn.start + 3
+        end = start + 45  # longer than a terminal's 40 characters
+        assert "\n" not in text[start:end] and "…" not in text[start:end] and not text[end - 1].isspace()
+        project.codings.apply("A", "budget", "alice", span=(start, end))
+    listed = cli.fast("--project", str(demo_db), "codings").stdout
+    assert text[start:end] in listed and "…" not in listed

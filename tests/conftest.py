@@ -17,6 +17,7 @@ def isolate_env(monkeypatch, folder: Path) -> None:
     """No user config file, coder or project from the environment."""
     monkeypatch.setenv("QUALCODE_CONFIG", str(folder / "no-config.toml"))
     monkeypatch.delenv("QUALCODE_CODER", raising=False)
+    monkeypatch.delenv("QUALCODE_LANG", raising=False)
     monkeypatch.delenv("QUALCODE_PROJECT", raising=False)
 
 

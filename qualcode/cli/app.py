@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import sys
 from dataclasses import dataclass
@@ -14,8 +15,10 @@ from rich.console import Console
 from rich.table import Table
 from typer.core import TyperGroup
 
-from qualcode.config import default_coder
-from qualcode.errors import QualcodeError
+from qualcode.config import config_path, default_coder, load_config
+from qualcode.errors import BadInput, QualcodeError
+from qualcode.i18n import LANGUAGES, say_error
+from qualcode.i18n import say as catalogue_say
 
 try:  # typer >= 0.22 carries its own copy of click; its errors derive from TyperException
     from typer import TyperException as CommandLineError
@@ -53,6 +56,84 @@ COMMAND_ORDER = (
 )  # fmt: skip
 
 
+# -- the language of the human output ---------------------------------------------------------------
+# $QUALCODE_LANG (zh or en), else `language` in the config file, else English; JSON, ids, paths, code names and
+# --help stay as they are. Resolved once per command (QualcodeGroup.main starts afresh) and kept here.
+_language: Optional[str] = None
+
+
+def resolve_language() -> str:
+    """$QUALCODE_LANG, else `language` in the config file, else "en"; a bad value is refused (BadInput, in English:
+    which language the user reads is what is not known).
+
+    A config file that cannot be read says nothing about the language (English): the commands that need the
+    file report it themselves."""
+    value: Any = os.environ.get("QUALCODE_LANG")
+    if value:
+        if value not in LANGUAGES:
+            raise BadInput(catalogue_say("language_env_bad", "en", value=repr(value)))
+        return value
+    try:
+        value = load_config().get("language")
+    except QualcodeError:
+        return "en"
+    if value is None:
+        return "en"
+    if value not in LANGUAGES:
+        raise BadInput(catalogue_say("language_config_bad", "en", path=config_path(), value=repr(value)))
+    return value
+
+
+def language() -> str:
+    """The language of this command's human output: "zh" or "en"."""
+    global _language
+    if _language is None:
+        _language = resolve_language()
+    return _language
+
+
+def _language_or_english() -> str:
+    """language(), or English when it cannot be known (a bad $QUALCODE_LANG is being reported)."""
+    try:
+        return language()
+    except QualcodeError:
+        return "en"
+
+
+def say(key: str, /, **values: object) -> str:
+    """A line of human output from the catalogue (qualcode/i18n/cli.yaml) in this command's language."""
+    return catalogue_say(key, language(), **values)
+
+
+def say_core(message: str) -> str:
+    """A message of the core (an error, a note) in this command's language (errors.yaml), else as written."""
+    return say_error(message, language(), ui="cli")
+
+
+def say_count(key: str, n: int, /, **values: object) -> str:
+    """`key_one` for 1, `key_many` otherwise: "1 coding", "2 codings"."""
+    return say(f"{key}_{'one' if n == 1 else 'many'}", n=n, **values)
+
+
+def join(items) -> str:
+    """Items as a list in this language: "a, b" or 「a、b」."""
+    return say("list_separator").join(items)
+
+
+def pad(text: str, width: int, align: str = "<") -> str:
+    """Text padded with spaces to `width` terminal cells (a CJK character takes two), like f"{text:<width}"."""
+    from rich.cells import cell_len
+
+    room = " " * max(0, width - cell_len(text))
+    return text + room if align == "<" else room + text
+
+
+def error_line(message: str) -> str:
+    """One line on stderr for a failure: the core's message said in this command's language."""
+    lang = _language_or_english()
+    return catalogue_say("error", lang, message=say_error(message, lang, ui="cli"))
+
+
 class QualcodeGroup(TyperGroup):
     """Turns the core's errors, and mistakes in the command line itself, into one line on stderr and the exit
     status they carry (2 for bad input)."""
@@ -63,17 +144,20 @@ class QualcodeGroup(TyperGroup):
         return sorted(names, key=lambda name: (rank.get(name, len(rank)), name))
 
     def main(self, args=None, *rest, **kwargs):
+        global _language
+        _language = None  # each command resolves it afresh (tests run several in one process)
         args = sys.argv[1:] if args is None else list(args)
         for position, arg in enumerate(args, 1):
             if not _is_utf8(arg):
                 shown = arg.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
-                err.print(
-                    f"qualcode: error: argument {position} ({shown}) is not valid UTF-8; qualcode takes UTF-8 text "
-                    "(rename a file whose name is in another encoding)",
-                    markup=False,
-                )
+                lang = _language_or_english()
+                message = catalogue_say("argument_not_utf8", lang, position=position, shown=shown)
+                err.print(catalogue_say("error", lang, message=message), markup=False)
                 sys.exit(2)
-        return super().main(args, *rest, **kwargs)
+        try:
+            return super().main(args, *rest, **kwargs)
+        finally:
+            _language = None  # a function called outside a command later resolves it afresh
 
     def make_context(self, info_name, args, parent=None, **extra):
         try:
@@ -83,9 +167,11 @@ class QualcodeGroup(TyperGroup):
 
     def invoke(self, ctx):
         try:
+            if "--help" not in ctx.args:  # a bad $QUALCODE_LANG or `language` is refused before anything runs
+                language()
             return super().invoke(ctx)
         except QualcodeError as exc:
-            err.print(f"qualcode: error: {exc}", markup=False)
+            err.print(error_line(str(exc)), markup=False)
             raise typer.Exit(exc.exit_code) from None
         except CommandLineError as exc:
             _usage_error(exc)
@@ -104,15 +190,15 @@ def _usage_error(exc) -> NoReturn:
     """A mistake in the command line as one line (click prints usage, a hint and the error on four)."""
     if type(exc).__name__ == "NoArgsIsHelpError":
         raise exc  # `qualcode export` alone: the help is the answer
-    message = exc.format_message().strip().rstrip(".")
+    lang = _language_or_english()
+    message = say_error(exc.format_message().strip().rstrip("."), lang, ui="cli")
     option = getattr(exc, "option_name", None)  # NoSuchOption
     if option and not re.fullmatch(r"--?[A-Za-z][\w-]*", option):
-        message += (
-            " (a value that starts with '-', such as a search for -word, goes after `--`: qualcode search -- -word)"
-        )
+        message += catalogue_say("dash_value_hint", lang)
     ctx = getattr(exc, "ctx", None)
-    where = f" (see `{ctx.command_path} --help`)" if ctx is not None else ""
-    err.print(f"qualcode: error: {message}{where}", markup=False)
+    if ctx is not None:
+        message += catalogue_say("see_help", lang, command=ctx.command_path)
+    err.print(catalogue_say("error", lang, message=message), markup=False)
     raise typer.Exit(exc.exit_code)
 
 
@@ -166,7 +252,7 @@ def cell(value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, bool):
-        return "yes" if value else "no"
+        return say("yes" if value else "no")
     return str(value)
 
 

@@ -8,7 +8,7 @@ from typing import Optional
 
 import typer
 
-from qualcode.cli.app import CoderOption, JsonOption, app, err, open_project, out, print_json, settings
+from qualcode.cli.app import CoderOption, JsonOption, app, err, open_project, out, pad, print_json, say, settings
 from qualcode.errors import BadInput
 
 
@@ -28,12 +28,12 @@ def backup(
     with open_project(ctx) as project:
         if is_stdout(output):
             if sys.stdout.isatty():
-                raise BadInput("-o -: refusing to write an SQLite file to a terminal; redirect it or give a file")
+                raise BadInput(say("backup_not_to_terminal"))
             size = project.backups.write_to(sys.stdout.buffer, coder=coder)
-            err.print(f"backed up {project.path} to standard output ({size} bytes)", markup=False)
+            err.print(say("backed_up_to_stdout", path=project.path, size=size), markup=False)
             return
         target = project.backups.create("manual", output, coder=coder, force=force)
-    out.print(f"backed up {project.path} to {target}", markup=False)
+    out.print(say("backed_up", path=project.path, target=target), markup=False)
 
 
 @app.command("backups")
@@ -56,12 +56,13 @@ def backups_list(ctx: typer.Context, json_: bool = JsonOption) -> None:
         )
         return
     if not found:
-        out.print(f"no backups in {project.backups.folder}", markup=False)
+        out.print(say("no_backups", folder=project.backups.folder), markup=False)
         return
     for b in found:
-        kind = "automatic" if b.automatic else "kept"
+        kind = pad(say("backup_automatic" if b.automatic else "backup_kept"), 9)
         created = b.created.strftime("%Y-%m-%d %H:%M:%S")
-        out.print(f"{created} UTC  {kind:<9}  {_size(b.size):>8}  {b.reason:<24}  {b.path}", markup=False)
+        out.print(say("backup_row", created=created, kind=kind, size=f"{_size(b.size):>8}", reason=f"{b.reason:<24}",
+                      path=b.path), markup=False)  # fmt: skip
 
 
 @app.command()
@@ -77,12 +78,12 @@ def restore(
         project.backups.check(file)
         if not yes:
             if not sys.stdin.isatty():
-                raise BadInput(f"{file}: restoring replaces {project.path}; pass --yes to confirm (not on a terminal)")
-            if not typer.confirm(f"Replace the content of {project.path} with {file}? (it is backed up first)"):
-                err.print("not restored; nothing changed", markup=False)
+                raise BadInput(say("restore_needs_yes", file=file, path=project.path))
+            if not typer.confirm(say("restore_confirm", path=project.path, file=file)):
+                err.print(say("restore_declined"), markup=False)
                 raise typer.Exit(1)
         before = project.backups.restore(file, coder)
-    out.print(f"restored {project.path} from {file}; the state before is in {before}", markup=False)
+    out.print(say("restored", path=project.path, file=file, before=before), markup=False)
 
 
 def _size(size: int) -> str:

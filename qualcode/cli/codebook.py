@@ -8,7 +8,7 @@ from typing import Optional
 import typer
 from rich.table import Table
 
-from qualcode.cli.app import JsonOption, codebook_app, err, open_project, out, print_json, settings
+from qualcode.cli.app import JsonOption, codebook_app, err, open_project, out, print_json, say, say_core, settings
 
 
 @codebook_app.command("load")
@@ -18,10 +18,10 @@ def codebook_load(ctx: typer.Context, yaml_file: Path = typer.Argument(..., meta
     with open_project(ctx) as project:
         made = project.backups.before_codebook_load(yaml_file, coder=coder)
         if made:
-            err.print(f"backed up {project.path} to {made}", markup=False)
+            err.print(say("backed_up", path=project.path, target=made), markup=False)
         book = project.codebook.load(yaml_file, coder=coder)
     out.print(
-        f"{yaml_file}: loaded {len(book.codes)} codes, {len(book.facets)} facets, {len(book.scale)} scale steps",
+        say("codebook_loaded", file=yaml_file, codes=len(book.codes), facets=len(book.facets), steps=len(book.scale)),
         markup=False,
     )
 
@@ -33,10 +33,10 @@ def codebook_check(yaml_file: Path = typer.Argument(..., metavar="YAML")) -> Non
 
     problems = check_file(yaml_file)
     for problem in problems:
-        err.print(problem, markup=False)
+        err.print(say_core(problem), markup=False)
     if problems:
         raise typer.Exit(2)
-    out.print(f"{yaml_file}: ok", markup=False)
+    out.print(say("codebook_ok", file=yaml_file), markup=False)
 
 
 @codebook_app.command("dump")
@@ -55,7 +55,7 @@ def codebook_dump(
         write_stdout(data)
     else:
         write_atomic(output, data, force=force)
-        out.print(f"wrote {output}", markup=False)
+        out.print(say("wrote", path=output), markup=False)
 
 
 @codebook_app.command("show")
@@ -82,7 +82,7 @@ def codebook_show(ctx: typer.Context, json_: bool = JsonOption) -> None:
         )
         return
     depth: dict[str, int] = {}
-    table = Table("key", "id", "name", "name_en", "codings")
+    table = Table(*(say(f"column_{c}") for c in ("key", "id", "name", "name_en", "codings")))
     for code in codes:
         depth[code.id] = depth.get(code.parent_id or "", -1) + 1 if code.parent_id else 0
         label = "  " * depth[code.id] + code.name

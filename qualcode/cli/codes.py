@@ -11,7 +11,19 @@ from typing import Optional
 import typer
 from rich.table import Table
 
-from qualcode.cli.app import CoderOption, JsonOption, codes_app, err, open_project, out, print_json, settings
+from qualcode.cli.app import (
+    CoderOption,
+    JsonOption,
+    codes_app,
+    err,
+    join,
+    open_project,
+    out,
+    print_json,
+    say,
+    say_count,
+    settings,
+)
 from qualcode.errors import BadInput
 
 CodeArgument = typer.Argument(..., metavar="ID", help="The code's id (`qualcode codes list` shows them).")
@@ -23,18 +35,14 @@ def _backup(project, reason: str, coder: str):
     def back_up():
         made = project.backups.auto(reason, coder=coder)
         if made:
-            err.print(f"backed up {project.path} to {made}", markup=False)
+            err.print(say("backed_up", path=project.path, target=made), markup=False)
         return made
 
     return back_up
 
 
 def _named(code) -> str:
-    return f"{code.id} ({code.name})"
-
-
-def _count(n: int, word: str) -> str:
-    return f"{n} {word}" + ("" if n == 1 else "s")
+    return say("code_named", id=code.id, name=code.name)
 
 
 @codes_app.command("list")
@@ -68,7 +76,7 @@ def codes_list(ctx: typer.Context, json_: bool = JsonOption) -> None:
     if json_:
         print_json(rows)
         return
-    table = Table("key", "id", "name", "name_en", "color", "codings", "with subtree")
+    table = Table(*(say(f"column_{c}") for c in ("key", "id", "name", "name_en", "color", "codings", "subtree")))
     for row in rows:
         table.add_row(row["key"], row["id"], "  " * row["depth"] + row["name"], row["name_en"], row["color"],
                       str(row["codings"]), str(row["subtree_codings"]))  # fmt: skip
@@ -88,14 +96,15 @@ def codes_rename(
         before = project.codebook.code(code_id)
         after = project.codebook.rename(code_id, name=name, name_en=name_en, coder=settings(ctx).coder_for(coder))
     if (before.name, before.name_en) == (after.name, after.name_en):
-        out.print(f"code {after.id} is already named {after.name} ({after.name_en}); nothing changed", markup=False)
+        out.print(say("code_already_named", id=after.id, name=after.name, name_en=after.name_en), markup=False)
         return
     changes = []
+    none = say("none")
     if before.name != after.name:
-        changes.append(f"{before.name} → {after.name}")
+        changes.append(say("change_from_to", before=before.name, after=after.name))
     if before.name_en != after.name_en:
-        changes.append(f"English name {before.name_en or '(none)'} → {after.name_en or '(none)'}")
-    out.print(f"renamed code {after.id}: {', '.join(changes)}", markup=False)
+        changes.append(say("change_name_en", before=before.name_en or none, after=after.name_en or none))
+    out.print(say("code_renamed", id=after.id, changes=join(changes)), markup=False)
 
 
 @codes_app.command("move")
@@ -108,16 +117,21 @@ def codes_move(
 ) -> None:
     """Move a code, with the codes below it, under another code (last among its children) or to the top level."""
     if (parent is None) == (not top):
-        raise BadInput("give exactly one of --parent PARENT or --top")
+        raise BadInput(say("move_parent_or_top"))
     with open_project(ctx) as project:
         before = project.codebook.code(code_id)
         after = project.codebook.move(code_id, parent=parent, coder=settings(ctx).coder_for(coder))
-        where = "the top level" if parent is None else _named(project.codebook.code(parent))
+        where = None if parent is None else _named(project.codebook.code(parent))
     if before.parent_id == after.parent_id:
-        where = "at the top level" if parent is None else f"under {where}"
-        out.print(f"code {_named(after)} is already {where}; nothing changed", markup=False)
+        if where is None:
+            out.print(say("code_already_top", code=_named(after)), markup=False)
+        else:
+            out.print(say("code_already_under", code=_named(after), parent=where), markup=False)
         return
-    out.print(f"moved code {_named(after)} {'to' if parent is None else 'under'} {where}", markup=False)
+    if where is None:
+        out.print(say("code_moved_top", code=_named(after)), markup=False)
+    else:
+        out.print(say("code_moved_under", code=_named(after), parent=where), markup=False)
 
 
 @codes_app.command("merge")
@@ -135,16 +149,18 @@ def codes_merge(
         result = project.codebook.merge(
             source, into, coder=coder, before_write=_backup(project, "before-code-merge", coder)
         )
-    parts = [f"{_count(result.moved, 'coding')} moved"]
+    parts = [say("merge_moved", what=say_count("n_codings", result.moved))]
     if result.collapsed:
-        joined = f" ({_count(result.memos_joined, 'memo')} joined)" if result.memos_joined else ""
-        parts.append(f"{_count(result.collapsed, 'duplicate coding')} folded in{joined}")
-    parts.append(f"{_count(result.ratings, 'rating')} moved")
+        joined = (
+            say("merge_memos_joined", memos=say_count("n_memos", result.memos_joined)) if result.memos_joined else ""
+        )
+        parts.append(say("merge_folded_in", what=say_count("n_duplicates", result.collapsed), joined=joined))
+    parts.append(say("merge_moved", what=say_count("n_ratings", result.ratings)))
     if result.code_memos:
-        parts.append(f"{_count(result.code_memos, 'code memo')} moved")
+        parts.append(say("merge_moved", what=say_count("n_code_memos", result.code_memos)))
     if result.children:
-        parts.append(f"{_count(len(result.children), 'code')} moved under it ({', '.join(result.children)})")
-    out.print(f"merged code {names[0]} into {names[1]}: {', '.join(parts)}", markup=False)
+        parts.append(say("merge_children", what=say_count("n_codes", len(result.children)), ids=join(result.children)))
+    out.print(say("code_merged", source=names[0], into=names[1], parts=join(parts)), markup=False)
 
 
 @codes_app.command("delete")
@@ -165,11 +181,18 @@ def codes_delete(
         result = project.codebook.delete(code_id, force=force, coder=coder, before_write=backup)
     parts = []
     if result.codings or result.ratings:
-        parts.append(f"{_count(result.codings, 'coding')} and {_count(result.ratings, 'rating')} deleted with it")
+        parts.append(say("delete_with_it", codings=say_count("n_codings", result.codings),
+                         ratings=say_count("n_ratings", result.ratings)))  # fmt: skip
     if result.children:
-        where = f"under {_named(parent)}" if parent else "to the top level"
-        parts.append(f"{_count(len(result.children), 'code')} moved up {where} ({', '.join(result.children)})")
-    out.print(f"deleted code {_named(code)}" + (": " + "; ".join(parts) if parts else ""), markup=False)
+        what, ids = say_count("n_codes", len(result.children)), join(result.children)
+        if parent:
+            parts.append(say("delete_children_under", what=what, parent=_named(parent), ids=ids))
+        else:
+            parts.append(say("delete_children_top", what=what, ids=ids))
+    if parts:
+        out.print(say("code_deleted_with", code=_named(code), parts=say("clause_separator").join(parts)), markup=False)
+    else:
+        out.print(say("code_deleted", code=_named(code)), markup=False)
 
 
 @codes_app.command("set")
@@ -191,6 +214,7 @@ def codes_set(
         after = project.codebook.update(code_id, color=color, key=key, definition=definition, keywords=words,
                                         coder=settings(ctx).coder_for(coder))  # fmt: skip
     changes = []
+    none = say("none")
     for label, old, new in (
         ("colour", before.color, after.color),
         ("key", before.shortcut, after.shortcut),
@@ -198,11 +222,11 @@ def codes_set(
         ("keywords", "、".join(before.keywords), "、".join(after.keywords)),
     ):
         if old != new:
-            changes.append(f"{label} {_short(old) or '(none)'} → {_short(new) or '(none)'}")
+            changes.append(say(f"change_{label}", before=_short(old) or none, after=_short(new) or none))
     if not changes:
-        out.print(f"code {_named(after)}: nothing changed", markup=False)
+        out.print(say("code_unchanged", code=_named(after)), markup=False)
         return
-    out.print(f"code {_named(after)}: {', '.join(changes)}", markup=False)
+    out.print(say("code_set", code=_named(after), changes=join(changes)), markup=False)
 
 
 def _short(text: str) -> str:

@@ -7,7 +7,18 @@ from typing import Optional
 import typer
 from rich.table import Table
 
-from qualcode.cli.app import CoderOption, JsonOption, app, coding_json, open_project, out, print_json, settings
+from qualcode.cli.app import (
+    CoderOption,
+    JsonOption,
+    app,
+    coding_json,
+    language,
+    open_project,
+    out,
+    print_json,
+    say,
+    settings,
+)
 
 
 @app.command()
@@ -43,7 +54,8 @@ def code(
         print_json(coding_json(coding))
         return
     out.print(
-        f"coded {coding.case_id} {coding.start}:{coding.end} as {coding.code_id} (coding {coding.id})", markup=False
+        say("coded", case=coding.case_id, start=coding.start, end=coding.end, code=coding.code_id, id=coding.id),
+        markup=False,
     )
 
 
@@ -55,7 +67,8 @@ def uncode(
     with open_project(ctx) as project:
         coding = project.codings.remove(coding_id, settings(ctx).coder_for(coder))
     out.print(
-        f"removed coding {coding.id} ({coding.code_id} on {coding.case_id} {coding.start}:{coding.end})", markup=False
+        say("uncoded", id=coding.id, code=coding.code_id, case=coding.case_id, start=coding.start, end=coding.end),
+        markup=False,
     )
 
 
@@ -69,7 +82,7 @@ def memo(
     """Set the memo of a coding (empty text clears it)."""
     with open_project(ctx) as project:
         coding = project.codings.set_memo(coding_id, text, settings(ctx).coder_for(coder))
-    out.print(f"memo of coding {coding.id} set", markup=False)
+    out.print(say("coding_memo_set", id=coding.id), markup=False)
 
 
 @app.command()
@@ -91,11 +104,11 @@ def codings(
     if json_:
         print_json([coding_json(c) for c in rows])
         return
-    table = Table("id", "case", "doc", "span", "code", "coder", "text")
+    table = Table(*(say(f"column_{c}") for c in ("id", "case", "doc", "span", "code", "coder", "text")))
     whole = not out.is_terminal  # piped: every value whole (on a terminal the text is cut to fit)
     for c in rows:
         snippet = c.text if whole or len(c.text) <= 40 else c.text[:39] + "…"
-        mark = " (orphaned)" if c.orphaned else " (review)" if c.review else ""
+        mark = say("mark_orphaned") if c.orphaned else say("mark_review") if c.review else ""
         table.add_row(c.id[:8], c.case_id, str(c.document_id), f"{c.start}:{c.end}{mark}", c.code_id, c.coder, snippet)
     out.print(table)
 
@@ -115,7 +128,7 @@ def reattach(
         document = project.documents.document(current.document_id)
         start, end = project.documents.locate(document, span=span, quote=quote, turn=turn)
         coding = project.codings.reattach(current.id, start, end, settings(ctx).coder_for(coder))
-    out.print(f"re-attached coding {coding.id} to {coding.case_id} {coding.start}:{coding.end}", markup=False)
+    out.print(say("reattached", id=coding.id, case=coding.case_id, start=coding.start, end=coding.end), markup=False)
 
 
 @app.command()
@@ -124,8 +137,8 @@ def confirm(ctx: typer.Context, coding_id: str = typer.Argument(..., metavar="CO
     """Clear a re-anchored coding's review mark: you checked it sits on the right words."""
     with open_project(ctx) as project:
         coding = project.codings.confirm(coding_id, settings(ctx).coder_for(coder))
-    out.print(f"coding {coding.id} checked: {coding.code_id} on {coding.case_id} {coding.start}:{coding.end}",
-              markup=False)  # fmt: skip
+    out.print(say("confirmed", id=coding.id, code=coding.code_id, case=coding.case_id, start=coding.start,
+                  end=coding.end), markup=False)  # fmt: skip
 
 
 @app.command()
@@ -133,7 +146,7 @@ def undo(ctx: typer.Context, coder: Optional[str] = CoderOption) -> None:
     """Undo the coder's last change: a coding, memo, rating, note, evidence or new code (survives restarts)."""
     with open_project(ctx) as project:
         result = project.history.undo(settings(ctx).coder_for(coder))
-    out.print(result.description, markup=False)
+        out.print(_said(project, result, "undid"), markup=False)
 
 
 @app.command()
@@ -141,4 +154,15 @@ def redo(ctx: typer.Context, coder: Optional[str] = CoderOption) -> None:
     """Redo the coder's last undone action."""
     with open_project(ctx) as project:
         result = project.history.redo(settings(ctx).coder_for(coder))
-    out.print(result.description, markup=False)
+        out.print(_said(project, result, "redid"), markup=False)
+
+
+def _said(project, result, key: str) -> str:
+    """What was undone or redone: the core's own words in English; in Chinese, the code's name and the quoted
+    words, as the TUI says it (the change_* labels of the shared catalogue)."""
+    if language() == "en":
+        return result.description
+    from qualcode.i18n import describe_change
+
+    names = {c.id: c.name for c in project.codebook.codes()}
+    return say(key, what=describe_change(result, language(), names, project.documents.text))

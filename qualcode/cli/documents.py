@@ -9,31 +9,24 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from qualcode.cli.app import JsonOption, app, cases_app, cell, open_project, out, print_json, settings
+from qualcode.cli.app import JsonOption, app, cases_app, cell, join, open_project, out, print_json, say, settings
 
 
 def import_message(result) -> str:
     if result.status == "unchanged":
-        return (
-            f"{result.path}: unchanged since it was imported as document {result.document_id} "
-            f"({result.case_id}); nothing to do"
-        )
-    would = "would be " if result.dry_run else ""
+        return say("import_unchanged", path=result.path, document=result.document_id, case=result.case_id)
+    would = "_dry" if result.dry_run else ""
     if result.status == "imported":
-        verb = f"{would}imported as document {result.document_id}"
+        verb = say(f"import_imported{would}", document=result.document_id)
     else:
-        verb = f"{would}re-imported as version {result.version} of document {result.document_id}"
-    line = (
-        f"{result.path}: {verb}, case {result.case_id}: "
-        f"{result.turns} turns, {result.characters} characters, encoding {result.encoding}"
-    )
+        verb = say(f"import_reimported{would}", version=result.version, document=result.document_id)
+    line = say("import_line", path=result.path, verb=verb, case=result.case_id, turns=result.turns,
+               characters=result.characters, encoding=result.encoding)  # fmt: skip
     if result.codings:
         c = result.codings
-        line += (
-            f"; codings: {c['kept']} kept, {c['moved']} moved, {c['re-anchored']} re-anchored (marked for review), "
-            f"{c['orphaned']} orphaned"
-        )
-    return line + ("; dry run: nothing written" if result.dry_run else "")
+        line += say("import_codings", kept=c["kept"], moved=c["moved"], reanchored=c["re-anchored"],
+                    orphaned=c["orphaned"])  # fmt: skip
+    return line + (say("import_dry_run") if result.dry_run else "")
 
 
 @app.command("import")
@@ -67,7 +60,7 @@ def cases_import(
     """Set case names and typed attributes from a CSV (header cells may declare `name:integer` etc.)."""
     with open_project(ctx) as project:
         ids = project.documents.import_cases(csv_file, create=create, coder=settings(ctx).coder_for(None))
-    out.print(f"{csv_file}: attributes set for {len(ids)} case(s): {', '.join(ids)}", markup=False)
+    out.print(say("cases_imported", file=csv_file, n=len(ids), ids=join(ids)), markup=False)
 
 
 @cases_app.command("list")
@@ -79,7 +72,7 @@ def cases_list(ctx: typer.Context, json_: bool = JsonOption) -> None:
     if json_:
         print_json([{"id": c.id, "name": c.name, **c.attributes} for c in cases])
         return
-    table = Table("id", "name", *attributes)
+    table = Table(say("column_id"), say("column_name"), *attributes)
     for c in cases:
         table.add_row(c.id, c.name, *[cell(c.attributes.get(a)) for a in attributes])
     out.print(table)
@@ -107,7 +100,7 @@ def documents(ctx: typer.Context, json_: bool = JsonOption) -> None:
             ]
         )
         return
-    table = Table("id", "case", "title", "turns", "characters", "source")
+    table = Table(*(say(f"column_{c}") for c in ("id", "case", "title", "turns", "characters", "source")))
     for d, n in docs:
         table.add_row(str(d.id), d.case_id, d.title, str(n), str(d.length), d.source_path)
     out.print(table)
@@ -149,7 +142,8 @@ def show(
         print_json({"document": doc.id, "case": doc.case_id, "title": doc.title, "version": shown, "turns": rows})
         return
     if shown != doc.version:
-        out.print(f"[dim]document {doc.id} ({escape(doc.case_id)}), version {shown} of {doc.version}[/]")
+        line = say("show_version", document=doc.id, case=escape(doc.case_id), shown=shown, version=doc.version)
+        out.print(f"[dim]{line}[/]")
     for n, speaker, start, end in turns:
         out.print(f"[bold]{n:>3} {escape(speaker)}[/] [dim]{start}:{end}[/]")
         if not sentences:
@@ -170,5 +164,5 @@ def _turns_at(project, doc, version: int, turn: Optional[int]) -> tuple[str, lis
     if turn is not None:
         turns = [t for t in turns if t[0] == turn]
         if not turns:
-            raise NotFound(f"version {version} of document {doc.id} has no turn {turn}")
+            raise NotFound(say("version_has_no_turn", version=version, document=doc.id, turn=turn))
     return text, turns

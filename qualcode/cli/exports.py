@@ -9,7 +9,7 @@ from typing import Optional
 import typer
 from rich.table import Table
 
-from qualcode.cli.app import app, err, export_app, open_project, out, settings
+from qualcode.cli.app import app, err, export_app, open_project, out, say, settings
 from qualcode.errors import BadInput
 
 OutputOption = typer.Option(None, "-o", "--output", help="Where to write (default: exports/<name>; `-`: stdout).")
@@ -58,11 +58,11 @@ def _export(project, what: str, fmt: str, output: Optional[Path], options, force
 
     if is_stdout(output) or (output is None and fmt == "md"):
         if fmt in BINARY and sys.stdout.isatty():
-            raise BadInput(f"-o -: refusing to write binary {fmt} to a terminal; redirect it or give a file")
+            raise BadInput(say("binary_not_to_terminal", format=fmt))
         write_stdout(exports.render(project, what, fmt, options))
         return
     target = exports.write(project, what, fmt, output, options, force=force)
-    err.print(f"wrote {target}")
+    err.print(say("wrote", path=target))
 
 
 def _term_table(tables, counts: bool) -> None:
@@ -132,10 +132,10 @@ def export_quotes(
                              style=style)  # fmt: skip
     if is_stdout(output) or (output is None and fmt == "md"):
         if fmt in BINARY and sys.stdout.isatty():
-            raise BadInput(f"-o -: refusing to write binary {fmt} to a terminal; redirect it or give a file")
+            raise BadInput(say("binary_not_to_terminal", format=fmt))
         write_stdout(data)
         return
-    err.print(f"wrote {write_atomic(output or Path('exports') / f'quotes.{fmt}', data, force=force)}")
+    err.print(say("wrote", path=write_atomic(output or Path("exports") / f"quotes.{fmt}", data, force=force)))
 
 
 @export_app.command("qdpx")
@@ -180,7 +180,8 @@ def import_qdpx(
         def back_up() -> None:  # once the file has been read and checked, before anything is written
             made = project.backups.auto(f"before-import-{file.suffix.lstrip('.').lower() or 'qdpx'}", coder=coder)
             if made:
-                err.print(f"backed up {project.path} to {made}", markup=False)
+                err.print(say("backed_up", path=project.path, target=made), markup=False)
 
         counts = import_file(project, file, coder=coder, before_write=back_up)
-    out.print(f"{file}: imported {counts['codes']} codes, {counts['documents']} documents, {counts['codings']} codings")
+    out.print(say("qdpx_imported", file=file, codes=counts["codes"], documents=counts["documents"],
+                  codings=counts["codings"]))  # fmt: skip

@@ -7,7 +7,7 @@ from typing import Optional
 
 import typer
 
-from qualcode.cli.app import CoderOption, JsonOption, Settings, app, err, out, print_json, settings
+from qualcode.cli.app import CoderOption, JsonOption, Settings, app, err, join, out, pad, print_json, say, settings
 from qualcode.config import default_project
 from qualcode.errors import Conflict, QualcodeError
 
@@ -42,7 +42,7 @@ def _run_tui(config_settings: Settings, coder: Optional[str], blind: Optional[bo
     config = load_config()
     keys = config.get("keys", {})
     if not isinstance(keys, dict) or not all(isinstance(v, str) for v in keys.values()):
-        raise QualcodeError("the [keys] table of the config file must map binding ids to key strings")
+        raise QualcodeError(say("config_keys_table"))
     blind = blind_coding(config) if blind is None else blind
     consensus = consensus_coder(config)
     project = Project.open(config_settings.project)
@@ -99,7 +99,7 @@ def demo(
             Path(str(path) + suffix).unlink(missing_ok=True)
     if not path.exists():
         build_demo(path, coder=current.coder_for(coder)).close()
-        err.print(f"built {path} from the bundled A–E transcripts")
+        err.print(say("demo_built", path=path))
     if not no_tui:
         _run_tui(current, coder)
 
@@ -114,17 +114,12 @@ def _back_up_before_reset(path: Path, *, force: bool, coder: str) -> None:
     with Project.open(path) as project:
         work = project.backups.work_at_risk()
         if any(work.values()) and not force:
-            raise Conflict(
-                f"{path}: has {work['codings']} coding(s) and {work['ratings']} rating(s) that `demo --reset` "
-                "would delete; pass --force to back it up and rebuild it"
-            )
+            raise Conflict(say("demo_reset_has_work", path=path, codings=work["codings"], ratings=work["ratings"]))
         made = project.backups.auto("before-demo-reset", coder=coder)
     if made:
-        err.print(f"backed up {path} to {made}", markup=False)
+        err.print(say("backed_up", path=path, target=made), markup=False)
     else:
-        err.print(
-            f"{path}: not backed up (backups_keep = 0 in the config file turns automatic backups off)", markup=False
-        )
+        err.print(say("not_backed_up", path=path), markup=False)
 
 
 @app.command()
@@ -134,9 +129,9 @@ def init(ctx: typer.Context) -> None:
 
     path = settings(ctx).project
     if path.exists():
-        raise Conflict(f"{path}: already exists; init makes a new project and leaves an existing file alone")
+        raise Conflict(say("init_exists", path=path))
     Project.open(path, create=True).close()
-    out.print(f"created {path}")
+    out.print(say("init_created", path=path))
 
 
 @app.command()
@@ -150,7 +145,8 @@ def status(ctx: typer.Context, json_: bool = JsonOption) -> None:
         print_json(data)
         return
     for key, value in data.items():
-        out.print(f"{key:>9}: {', '.join(value) if isinstance(value, list) else value}")
+        name = pad(say(f"status_{key}"), 9, ">")  # right-aligned in 9 cells
+        out.print(say("status_line", name=name, value=join(value) if isinstance(value, list) else value))
 
 
 @app.command()
@@ -163,5 +159,5 @@ def browse(
     from qualcode import browse as datasette
 
     path = settings(ctx).project
-    err.print(f"serving {path} read-only at {datasette.url(path, port)} (ctrl+c stops)", markup=False)
+    err.print(say("browse_serving", path=path, url=datasette.url(path, port)), markup=False)
     raise typer.Exit(datasette.serve(path, port=port, open_browser=open_browser))

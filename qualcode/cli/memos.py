@@ -8,7 +8,7 @@ from typing import Any, Optional
 import typer
 from rich.table import Table
 
-from qualcode.cli.app import CoderOption, JsonOption, app, open_project, out, print_json, settings
+from qualcode.cli.app import CoderOption, JsonOption, app, open_project, out, print_json, say, settings
 from qualcode.errors import BadInput
 
 memos_app = typer.Typer(
@@ -32,7 +32,7 @@ def _target(project: bool, document: Optional[str], case: Optional[str], code: O
     if project:
         given.insert(0, ("project", None))
     if len(given) > 1 or (required and not given):
-        raise BadInput("give one of --project, --document DOC, --case CASE or --code CODE")
+        raise BadInput(say("memo_target_choice"))
     return given[0] if given else (None, None)
 
 
@@ -43,12 +43,12 @@ def _read_text(text: str) -> str:
     try:
         read = sys.stdin.buffer.read().decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise BadInput(f"standard input is not UTF-8 text (byte {exc.start}); a memo is UTF-8") from None
+        raise BadInput(say("memo_stdin_not_utf8", byte=exc.start)) from None
     return read.removesuffix("\n").removesuffix("\r")
 
 
 def _about(target_type: str, target_id: str) -> str:
-    return "the project" if target_type == "project" else f"{target_type} {target_id}"
+    return say("memo_on_project") if target_type == "project" else say(f"memo_on_{target_type}", id=target_id)
 
 
 @memos_app.command("set")
@@ -77,9 +77,9 @@ def set_memo(
     about = _about(*resolved)
     if memo is not None:
         done = "unchanged" if before is not None and before.text == memo.text else "set"
-        out.print(f"memo on {about} by {author} {done}", markup=False)
+        out.print(say(f"memo_{done}", about=about, author=author), markup=False)
     else:
-        out.print(f"memo on {about} by {author} deleted" if before else f"no memo on {about} by {author} to delete",
+        out.print(say("memo_deleted" if before else "memo_nothing_to_delete", about=about, author=author),
                   markup=False)  # fmt: skip
 
 
@@ -120,8 +120,9 @@ def list_memos(
     if json_:
         print_json(rows)
         return
-    table = Table("type", "target", "author", "memo")  # whole values when piped; a terminal folds them to fit
+    # whole values when piped; a terminal folds them to fit
+    table = Table(*(say(f"column_{c}") for c in ("type", "target", "author", "memo")))
     for row in rows:
         target = f"{row['target'][:8]} ({row['case']}, {row['code']})" if row["type"] == "coding" else row["target"]
-        table.add_row(row["type"], target, row["author"], " ".join(row["text"].split()))
+        table.add_row(say(f"memo_type_{row['type']}"), target, row["author"], " ".join(row["text"].split()))
     out.print(table)

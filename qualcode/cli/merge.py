@@ -8,7 +8,20 @@ from typing import Optional
 
 import typer
 
-from qualcode.cli.app import CoderOption, JsonOption, app, err, open_project, out, print_json, settings
+from qualcode.cli.app import (
+    CoderOption,
+    JsonOption,
+    app,
+    err,
+    join,
+    open_project,
+    out,
+    pad,
+    print_json,
+    say,
+    say_core,
+    settings,
+)
 from qualcode.errors import BadInput
 
 COLUMNS = ("added", "updated", "re-anchored", "skipped", "conflicts", "refused")
@@ -21,9 +34,9 @@ def parse_renames(pairs: list[str]) -> dict[str, str]:
         old, sep, new = pair.partition("=")
         old, new = old.strip(), new.strip()
         if not sep or not old or not new:
-            raise BadInput(f"--rename-coder {pair!r}: use OLD=NEW, e.g. --rename-coder bob=bob.chen")
+            raise BadInput(say("rename_coder_form", pair=repr(pair)))
         if old in renames:
-            raise BadInput(f"--rename-coder: {old!r} is renamed twice")
+            raise BadInput(say("rename_coder_twice", old=repr(old)))
         renames[old] = new
     return renames
 
@@ -52,7 +65,7 @@ def merge(
         def back_up():  # once OTHER has been read and checked, before anything is written
             made = project.backups.auto("before-merge", coder=coder)
             if made:
-                err.print(f"backed up {project.path} to {made}", markup=False)
+                err.print(say("backed_up", path=project.path, target=made), markup=False)
             return made
 
         report = project.merge.merge(other, coder=coder, renames=renames, dry_run=dry_run, before_write=back_up)
@@ -66,27 +79,39 @@ def merge(
 
 def report_lines(report, target: Path) -> list[str]:
     """The report as text: a header, a table of counts, one line per notable item, notes."""
-    what = "a qualcode project" if report.format == "qualcode" else "a REFI-QDA .qdpx"
+    what = say("merge_from_qualcode" if report.format == "qualcode" else "merge_from_qdpx")
     if report.schema is not None:
-        what += f", schema {report.schema}"
-    verb = "would merge" if report.dry_run else "merged"
-    header = f"{verb} {report.source} ({what}) into {target}"
+        what += say("merge_schema", schema=report.schema)
+    header = say("merge_would" if report.dry_run else "merge_done", source=report.source, what=what, target=target)
     if report.renamed:
-        header += "; coders renamed: " + ", ".join(f"{old} → {new}" for old, new in report.renamed.items())
-    lines = [header, f"{'':<10}" + "".join(f"{c:>{len(c) + 2}}" for c in COLUMNS)]
+        header += say("merge_renamed", renames=join(f"{old} → {new}" for old, new in report.renamed.items()))
+    # columns as wide as their heading and two spaces: padded in terminal cells, so Chinese headings line up too
+    heads = [say(f"merge_column_{c.replace('-', '_')}") for c in COLUMNS]
+    widths = [cell_width(h) + 2 for h in heads]
+    kinds = {kind: say(f"merge_kind_{kind}") for kind in report.counts}
+    first = max([10, *(cell_width(k) + 1 for k in kinds.values())])
+    lines = [header, pad("", first) + "".join(pad(h, w, ">") for h, w in zip(heads, widths, strict=True))]
     for kind, counts in report.counts.items():
-        lines.append(f"{kind:<10}" + "".join(f"{counts[c]:>{len(c) + 2}}" for c in COLUMNS))
+        lines.append(pad(kinds[kind], first) + "".join(pad(str(counts[c]), w, ">") for c, w in zip(COLUMNS, widths,
+                                                                                                 strict=True)))  # fmt: skip
     refused_events: Counter[str] = Counter()
     for item in report.details:
         if item["kind"] == "events":
             refused_events[item.get("reason", "")] += 1
         else:
-            lines.append(f"{item['outcome']}: {item['message']}")
+            outcome = say(f"merge_column_{item['outcome'].replace('-', '_')}")
+            lines.append(say("merge_detail", outcome=outcome, message=say_core(item["message"])))
     for reason, n in sorted(refused_events.items()):
-        lines.append(f"refused: {n} undo-history event(s): {reason}")
-    lines.extend(f"note: {note}" for note in report.notes)
+        lines.append(say("merge_refused_events", n=n, reason=say_core(reason)))
+    lines.extend(say("note", note=say_core(note)) for note in report.notes)
     if report.dry_run:
-        lines.append("dry run: nothing written")
+        lines.append(say("dry_run_nothing_written"))
     elif not report.changed:
-        lines.append("nothing new: this project already holds everything merge could bring")
+        lines.append(say("merge_nothing_new"))
     return lines
+
+
+def cell_width(text: str) -> int:
+    from rich.cells import cell_len
+
+    return cell_len(text)

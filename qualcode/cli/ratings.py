@@ -7,7 +7,7 @@ from typing import Optional
 import typer
 from rich.table import Table
 
-from qualcode.cli.app import CoderOption, JsonOption, app, open_project, out, print_json, settings
+from qualcode.cli.app import CoderOption, JsonOption, app, open_project, out, print_json, say, settings
 
 
 @app.command()
@@ -30,10 +30,10 @@ def rate(
         )
         label = next(s.label for s in project.codebook.scale() if s.id == rating.step_id)
     out.print(
-        f"{rating.case_id} {rating.code_id} ({rating.facet_id}): {label} by {rating.coder}, "
-        f"{len(rating.evidence)} evidence coding(s)",
+        say("rated", case=rating.case_id, code=rating.code_id, facet=rating.facet_id, label=label, coder=rating.coder,
+            n=len(rating.evidence)),
         markup=False,
-    )
+    )  # fmt: skip
 
 
 @app.command()
@@ -47,7 +47,7 @@ def unrate(
     """Clear a rating."""
     with open_project(ctx) as project:
         cleared = project.ratings.clear(case, code_id, coder=settings(ctx).coder_for(coder), facet=facet)
-    out.print("cleared" if cleared else "there was no such rating")
+    out.print(say("rating_cleared" if cleared else "rating_none"))
 
 
 @app.command()
@@ -78,7 +78,7 @@ def ratings(
             ]
         )
         return
-    table = Table("facet", "case", "code", "value", "coder", "evidence", "note")
+    table = Table(*(say(f"column_{c}") for c in ("facet", "case", "code", "value", "coder", "evidence", "note")))
     for r in rows:
         table.add_row(
             r.facet_id, r.case_id, r.code_id, labels.get(r.step_id, r.step_id), r.coder, str(len(r.evidence)), r.note

@@ -7,7 +7,7 @@ from typing import Optional
 import typer
 from rich.table import Table
 
-from qualcode.cli.app import JsonOption, app, err, open_project, out, print_json
+from qualcode.cli.app import JsonOption, app, err, open_project, out, print_json, say, say_core
 
 
 def _filters(case: Optional[list[str]], code_id, coder, speaker, coded) -> dict:
@@ -55,11 +55,12 @@ def search(
         print_json([r.to_json() for r in found.results])
         return
     for notice in found.notices:
-        err.print(f"note: {notice}", markup=False)
+        err.print(say("note", note=say_core(notice)), markup=False)
     unit = "segment" if found.results and found.results[0].coding else "turn"
-    out.print(f"{found.total} {unit}(s) match; showing {len(found.results)}", style="dim")
+    out.print(say(f"search_total_{unit}", total=found.total, shown=len(found.results)), style="dim")
     for r in found.results:
-        header = f"({r.case}) doc {r.document} turn {r.turn} {r.speaker} {r.start}:{r.end}"
+        header = say("search_hit", case=r.case, document=r.document, turn=r.turn, speaker=r.speaker, start=r.start,
+                     end=r.end)  # fmt: skip
         codes = f"  [{', '.join(r.codes)}]" if r.codes else ""
         out.print(_styled((header, "bold"), (codes, "dim")))
         out.print(_highlight(r.snippet, r.snippet_hits))
@@ -97,7 +98,7 @@ def kwic(
         out.print(line.match, style="bold black on yellow", markup=False, end="")
         out.print(" ", end="")
         out.print(line.right, markup=False)
-    err.print(f"{len(lines)} occurrence(s)", style="dim")
+    err.print(say("kwic_total", n=len(lines)), style="dim")
 
 
 @app.command()
@@ -128,12 +129,13 @@ def words(
         return
     if keyness:
         table = Table(
-            "case", "word", "count", "rest", "log-likelihood G²", title="Distinctive words (G² vs. the other cases)"
+            *(say(f"column_{c}") for c in ("case", "word", "count", "rest", "log_likelihood")),
+            title=say("keyness_title"),
         )
         for r in rows:
             table.add_row(r.case, r.word, str(r.count), str(r.rest), f"{r.log_likelihood:.1f}")
     else:
-        table = Table(group, "word", "count")
+        table = Table(say(f"column_{group}"), say("column_word"), say("column_count"))
         for r in rows:
             table.add_row(r.group or "", r.word, str(r.count))
     out.print(table)
@@ -148,4 +150,4 @@ def reindex(ctx: typer.Context) -> None:
         started = time.perf_counter()
         characters = project.search.reindex()
         elapsed = time.perf_counter() - started
-    out.print(f"indexed {characters:,} characters in {elapsed:.2f} s")
+    out.print(say("reindexed", characters=f"{characters:,}", seconds=f"{elapsed:.2f}"))

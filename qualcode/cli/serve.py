@@ -23,7 +23,7 @@ from typing import Optional
 
 import typer
 
-from qualcode.cli.app import CoderOption, app, err, settings
+from qualcode.cli.app import CoderOption, app, err, say, settings
 from qualcode.errors import BadInput, QualcodeError
 
 DEFAULT_HOST = "127.0.0.1"
@@ -58,14 +58,15 @@ def check_bindable(host: str, port: int) -> None:
     try:
         addresses = socket.getaddrinfo(host.strip("[]"), port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
     except socket.gaierror as exc:
-        raise BadInput(f"--host {host}: not an address of this machine ({exc.strerror or exc})") from None
+        raise BadInput(say("serve_bad_host", host=host, why=exc.strerror or exc)) from None
     for family, kind, proto, _name, address in addresses:
         with socket.socket(family, kind, proto) as probe:
             try:
                 probe.bind(address)
             except OSError as exc:
-                hint = "choose another port with --port" if exc.errno == errno.EADDRINUSE else "choose another --host"
-                raise BadInput(f"cannot serve on {host} port {port} ({exc.strerror or exc}); {hint}") from None
+                hint = say("serve_other_port" if exc.errno == errno.EADDRINUSE else "serve_other_host")
+                raise BadInput(say("serve_cannot_bind_hint", host=host, port=port, why=exc.strerror or exc,
+                                   hint=hint)) from None  # fmt: skip
 
 
 def tui_command(project: Path, coder: Optional[str], blind: Optional[bool]) -> str:
@@ -87,7 +88,7 @@ def _check_config() -> None:
     config = load_config()
     keys = config.get("keys", {})
     if not isinstance(keys, dict) or not all(isinstance(v, str) for v in keys.values()):
-        raise QualcodeError("the [keys] table of the config file must map binding ids to key strings")
+        raise QualcodeError(say("config_keys_table"))
     blind_coding(config)
     consensus_coder(config)
 
@@ -163,26 +164,21 @@ def serve(
     from qualcode.project import Project
 
     if not allow_remote and not is_loopback(host):
-        raise BadInput(
-            f"--host {host}: not a loopback address; qualcode serve has no authentication, so anyone who can "
-            "reach it could read and change the project (pass --allow-remote if that is what you want)"
-        )
+        raise BadInput(say("serve_not_loopback", host=host))
     current = settings(ctx)
     path = current.project.resolve()
     Project.open(path).close()  # a missing or foreign file fails here, once, not in every browser tab
     _check_config()
     explicit = configured_coder(coder or current.coder)
-    who = explicit or f"{current.coder_for(None)} (no coder configured: the TUI asks for one)"
+    who = explicit or say("serve_no_coder", coder=current.coder_for(None))
     check_bindable(host, port)
     os.environ["QUALCODE_CONFIG"] = str(config_path().resolve())  # the children read the same config file
     address = url or public_url(host, port)
     server = _server(tui_command(path, explicit, blind), host.strip("[]"), port, f"qualcode: {path.name}", address)
-    remote = "" if is_loopback(host) else " NO AUTHENTICATION: anyone who can reach it can read and change it."
-    err.print(
-        f"serving the TUI on {path} as {who}: open {address} in a web browser (ctrl+c stops).{remote}", markup=False
-    )
+    remote = "" if is_loopback(host) else say("serve_no_authentication")
+    err.print(say("serve_serving", path=path, who=who, address=address, remote=remote), markup=False)
     try:
         server.serve()
     except OSError as exc:  # the port was taken between the check and the bind, or the host cannot be bound
-        raise BadInput(f"cannot serve on {host} port {port} ({exc.strerror or exc})") from None
-    err.print("stopped", markup=False)
+        raise BadInput(say("serve_cannot_bind", host=host, port=port, why=exc.strerror or exc)) from None
+    err.print(say("serve_stopped"), markup=False)

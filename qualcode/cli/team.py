@@ -8,7 +8,7 @@ from typing import Optional
 import typer
 from rich.table import Table
 
-from qualcode.cli.app import JsonOption, app, err, open_project, out, print_json
+from qualcode.cli.app import JsonOption, app, err, join, open_project, out, print_json, say
 
 
 def _split(values: Optional[list[str]]) -> list[str]:
@@ -76,27 +76,60 @@ def _write(data: dict, fmt: str, output: Optional[Path], force: bool) -> None:
         import sys
 
         if fmt == "xlsx" and sys.stdout.isatty():
-            raise BadInput("-o -: refusing to write binary xlsx to a terminal; redirect it or give a file")
+            raise BadInput(say("binary_not_to_terminal", format="xlsx"))
         write_stdout(rendered)
         return
     target = write_atomic(output, rendered, force=force)
-    err.print(f"wrote {target}", markup=False)
+    err.print(say("wrote", path=target), markup=False)
+
+
+# The agreement table's columns, in the order of qualcode.export.agreement.COLUMNS: (short heading, what it is).
+STATISTICS = ("units", "percent", "cohen_kappa", "fleiss_kappa", "krippendorff_alpha", "brennan_prediger", "gwet_ac1",
+              "holsti_mean", "composite", "passes")  # fmt: skip
+
+
+def caption(data: dict) -> str:
+    """The table's title: who, which unit, which level, the threshold; what "undefined" means."""
+    unit, level = data["unit"], data.get("level", "nominal")
+    return say("agree_caption", coders=join(data["coders"]),
+               unit=say(f"agree_unit_{unit}") if unit in UNITS else unit,
+               level=say(f"agree_level_{level}") if level in LEVELS else level,
+               threshold=data["holsti"]["threshold"])  # fmt: skip
+
+
+UNITS = ("char", "sentence", "turn", "segment", "rating", "sheet")
+LEVELS = ("nominal", "ordinal", "interval", "ratio")
+
+
+def cell(value) -> str:
+    """A figure as the table shows it: three decimals, yes/no, or undefined (the statistic has no value)."""
+    if value is None:
+        return say("agree_undefined")
+    if isinstance(value, bool):
+        return say("yes" if value else "no")
+    if isinstance(value, float):
+        return f"{value:.3f}"
+    return str(value)
 
 
 def _print(data: dict) -> None:
-    from qualcode.export.agreement import COLUMNS, SHORT, caption, cell, rows
+    from qualcode.export.agreement import rows
 
     table = Table(title=caption(data), title_justify="left")
-    table.add_column("item" if data["unit"] == "sheet" else "code", no_wrap=True, min_width=8)
-    for short in SHORT:
-        table.add_column(short, justify="right", no_wrap=True)
-    for name, figures in rows(data):
+    table.add_column(say("column_item" if data["unit"] == "sheet" else "column_code"), no_wrap=True, min_width=8)
+    for statistic in STATISTICS:
+        table.add_column(say(f"agree_short_{statistic}"), justify="right", no_wrap=True)
+    found = rows(data)
+    for i, (name, figures) in enumerate(found, 1):
+        if i == len(found):  # the last row is the pooled one: "(pooled)", or "(all)" alone
+            name = say("agree_pooled" if name == "(pooled)" else "agree_all")
         table.add_row(name, *[cell(v) for v in figures])
     out.print(table)
-    out.print("; ".join(f"{short}: {label}" for short, (_, label) in zip(SHORT, COLUMNS, strict=True)
-                        if short != label), style="dim", markup=False)  # fmt: skip
+    legend = [(say(f"agree_short_{s}"), say(f"agree_long_{s}")) for s in STATISTICS]
+    out.print(say("clause_separator").join(say("agree_legend", short=short, long=long) for short, long in legend
+                                           if short != long), style="dim", markup=False)  # fmt: skip
     pairs = data["holsti"]["pairs"]
     if pairs:
-        out.print("Holsti per pair: " + ", ".join(f"{p} {v:.3f}" for p, v in pairs.items()), markup=False)
+        out.print(say("agree_holsti_pairs", pairs=join(f"{p} {v:.3f}" for p, v in pairs.items())), markup=False)
     if data["disagreements"]:
-        out.print(f"{len(data['disagreements'])} disagreement(s); --json lists them", style="dim")
+        out.print(say("agree_disagreements", n=len(data["disagreements"])), style="dim")

@@ -14,7 +14,7 @@ from qualcode.export import run as exports
 from qualcode.tui import keymap
 from qualcode.tui.i18n import label, say_error
 
-WHAT = ("table", "matrix", "quotes", "qdpx", "qdc")  # labels export_<what> in tui/labels.yaml
+WHAT = ("table", "matrix", "quotes", "qdpx", "qdc")  # labels export_<what> in i18n/tui.yaml
 
 
 class ExportScreen(ModalScreen[Path | None]):

@@ -6,6 +6,8 @@ They complement the functional tests: a changed picture fails here and is review
 
 from __future__ import annotations
 
+import pytest
+
 from qualcode.tui.app import QualcodeApp
 
 SIZE = (140, 40)
@@ -89,10 +91,12 @@ def _cursor_in_turn_6(project):
     return run_before
 
 
+@pytest.mark.slow
 def test_main_screen_80x24(snap_compare, project):
     assert snap_compare(_app(project), terminal_size=(80, 24), run_before=_cursor_in_turn_6(project))
 
 
+@pytest.mark.slow
 def test_main_screen_80x24_with_the_codes_panel(snap_compare, project):
     steps = _cursor_in_turn_6(project)
 
@@ -104,10 +108,12 @@ def test_main_screen_80x24_with_the_codes_panel(snap_compare, project):
     assert snap_compare(_app(project), terminal_size=(80, 24), run_before=run_before)
 
 
+@pytest.mark.slow
 def test_main_screen_120x36(snap_compare, project):
     assert snap_compare(_app(project), terminal_size=(120, 36), run_before=_cursor_in_turn_6(project))
 
 
+@pytest.mark.slow
 def test_main_screen_200x60(snap_compare, project):
     assert snap_compare(_app(project), terminal_size=(200, 60), run_before=_cursor_in_turn_6(project))
 
@@ -121,22 +127,27 @@ def _pressing(*keys: str):
     return run_before
 
 
+@pytest.mark.slow
 def test_help_80x24(snap_compare, project):
     assert snap_compare(_app(project), terminal_size=(80, 24), run_before=_pressing("question_mark"))
 
 
+@pytest.mark.slow
 def test_picker_80x24(snap_compare, project):
     assert snap_compare(_app(project), terminal_size=(80, 24), run_before=_pressing("t", "c", *"預"))
 
 
+@pytest.mark.slow
 def test_search_80x24(snap_compare, project):
     assert snap_compare(_app(project), terminal_size=(80, 24), run_before=_pressing("slash", *"就業e網", "enter"))
 
 
+@pytest.mark.slow
 def test_ratings_80x24(snap_compare, project):
     project.ratings.rate("A", "leader-attention", "strong", coder="alice")
     assert snap_compare(_app(project), terminal_size=(80, 24), run_before=_pressing("r"))
 
 
+@pytest.mark.slow
 def test_export_80x24(snap_compare, project):
     assert snap_compare(_app(project), terminal_size=(80, 24), run_before=_pressing("e"))

@@ -271,6 +271,7 @@ def test_blind_and_the_consensus_coder_reach_the_app_from_the_cli_and_the_config
     assert opened == []
 
 
+@pytest.mark.slow
 async def test_main_screen_keys_do_nothing_on_other_screens(project):
     """On the adjudication or ratings screen, the transcript's keys (x remove, r ratings, / search…) would act
     on a transcript the user cannot see: they are off there, and the footer does not offer them."""

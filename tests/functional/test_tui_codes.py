@@ -72,6 +72,7 @@ def _tree_parent(app, code_id: str) -> str | None:
     return parent
 
 
+@pytest.mark.slow
 async def test_rename_the_chinese_and_english_name_then_the_main_tree_shows_it(project):
     app = QualcodeApp(project, coder="alice")
     async with app.run_test(size=SIZE, notifications=True) as pilot:
@@ -139,6 +140,7 @@ async def test_move_under_another_parent_and_undo_it_here(project):
         assert _tree_parent(app, "digitalization") == "region-traits"
 
 
+@pytest.mark.slow
 async def test_merge_asks_says_how_many_codings_move_backs_up_and_undo_restores(project):
     demand = {project.codings.apply(case, "public-demand", "alice", turn=2).id for case in "AB"}
     urban = project.codings.apply("C", "urbanization", "bob", turn=2)

@@ -45,6 +45,7 @@ async def test_a_narrow_terminal_gives_the_transcript_the_width_and_panels_lie_o
         assert "代碼欄" in footer and "個案欄" in footer and "選本句" not in footer
 
 
+@pytest.mark.slow
 async def test_a_wide_terminal_shows_the_panels_beside_and_b_p_hide_them(project):
     app = QualcodeApp(project, coder="alice")
     async with app.run_test(size=(200, 60)) as pilot:
@@ -67,6 +68,7 @@ async def test_a_wide_terminal_shows_the_panels_beside_and_b_p_hide_them(project
         assert _shown(app, CodeTree) and _shown(app, DocumentsTree)
 
 
+@pytest.mark.slow
 async def test_ctrl_p_opens_the_command_palette_after_switching_language(project):
     app = QualcodeApp(project, coder="alice")
     async with app.run_test(size=(150, 45)) as pilot:
@@ -97,6 +99,7 @@ async def test_down_from_the_query_lands_on_the_first_hit(project):
         assert (app.document_id, *app.view.selected_span) == (first.document, first.start, first.end)
 
 
+@pytest.mark.slow
 async def test_enter_in_the_segments_panel_acts_on_the_first_item(project):
     document = project.documents.document("A")
     turn = project.documents.turn(document.id, 6)
@@ -169,6 +172,7 @@ async def test_a_parent_counts_each_coded_passage_once_and_shows_its_own(project
         assert _code_labels(app)["resources"].endswith("Existing resources 4 (own 1)")
 
 
+@pytest.mark.slow
 async def test_y_copies_the_quote_with_its_citation(project):
     quote = "中央根本就是希望我們關掉"
     coding = project.codings.apply("A", "central-support", "alice", quote=quote)
@@ -256,6 +260,7 @@ async def test_the_language_choice_is_remembered(project, tmp_path, monkeypatch)
     assert load_config()["language"] == "en"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("language", "word", "other"), [("zh", "返回", "Back"), ("en", "Back", "返回")])
 async def test_other_screens_keys_speak_the_app_language(project, language, word, other):
     app = QualcodeApp(project, coder="alice", language=language)
@@ -276,6 +281,7 @@ async def test_other_screens_keys_speak_the_app_language(project, language, word
             await pilot.pause()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("size", [(80, 24), (150, 45)])
 async def test_the_transcript_keeps_its_scroll_position_across_screens_and_dialogs(project, size):
     app = QualcodeApp(project, coder="alice")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import math
 
+import pytest
+
 from qualcode.search import words
 from qualcode.zh.normalize import normalize
 
@@ -42,6 +44,7 @@ def test_kwic_sorts_and_filters(project):
     assert project.search.kwic("台北")[0].match in ("台北", "臺北")
 
 
+@pytest.mark.slow
 def test_word_frequencies_use_jieba_and_stop_words(project):
     rows = project.search.words(cases=("A",), top=10)
     found = {r.word for r in rows}

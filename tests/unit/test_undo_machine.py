@@ -245,6 +245,7 @@ EVERY_TRANSITION = {
 }
 
 
+@pytest.mark.slow
 def test_the_machine_goes_through_every_transition(template):
     """The same programs every run, so that it is certain they include every kind of undo and redo."""
     assert _run(template, max_examples=50, derandomize=True, database=None) >= EVERY_TRANSITION

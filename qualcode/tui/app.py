@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from bisect import bisect_right
 from collections.abc import Iterable
 
@@ -72,6 +73,7 @@ class QualcodeApp(CodingActions, App):
         self.totals: dict[str, int] = {}  # coded passages per code with its subtree, each passage once
         self._revision: tuple[int, int] | None = None  # project.revision() when the screen last showed the file
         self.panels = {"cases": True, "codes": True}  # shown? (reset to the size's default when it changes)
+        self._status_text = ""
 
     # -- layout ----------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -105,6 +107,10 @@ class QualcodeApp(CodingActions, App):
         self.query_one(TranscriptView).focus()
         self._revision = self.project.revision()
         self.set_interval(POLL_SECONDS, self._poll_revision, name="watch-project")
+        # Everything loaded so far (Textual, rich, the project's caches, jieba's dictionary…) lives as long as the
+        # app: moved out of the collector's reach, a full collection no longer walks it (100–200 ms pauses in the
+        # middle of a key press, measured by benchmarks/tui_keys.py).
+        gc.freeze()
         if self.ask_coder:
             self._ask_coder()
 
@@ -324,7 +330,10 @@ class QualcodeApp(CodingActions, App):
             parts.append(label("doc_codings", lang, n=len(self.codings)))
         parts.append(label("all_codings", lang, n=sum(self.counts.values())))
         parts.append(label("blind" if self.blind else "only_mine" if self.only_mine else "everyone", lang))
-        self.query_one("#status", Static).update(" · ".join(parts))
+        text = " · ".join(parts)
+        if text != self._status_text:  # the status changes on cursor moves: no relayout (its height is fixed)
+            self._status_text = text
+            self.query_one("#status", Static).update(text, layout=False)
 
     def _turn_at(self, offset: int):
         if self.document_id is None:
@@ -553,7 +562,9 @@ class QualcodeApp(CodingActions, App):
         main.set_class(self.narrow, "narrow")
         main.set_class(not self.panels["cases"], "-no-cases")
         main.set_class(not self.panels["codes"], "-no-codes")
-        self._rebind()
+        self.query_one("#status").set_class(self.narrow, "narrow")  # two lines: a narrow status wraps
+        if reset:  # the footer follows the size, not the panels
+            self._rebind()
 
     def action_toggle_panel(self, which: str) -> None:
         self.panels[which] = not self.panels[which]

@@ -10,7 +10,7 @@ from textual.app import App, ComposeResult, SystemCommand
 from textual.containers import Horizontal, Vertical
 from textual.reactive import reactive
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from qualcode.errors import QualcodeError
 from qualcode.model import Code, Coding
@@ -21,7 +21,7 @@ from qualcode.tui.coding_actions import CodingActions
 from qualcode.tui.i18n import label, say_error
 from qualcode.tui.screens.help import HelpScreen
 from qualcode.tui.widgets.panels import CodeTree, DocumentsTree, SegmentsList
-from qualcode.tui.widgets.textual_adapter import replace_bindings
+from qualcode.tui.widgets.textual_adapter import Footer, replace_bindings
 from qualcode.tui.widgets.transcript import Paint, TranscriptView
 
 POLL_SECONDS = 0.5  # how often the app looks for other writers' changes: one PRAGMA, a few microseconds
@@ -105,6 +105,7 @@ class QualcodeApp(CodingActions, App):
         else:
             self.notify(label("no_document", self.language), severity="warning")
         self.query_one(TranscriptView).focus()
+        self.view.selection_callback = self._selection_moved
         self._revision = self.project.revision()
         self.set_interval(POLL_SECONDS, self._poll_revision, name="watch-project")
         # Everything loaded so far (Textual, rich, the project's caches, jieba's dictionary…) lives as long as the
@@ -367,8 +368,10 @@ class QualcodeApp(CodingActions, App):
     def on_descendant_focus(self, event) -> None:
         self._update_side()
 
-    def on_text_area_selection_changed(self, event) -> None:
-        self._update_side()
+    def _selection_moved(self) -> None:
+        """The transcript's selection changed (TranscriptView calls this as it happens)."""
+        if self.document_id is not None:
+            self._update_side()
 
     def on_option_list_option_selected(self, event) -> None:
         if event.control.id != "segments" or not event.option.id:

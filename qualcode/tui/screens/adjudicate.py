@@ -15,14 +15,14 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Label, OptionList, Static
+from textual.widgets import Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from qualcode.errors import QualcodeError
 from qualcode.tui import keymap
 from qualcode.tui.i18n import describe_change, label, say_error
 from qualcode.tui.screens.review import Jump
-from qualcode.tui.widgets.textual_adapter import replace_bindings
+from qualcode.tui.widgets.textual_adapter import Footer, replace_bindings
 
 UNITS = ("segment", "sentence", "turn")
 CONTEXT = 60  # characters shown before and after the unit and the coders' codings

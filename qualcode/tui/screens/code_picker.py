@@ -124,7 +124,7 @@ class CodePicker(ModalScreen[str | NewCode | None]):
     KEYS = keymap.PICKER_KEYS
     BINDINGS = keymap.bindings(keymap.PICKER_KEYS)
     DEFAULT_CSS = """
-    CodePicker { align: center top; }
+    CodePicker { align: center top; background: $background; }
     CodePicker > Vertical { margin-top: 3; width: 80%; max-width: 90; height: auto; max-height: 30; border: round $accent; background: $surface; padding: 0 1; }
     CodePicker OptionList { height: auto; max-height: 20; }
     """

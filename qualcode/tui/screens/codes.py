@@ -19,7 +19,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.screen import ModalScreen, Screen
-from textual.widgets import Footer, Label, OptionList
+from textual.widgets import Label, OptionList
 from textual.widgets.option_list import Option
 
 from qualcode.errors import QualcodeError
@@ -27,7 +27,7 @@ from qualcode.model import Code
 from qualcode.tui import keymap
 from qualcode.tui.i18n import describe_change, label, say_error
 from qualcode.tui.screens.dialogs import ChooseScreen, ConfirmScreen, FormScreen, LineScreen, MemoScreen
-from qualcode.tui.widgets.textual_adapter import replace_bindings
+from qualcode.tui.widgets.textual_adapter import Footer, replace_bindings
 
 TOP = "__top__"  # the option "(top level)" of the move dialog
 

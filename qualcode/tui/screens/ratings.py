@@ -8,13 +8,14 @@ from rich.cells import cell_len
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Label, TabbedContent, TabPane
+from textual.widgets import DataTable, Label, TabbedContent, TabPane
 
 from qualcode.analysis.table import Cell, build
 from qualcode.errors import QualcodeError
 from qualcode.tui import keymap
 from qualcode.tui.i18n import label, say_error
 from qualcode.tui.screens.dialogs import ChooseScreen, LineScreen
+from qualcode.tui.widgets.textual_adapter import Footer
 from qualcode.tui.widgets.transcript import readable_on
 
 FIRST_CASE_COLUMN = 2

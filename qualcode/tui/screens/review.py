@@ -11,13 +11,14 @@ from dataclasses import dataclass
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.screen import Screen
-from textual.widgets import Footer, Label, OptionList
+from textual.widgets import Label, OptionList
 from textual.widgets.option_list import Option
 
 from qualcode.errors import QualcodeError
 from qualcode.model import Coding
 from qualcode.tui import keymap
 from qualcode.tui.i18n import label, say_error
+from qualcode.tui.widgets.textual_adapter import Footer
 
 
 @dataclass(frozen=True)

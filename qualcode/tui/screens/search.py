@@ -8,12 +8,13 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import Checkbox, Footer, Input, Label, OptionList, Select
+from textual.widgets import Checkbox, Input, Label, OptionList, Select
 from textual.widgets.option_list import Option
 
 from qualcode.errors import QualcodeError
 from qualcode.tui import keymap
 from qualcode.tui.i18n import label, say_error
+from qualcode.tui.widgets.textual_adapter import Footer
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ coding, doubled when codings overlap on that line.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from rich.segment import Segment
@@ -55,6 +56,9 @@ class TranscriptView(FastWrapTextArea):
     TranscriptView { border: round $panel-lighten-2; padding: 0 1 0 0; scrollbar-gutter: stable; }
     TranscriptView:focus { border: round $accent; }
     """
+    # Called as the selection changes, in the same frame as the transcript: a SelectionChanged message arrives
+    # after that frame is scheduled, so the status bar painted one frame (~17 ms) late on every key.
+    selection_callback: Callable[[], None] | None = None
     # Editing keys of TextArea do nothing here; the app's keys take ctrl+z / ctrl+y / delete.
     BINDINGS = [
         Binding("ctrl+z", "app.undo", show=False),
@@ -80,6 +84,10 @@ class TranscriptView(FastWrapTextArea):
         self._gutter: dict[int, tuple[str, str]] = {}
         self._built: set[int] = set()
         self._labels: dict[int, tuple[int, Style]] = {}
+
+    def watch_selection(self) -> None:
+        if self.selection_callback is not None and self.is_mounted:
+            self.selection_callback()
 
     @property
     def gutter_width(self) -> int:

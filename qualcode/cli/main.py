@@ -34,17 +34,24 @@ def main(
         _run_tui(ctx.obj, None)
 
 
-def _run_tui(config_settings: Settings, coder: Optional[str], blind: Optional[bool] = None) -> None:
-    """Open the TUI; `blind` None means `blind` in the config file (default off)."""
-    from qualcode.config import blind_coding, configured_coder, consensus_coder, load_config
-    from qualcode.project import Project
+def tui_config(blind: Optional[bool]) -> tuple[dict, dict[str, str], bool, str]:
+    """The config file as the TUI takes it (config, [keys], blind, consensus coder); what it would refuse is
+    refused here. `blind` None means `blind` in the config file (default off)."""
+    from qualcode.config import blind_coding, consensus_coder, load_config
 
     config = load_config()
     keys = config.get("keys", {})
     if not isinstance(keys, dict) or not all(isinstance(v, str) for v in keys.values()):
         raise QualcodeError(say("config_keys_table"))
-    blind = blind_coding(config) if blind is None else blind
-    consensus = consensus_coder(config)
+    return config, keys, blind_coding(config) if blind is None else blind, consensus_coder(config)
+
+
+def _run_tui(config_settings: Settings, coder: Optional[str], blind: Optional[bool] = None) -> None:
+    """Open the TUI; `blind` None means `blind` in the config file (default off)."""
+    from qualcode.config import configured_coder
+    from qualcode.project import Project
+
+    config, keys, blind, consensus = tui_config(blind)
     project = Project.open(config_settings.project)
     from qualcode.tui.app import QualcodeApp
 

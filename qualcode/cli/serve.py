@@ -11,10 +11,8 @@ at once and stops the server.
 
 from __future__ import annotations
 
-import asyncio
 import errno
 import ipaddress
-import logging
 import os
 import shlex
 import sys
@@ -24,7 +22,8 @@ from typing import Optional
 import typer
 
 from qualcode.cli.app import CoderOption, app, err, say, settings
-from qualcode.errors import BadInput, QualcodeError
+from qualcode.cli.main import tui_config
+from qualcode.errors import BadInput
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8000
@@ -81,51 +80,6 @@ def tui_command(project: Path, coder: Optional[str], blind: Optional[bool]) -> s
     return "exec " + shlex.join(argv)  # exec: the TUI replaces the shell, so it gets textual-serve's signals
 
 
-def _check_config() -> None:
-    """What the TUI would refuse in the config file, refused here once rather than in every browser tab."""
-    from qualcode.config import blind_coding, consensus_coder, load_config
-
-    config = load_config()
-    keys = config.get("keys", {})
-    if not isinstance(keys, dict) or not all(isinstance(v, str) for v in keys.values()):
-        raise QualcodeError(say("config_keys_table"))
-    blind_coding(config)
-    consensus_coder(config)
-
-
-def _server(command: str, host: str, port: int, title: str, url: str):
-    """A textual-serve Server that prints qualcode's own line instead of its banner."""
-    from textual_serve.server import Server
-
-    class QuietServer(Server):
-        def __init__(self, *args, **kwargs) -> None:
-            super().__init__(*args, **kwargs)
-            self.sessions: set[asyncio.Task] = set()
-
-        async def handle_websocket(self, request):
-            task = asyncio.current_task()
-            assert task is not None
-            self.sessions.add(task)
-            try:
-                return await super().handle_websocket(request)
-            finally:
-                self.sessions.discard(task)
-
-        async def on_shutdown(self, app) -> None:
-            # aiohttp waits up to a minute for open websockets; end each browser session (and its TUI) now.
-            for task in list(self.sessions):
-                task.cancel()
-
-        def initialize_logging(self) -> None:
-            super().initialize_logging()
-            logging.getLogger("aiohttp.access").setLevel(logging.WARNING)  # not a line per request
-
-        async def on_startup(self, app) -> None:
-            pass
-
-    return QuietServer(command, host=host, port=port, title=title, public_url=url)
-
-
 @app.command()
 def serve(
     ctx: typer.Context,
@@ -168,13 +122,17 @@ def serve(
     current = settings(ctx)
     path = current.project.resolve()
     Project.open(path).close()  # a missing or foreign file fails here, once, not in every browser tab
-    _check_config()
+    tui_config(None)  # what the TUI would refuse in the config file, refused here once, not in every tab
     explicit = configured_coder(coder or current.coder)
     who = explicit or say("serve_no_coder", coder=current.coder_for(None))
     check_bindable(host, port)
     os.environ["QUALCODE_CONFIG"] = str(config_path().resolve())  # the children read the same config file
     address = url or public_url(host, port)
-    server = _server(tui_command(path, explicit, blind), host.strip("[]"), port, f"qualcode: {path.name}", address)
+    from qualcode.tui.serve import browser_server
+
+    server = browser_server(
+        tui_command(path, explicit, blind), host.strip("[]"), port, f"qualcode: {path.name}", address
+    )
     remote = "" if is_loopback(host) else say("serve_no_authentication")
     err.print(say("serve_serving", path=path, who=who, address=address, remote=remote), markup=False)
     try:

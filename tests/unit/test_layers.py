@@ -45,6 +45,22 @@ def test_only_the_store_the_services_and_the_index_run_sql():
     assert offenders == []
 
 
+def test_only_the_tui_imports_textual():
+    """textual and textual-serve (lazy imports included) are the TUI layer's: the CLI asks tui/ for a server."""
+    offenders = []
+    for relative, tree in _modules():
+        if relative.startswith("tui/"):
+            continue
+        for node in ast.walk(tree):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else []
+            if isinstance(node, ast.ImportFrom) and node.module:
+                names = [node.module]
+            offenders += [
+                f"{relative}:{node.lineno} {n}" for n in names if n.split(".")[0] in ("textual", "textual_serve")
+            ]
+    assert offenders == []
+
+
 def test_the_uis_touch_no_private_name_of_another_object():
     """cli/ and tui/ call public methods only: no `other._thing` (the Textual adapter is the one exception)."""
     offenders = []

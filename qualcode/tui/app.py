@@ -20,8 +20,9 @@ from qualcode.tui.blind import BlindProject
 from qualcode.tui.coding_actions import CodingActions
 from qualcode.tui.i18n import label, say_error
 from qualcode.tui.screens.help import HelpScreen
+from qualcode.tui.widgets.footer import Footer
 from qualcode.tui.widgets.panels import CodeTree, DocumentsTree, SegmentsList
-from qualcode.tui.widgets.textual_adapter import Footer, replace_bindings
+from qualcode.tui.widgets.textual_adapter import replace_bindings
 from qualcode.tui.widgets.transcript import Paint, TranscriptView
 
 POLL_SECONDS = 0.5  # how often the app looks for other writers' changes: one PRAGMA, a few microseconds

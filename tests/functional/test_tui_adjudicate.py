@@ -289,7 +289,7 @@ async def test_main_screen_keys_do_nothing_on_other_screens(project):
         await pilot.press("r", "slash", "e", "v", "o")
         await pilot.pause()
         assert app.screen is adjudicate and not app.only_mine
-        footer = " ".join(str(key.render()) for key in app.screen.query("FooterKey"))
+        footer = " ".join(app.screen.query_one("Footer").key_texts())
         assert "評定" not in footer and "搜尋" not in footer and "返回" in footer
         await pilot.press("escape", "r")
         await pilot.pause()

@@ -111,7 +111,7 @@ async def test_in_english_the_chrome_is_english(project):
     chrome: dict[str, str] = {}
     async with app.run_test(size=(160, 50), notifications=True) as pilot:
         await _visit(pilot, app, seen, chrome)
-        footer = " ".join(str(k.render()) for k in app.screen.query("FooterKey"))
+        footer = " ".join(app.screen.query_one("Footer").key_texts())
         titles = " ".join(str(w.border_title or "") for w in app.screen.query("*"))
     assert not re.findall(r"[\u4e00-\u9fff]", footer + titles), footer + titles
     assert "Undone: coding Staffing 「" in seen["undo"]

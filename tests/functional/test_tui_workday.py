@@ -41,7 +41,7 @@ async def test_a_narrow_terminal_gives_the_transcript_the_width_and_panels_lie_o
         await pilot.pause()
         assert app.project.documents.document(app.document_id).case_id == "B"
         assert not _shown(app, DocumentsTree) and app.focused is app.view  # the overlay closed on choosing
-        footer = " ".join(str(key.render()) for key in app.screen.query("FooterKey"))
+        footer = " ".join(app.screen.query_one("Footer").key_texts())
         assert "代碼欄" in footer and "個案欄" in footer and "選本句" not in footer
 
 
@@ -268,7 +268,7 @@ async def test_other_screens_keys_speak_the_app_language(project, language, word
         for key in ("slash", "v"):  # search, review: screens with a footer
             await pilot.press(key)
             await pilot.pause()
-            footer = " ".join(str(k.render()) for k in app.screen.query("FooterKey"))
+            footer = " ".join(app.screen.query_one("Footer").key_texts())
             assert word in footer and other not in footer, (key, footer)
             await pilot.press("escape")
             await pilot.pause()
@@ -299,3 +299,24 @@ async def test_the_transcript_keeps_its_scroll_position_across_screens_and_dialo
             await pilot.press("escape")
             await pilot.pause()
             assert app.screen is app.screen_stack[0] and app.view.scroll_y == where, keys
+
+
+async def test_the_footer_is_one_line_of_keys_and_a_click_on_a_key_presses_it(project):
+    """The footer draws the screen's keys as text; clicking a key's cells runs it, as a keypress would."""
+    from qualcode.tui.screens.help import HelpScreen
+
+    app = QualcodeApp(project, coder="alice")
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.pause()
+        footer = app.screen.query_one("Footer")
+        line = "".join(segment.text for segment in footer.render_line(0))
+        assert line.startswith(" ? 說明") and "^p" in line, line
+        await pilot.click("Footer", offset=(1, 0))  # the cell of "?"
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert not isinstance(app.screen, HelpScreen)
+        await pilot.click("Footer", offset=(footer.size.width - 3, 0))  # the command palette's key, on the right
+        await pilot.pause()
+        assert type(app.screen).__name__ == "CommandPalette"

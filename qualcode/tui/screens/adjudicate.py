@@ -22,7 +22,8 @@ from qualcode.errors import QualcodeError
 from qualcode.tui import keymap
 from qualcode.tui.i18n import describe_change, label, say_error
 from qualcode.tui.screens.review import Jump
-from qualcode.tui.widgets.textual_adapter import Footer, replace_bindings
+from qualcode.tui.widgets.footer import Footer
+from qualcode.tui.widgets.textual_adapter import replace_bindings
 
 UNITS = ("segment", "sentence", "turn")
 CONTEXT = 60  # characters shown before and after the unit and the coders' codings

@@ -27,7 +27,8 @@ from qualcode.model import Code
 from qualcode.tui import keymap
 from qualcode.tui.i18n import describe_change, label, say_error
 from qualcode.tui.screens.dialogs import ChooseScreen, ConfirmScreen, FormScreen, LineScreen, MemoScreen
-from qualcode.tui.widgets.textual_adapter import Footer, replace_bindings
+from qualcode.tui.widgets.footer import Footer
+from qualcode.tui.widgets.textual_adapter import replace_bindings
 
 TOP = "__top__"  # the option "(top level)" of the move dialog
 

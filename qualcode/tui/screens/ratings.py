@@ -15,7 +15,7 @@ from qualcode.errors import QualcodeError
 from qualcode.tui import keymap
 from qualcode.tui.i18n import label, say_error
 from qualcode.tui.screens.dialogs import ChooseScreen, LineScreen
-from qualcode.tui.widgets.textual_adapter import Footer
+from qualcode.tui.widgets.footer import Footer
 from qualcode.tui.widgets.transcript import readable_on
 
 FIRST_CASE_COLUMN = 2

@@ -18,7 +18,7 @@ from qualcode.errors import QualcodeError
 from qualcode.model import Coding
 from qualcode.tui import keymap
 from qualcode.tui.i18n import label, say_error
-from qualcode.tui.widgets.textual_adapter import Footer
+from qualcode.tui.widgets.footer import Footer
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from textual.widgets.option_list import Option
 from qualcode.errors import QualcodeError
 from qualcode.tui import keymap
 from qualcode.tui.i18n import label, say_error
-from qualcode.tui.widgets.textual_adapter import Footer
+from qualcode.tui.widgets.footer import Footer
 
 
 @dataclass(frozen=True)

@@ -28,7 +28,6 @@ from textual._wrap import compute_wrap_offsets
 from textual.app import App
 from textual.binding import Binding, BindingsMap
 from textual.expand_tabs import get_tab_widths
-from textual.widgets import Footer as _TextualFooter
 from textual.widgets import TextArea
 
 # Public names (textual.widgets.text_area.__all__) for classes defined in private modules
@@ -39,7 +38,7 @@ from textual.widgets.text_area import Document, DocumentNavigator, Location, Wra
 
 from qualcode.tui.widgets.wrap import cumulative_widths, row_maps, wrap_lines
 
-__all__ = ["Document", "FastWrapTextArea", "FastWrappedDocument", "Footer", "WrappedDocument", "replace_bindings"]
+__all__ = ["Document", "FastWrapTextArea", "FastWrappedDocument", "WrappedDocument", "replace_bindings"]
 
 
 class FastWrappedDocument(WrappedDocument):
@@ -182,17 +181,3 @@ def replace_bindings(app: App, bindings: list[Binding]) -> None:
     ours = {b.action for b in bindings} | {b.id for b in bindings if b.id}
     kept = [b for _, b in app._bindings if b.action not in ours and (b.id is None or b.id not in ours)]
     app._bindings = BindingsMap([*bindings, *kept])
-
-
-class Footer(_TextualFooter):
-    """Textual's Footer without its leak (Textualize/textual#6666, still in 8.2.8): each rebuild of the keys
-    (a focus change, a screen opened or closed, `L`) leaves the old key widgets in the footer's watcher list for
-    `compact`, which is pruned only when `compact` changes; over a working day the heap grew by ~19,500 objects a
-    round of keys and full collections inside key presses reached 200–460 ms (benchmarks/tui_keys.py)."""
-
-    def compose(self):
-        # Private: Textual keeps an object's watchers in its attribute "__watchers" (textual/reactive.py).
-        watchers = getattr(self, "__watchers", {}).get("compact")
-        if watchers:
-            watchers[:] = [(node, callback) for node, callback in watchers if not node._closing and node.is_attached]
-        return super().compose()

@@ -6,6 +6,7 @@ import gc
 from bisect import bisect_right
 from collections.abc import Iterable
 
+from textual import events
 from textual.app import App, ComposeResult, SystemCommand
 from textual.containers import Horizontal, Vertical
 from textual.reactive import reactive
@@ -19,6 +20,7 @@ from qualcode.tui import keymap
 from qualcode.tui.blind import BlindProject
 from qualcode.tui.coding_actions import CodingActions
 from qualcode.tui.i18n import label, say_error
+from qualcode.tui.idle_gc import IdleCollector
 from qualcode.tui.screens.help import HelpScreen
 from qualcode.tui.widgets.footer import Footer
 from qualcode.tui.widgets.panels import CodeTree, DocumentsTree, SegmentsList
@@ -69,6 +71,8 @@ class QualcodeApp(CodingActions, App):
         self.hits: list = []
         self.hit_index = -1
         self.last_query = ""
+        self.idle_gc = IdleCollector()
+        self.kept_screens: dict[str, Screen] = {}  # dialogs built once and shown again (see keep_screen)
         self.selected_code: str | None = None
         self.counts: dict[str, int] = {}  # codings per code, as shown (everyone's or only mine)
         self.totals: dict[str, int] = {}  # coded passages per code with its subtree, each passage once
@@ -113,8 +117,19 @@ class QualcodeApp(CodingActions, App):
         # app: moved out of the collector's reach, a full collection no longer walks it (100–200 ms pauses in the
         # middle of a key press, measured by benchmarks/tui_keys.py).
         gc.freeze()
+        # what is allocated from here on is collected in full only while the keyboard is quiet (see idle_gc)
+        self.idle_gc.start()
+        self.set_interval(0.5, self.idle_gc.tick, name="idle-gc")
         if self.ask_coder:
             self._ask_coder()
+
+    async def on_event(self, event) -> None:
+        if isinstance(event, events.Key):
+            self.idle_gc.key_pressed()
+        await super().on_event(event)
+
+    def on_unmount(self) -> None:
+        self.idle_gc.stop()
 
     def _ask_coder(self) -> None:
         """First run: who is coding? Saved as `coder` in the config file, so it is asked once."""
@@ -391,7 +406,11 @@ class QualcodeApp(CodingActions, App):
     def action_search(self) -> None:
         from qualcode.tui.screens.search import SearchScreen
 
-        screen = SearchScreen(self.work, self.language, self.last_query)
+        screen, kept = self.keep_screen(
+            "search", (id(self.work), self.language), lambda: SearchScreen(self.work, self.language, self.last_query)
+        )
+        if kept:
+            screen.reopen()
 
         def done(outcome) -> None:
             self.last_query = screen.last_query
@@ -541,6 +560,23 @@ class QualcodeApp(CodingActions, App):
         """The app's bindings in its language, with the footer of its width."""
         replace_bindings(self, keymap.bindings(keymap.APP_KEYS, self.language, narrow=self.narrow))
         self.refresh_bindings()
+
+    def keep_screen(self, name: str, key: tuple, build) -> tuple[Screen, bool]:
+        """The dialog `name`, built by `build()` the first time or when `key` (what it was built from: the codes,
+        the language...) changed, and otherwise the one built before: shown again it is restyled and repainted,
+        not composed, mounted and laid out anew, which was most of the time the key took (benchmarks/tui_keys.py).
+        Returns the screen and whether it was kept (a kept one resets itself for its next showing)."""
+        old = self.kept_screens.get(name)
+        if old is not None and getattr(old, "kept_key", None) == key:
+            return old, True
+        if old is not None:
+            self.uninstall_screen(old)
+            old.remove()
+        screen = build()
+        screen.kept_key = key
+        self.install_screen(screen, name)
+        self.kept_screens[name] = screen
+        return screen, False
 
     def push_screen(self, screen, *args, **kwargs):  # type: ignore[override]
         """Every screen's keys in the app's language: a screen with `KEYS` is relabelled as it opens."""

@@ -68,7 +68,12 @@ class CodingActions:
                 result = code.id
             self.apply_code(result)
 
-        self.push_screen(CodePicker(self.codes, self.language), chosen)
+        picker, kept = self.keep_screen(
+            "code-picker", (id(self.codes), self.language), lambda: CodePicker(self.codes, self.language)
+        )
+        if kept:
+            picker.reset()
+        self.push_screen(picker, chosen)
 
     def action_select_turn(self) -> None:
         if self.document_id is None:

@@ -18,6 +18,7 @@ from textual.widgets.option_list import Option
 from qualcode.model import Code
 from qualcode.tui import keymap
 from qualcode.tui.i18n import label
+from qualcode.tui.widgets.panels import Options
 from qualcode.zh.normalize import normalize
 
 NEW = "__new__"
@@ -125,8 +126,8 @@ class CodePicker(ModalScreen[str | NewCode | None]):
     BINDINGS = keymap.bindings(keymap.PICKER_KEYS)
     DEFAULT_CSS = """
     CodePicker { align: center top; background: $background; }
-    CodePicker > Vertical { margin-top: 3; width: 80%; max-width: 90; height: auto; max-height: 30; border: round $accent; background: $surface; padding: 0 1; }
-    CodePicker OptionList { height: auto; max-height: 20; }
+    CodePicker > Vertical { margin: 3 0 1 0; width: 80%; max-width: 90; height: 1fr; max-height: 24; border: round $accent; background: $surface; padding: 0 1; }
+    CodePicker OptionList { height: 1fr; }
     """
 
     def __init__(self, codes: list[Code], language: str):
@@ -139,11 +140,23 @@ class CodePicker(ModalScreen[str | NewCode | None]):
         with Vertical():
             yield Label(label("pick_code", self.language))
             yield Input(id="query")
-            yield OptionList(id="matches")
+            yield Options(id="matches")
 
     def on_mount(self) -> None:
         self._fill("")
         self.query_one(Input).focus()
+
+    def reset(self) -> None:
+        """Shown again: the query empty, every code listed with the first highlighted, the query focused."""
+        query = self.query_one(Input)
+        if query.value:  # the list showed matches for a query: every code again (else it already lists them all)
+            with query.prevent(Input.Changed):
+                query.value = ""
+            self._fill("")
+        options = self.query_one(OptionList)
+        if options.option_count:
+            options.highlighted = 0
+        query.focus()
 
     def _fill(self, query: str) -> None:
         """List the matches best first (keyword and description matches say what matched) and highlight the best."""

@@ -15,6 +15,7 @@ from qualcode.errors import QualcodeError
 from qualcode.tui import keymap
 from qualcode.tui.i18n import label, say_error
 from qualcode.tui.widgets.footer import Footer
+from qualcode.tui.widgets.panels import Options
 
 
 @dataclass(frozen=True)
@@ -57,24 +58,43 @@ class SearchScreen(Screen[SearchOutcome | None]):
         with Vertical():
             yield Input(self.last_query, placeholder=label("search_placeholder", lang), id="query")
             with Horizontal(id="filters"):
-                cases = [(f"{c.id} {c.name}", c.id) for c in self.project.documents.cases()]
+                cases, codes, coders = self._choices()
                 yield Select(cases, prompt=label("all_cases", lang), id="case")
-                codes = [
-                    (f"{c.name_en if lang == 'en' and c.name_en else c.name} ({c.id})", c.id)
-                    for c in self.project.codebook.codes()
-                ]
                 yield Select(codes, prompt=label("all_codes", lang), id="code")
-                coders = [(c, c) for c in self.project.codings.coders()]
                 yield Select(coders, prompt=label("all_coders", lang), id="coder")
                 yield Checkbox(label("coded_only", lang), id="coded")
             yield Label("", id="summary")
-            yield OptionList(id="results")
+            yield Options(id="results")
         yield Footer()
+
+    def _choices(self) -> tuple[list[tuple[str, str]], ...]:
+        """The filters' options: the cases, the codes (named in the UI language) and the coders, as they are now."""
+        lang = self.language
+        cases = [(f"{c.id} {c.name}", c.id) for c in self.project.documents.cases()]
+        codes = [
+            (f"{c.name_en if lang == 'en' and c.name_en else c.name} ({c.id})", c.id)
+            for c in self.project.codebook.codes()
+        ]
+        coders = [(c, c) for c in self.project.codings.coders()]
+        self._shown_choices = (cases, codes, coders)
+        return self._shown_choices
 
     def on_mount(self) -> None:
         self.query_one("#query", Input).focus()
         if self.last_query:
             self.run_search()
+
+    def reopen(self) -> None:
+        """Shown again (the app keeps this screen): the query, filters and results as they were left, brought up
+        to date (the filters list today's cases, codes and coders; a query is searched again, as codings may have
+        changed), the query box focused."""
+        before = self._shown_choices
+        for selector, old, new in zip(("#case", "#code", "#coder"), before, self._choices(), strict=True):
+            if new != old:
+                self.query_one(selector, Select).set_options(new)
+        if self.query_one("#query", Input).value.strip():
+            self.run_search()
+        self.action_focus_query()
 
     def action_focus_query(self) -> None:
         self.query_one("#query", Input).focus()

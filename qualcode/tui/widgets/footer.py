@@ -48,13 +48,22 @@ class Footer(Widget, can_focus=False):
 
     def on_mount(self) -> None:
         self.screen.bindings_updated_signal.subscribe(self, self._bindings_changed)
+        # Textual tells the footer of a focus change only after the next frame (Screen.set_focus calls
+        # refresh_bindings after a refresh): a second frame for every key that moves the focus. Following the
+        # screen's `focused` as well draws the keys in the same frame as the focus; the later signal then
+        # finds nothing changed.
+        self.watch(self.screen, "focused", lambda _focused: self._bindings_changed(self.screen), init=False)
+        # `stack_updates` counts the screen's resumes: back on top, the keys are worked out before its first frame.
+        self.watch(self.screen, "stack_updates", lambda _n: self._bindings_changed(self.screen), init=False)
         self._bindings_changed(self.screen)
 
     def on_unmount(self) -> None:
         self.screen.bindings_updated_signal.unsubscribe(self)
 
     def _bindings_changed(self, screen) -> None:
-        if screen is not self.screen or not self.is_attached:
+        if screen is not self.screen or not self.is_attached or screen is not self.app.screen:
+            # under another screen the keys are not this screen's to offer (App.check_action turns them off):
+            # showing them off, then on again when it is back on top, was a repaint of its own
             return
         active = screen.active_bindings
         keys: list[tuple[str, str, str, bool]] = []

@@ -19,6 +19,7 @@ from textual.widgets import OptionList, Tree
 from textual.widgets.option_list import Option
 
 from qualcode.model import Code, Coding
+from qualcode.tui.widgets.textual_adapter import SteadyScrollbars
 from qualcode.tui.widgets.wrap import wrap_lines
 
 
@@ -42,7 +43,7 @@ def _keep_cursor(tree: Tree, data) -> None:
         tree.move_cursor(node)
 
 
-class DocumentsTree(Tree):
+class DocumentsTree(SteadyScrollbars, Tree):
     """Cases (data "case:ID") with their documents (data: the document id)."""
 
     def fill(self, project) -> None:
@@ -64,7 +65,7 @@ class DocumentsTree(Tree):
             _keep_cursor(self, document_id)
 
 
-class CodeTree(Tree):
+class CodeTree(SteadyScrollbars, Tree):
     """Codes with their shortcut, colour and number of codings. A parent's number counts the coded passages of
     it and its subtree, each passage once; its own codings follow in brackets when they differ."""
 
@@ -179,7 +180,7 @@ def quote_prompt(text: Text, quote: str, case_id: str) -> Text:
     return text
 
 
-class SegmentsList(OptionList):
+class SegmentsList(SteadyScrollbars, OptionList):
     """Codings under the cursor, or every quote of the selected code; the option id is the coding id."""
 
     _shown: tuple = ()
@@ -235,3 +236,7 @@ class SegmentsList(OptionList):
             ids = [c.id for c in codings]
             if highlighted in ids:
                 self.highlighted = ids.index(highlighted)
+
+
+class Options(SteadyScrollbars, OptionList):
+    """An OptionList whose scrollbar repaints only when it changes (the picker's and the search's lists)."""

@@ -9,8 +9,11 @@ A Textual upgrade that changes these internals should fail here, and only here. 
 - `FastWrapTextArea`: a `TextArea` that overrides the private `_set_document` (to build a `Document`,
   a `FastWrappedDocument` and a `DocumentNavigator`, resetting `_highlight_query` and calling
   `_build_highlight_map` as Textual does) and `_rewrap_and_refresh_virtual_size` (calling
-  `_refresh_size`), and that exposes its render cache `_line_cache` through public methods.
+  `_refresh_size`, which it also overrides to tell the scrollbar at once), and that exposes its render cache `_line_cache` through public methods.
 - `replace_bindings`: writes an App's private `_bindings`.
+- `SteadyScrollbars`: overrides the private `Widget._scroll_update` of a scrolling widget (reading the private
+  `scrollbar_size_horizontal`/`_vertical` as Textual does) so that a layout of the screen repaints a scrollbar
+  only when its figures change.
 
 The only private module imported is `textual._wrap`; `Document`, `DocumentNavigator` and
 `WrappedDocument` are defined in private modules but imported by their public names in
@@ -21,6 +24,7 @@ The only private module imported is `textual._wrap`; `Document`, `DocumentNaviga
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import cast
 
 # Private: the function TextArea's own WrappedDocument wraps with; used for lines holding tabs so that
 # they wrap exactly as Textual expands and draws tabs. No public equivalent.
@@ -28,6 +32,7 @@ from textual._wrap import compute_wrap_offsets
 from textual.app import App
 from textual.binding import Binding, BindingsMap
 from textual.expand_tabs import get_tab_widths
+from textual.widget import Widget
 from textual.widgets import TextArea
 
 # Public names (textual.widgets.text_area.__all__) for classes defined in private modules
@@ -38,7 +43,39 @@ from textual.widgets.text_area import Document, DocumentNavigator, Location, Wra
 
 from qualcode.tui.widgets.wrap import cumulative_widths, row_maps, wrap_lines
 
-__all__ = ["Document", "FastWrapTextArea", "FastWrappedDocument", "WrappedDocument", "replace_bindings"]
+__all__ = [
+    "Document",
+    "FastWrapTextArea",
+    "FastWrappedDocument",
+    "SteadyScrollbars",
+    "WrappedDocument",
+    "replace_bindings",
+]
+
+
+class SteadyScrollbars:
+    """A scrolling widget whose scrollbars repaint only when they change.
+
+    Textual's `_scroll_update` (Widget; ScrollView calls it from `_size_updated` whenever the screen lays out, even
+    when this widget's size is unchanged) sets the bars' figures and then refreshes each bar unconditionally: a
+    frame of its own after every layout of the screen, a timer tick (~17 ms) added to every key that changes any
+    layout (opening a panel, a dialog, the next document). The figures are reactives that repaint the bar when
+    they change, so the unconditional refresh only repaints what is already on the screen: it is left out.
+    Mix in before the Textual class (`class CodeTree(SteadyScrollbars, Tree)`).
+    """
+
+    def _scroll_update(self, virtual_size) -> None:  # Private: overrides Widget._scroll_update (textual/widget.py)
+        widget = cast(Widget, self)
+        widget._refresh_scrollbars()
+        width, height = widget.container_size
+        if widget.show_vertical_scrollbar and widget.styles.scrollbar_size_vertical:
+            widget.vertical_scrollbar.window_virtual_size = virtual_size.height
+            widget.vertical_scrollbar.window_size = height - widget.scrollbar_size_horizontal
+        if widget.show_horizontal_scrollbar and widget.styles.scrollbar_size_horizontal:
+            widget.horizontal_scrollbar.window_virtual_size = virtual_size.width
+            widget.horizontal_scrollbar.window_size = width - widget.scrollbar_size_vertical
+        widget.scroll_x = widget.validate_scroll_x(widget.scroll_x)
+        widget.scroll_y = widget.validate_scroll_y(widget.scroll_y)
 
 
 class FastWrappedDocument(WrappedDocument):
@@ -121,7 +158,7 @@ class FastWrappedDocument(WrappedDocument):
         return self._cumulative
 
 
-class FastWrapTextArea(TextArea):
+class FastWrapTextArea(SteadyScrollbars, TextArea):
     """A TextArea on a FastWrappedDocument (plain text only), with public hooks into its render cache."""
 
     wrapped_document: FastWrappedDocument
@@ -150,6 +187,15 @@ class FastWrapTextArea(TextArea):
             self._refresh_size()
             return
         super()._rewrap_and_refresh_virtual_size()
+
+    def _refresh_size(self) -> None:
+        """Textual's, then the vertical scrollbar told the new height at once (see SteadyScrollbars)."""
+        # Overrides private TextArea._refresh_size (sets virtual_size from the wrapped height). Textual tells the
+        # scrollbar only at the next layout (Widget._arrange_scrollbars), whose repaint of it is then a frame
+        # of its own after the key's frame (opening the next document); told here, it is drawn with the text.
+        super()._refresh_size()
+        if self.show_vertical_scrollbar:
+            self.vertical_scrollbar.window_virtual_size = self.virtual_size.height
 
     def clear_rendered_lines(self) -> None:
         """Drop every cached rendered row, so each is drawn again (get_line is called anew)."""

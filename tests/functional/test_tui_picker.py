@@ -147,3 +147,50 @@ async def test_new_code_is_offered_last_and_highlighted_when_nothing_matches(pro
         await pilot.pause()
         assert app.screen.__class__.__name__ == "NewCodeScreen"
         assert app.screen.query_one("#name").value == "qq"
+
+
+@pytest.mark.slow
+async def test_the_picker_and_search_come_back_fresh_though_they_are_kept(project):
+    """Both dialogs are built once and shown again: the picker opens empty with every code (and a code created
+    meanwhile); search shows the query left in it, searched again, so a coding made since is in its results."""
+    app = QualcodeApp(project, coder="alice")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("t", "c")
+        await pilot.pause()
+        picker = app.screen
+        await pilot.press(*"budget")
+        assert picker.query_one("#matches").option_count < 25
+        await pilot.press("escape", "c")
+        await pilot.pause()
+        assert app.screen is picker  # the same screen, reset
+        assert picker.query_one("#query").value == ""
+        assert picker.query_one("#matches").option_count == 25 and picker.query_one("#matches").highlighted == 0
+        await pilot.press(*"新碼", "enter")  # nothing matches: the new-code row is the best
+        await pilot.pause()
+        await pilot.press("enter")  # the new-code dialog's defaults
+        await pilot.pause()
+        assert any(c.name == "新碼" for c in project.codebook.codes())
+        await pilot.press("c")
+        await pilot.pause()
+        assert app.screen is not picker  # the codes changed: built anew, with the new code
+        assert app.screen.query_one("#matches").option_count == 26
+        await pilot.press("escape")
+
+        await _find_and_select(pilot, app, QUOTE)  # `/`, the quote, Enter, Enter: it is selected
+        search = app.kept_screens["search"]
+        await pilot.press("1")  # coded with code 1
+        await pilot.press("slash")
+        await pilot.pause()
+        assert app.screen is search and search.query_one("#query").value == QUOTE
+        await pilot.click("#coded")  # coded passages only
+        await pilot.pause()
+        assert search.query_one("#results").option_count == 1
+        await pilot.press("escape")
+        await pilot.pause()
+        await pilot.press("x")  # remove the coding under the cursor
+        await pilot.pause()
+        await pilot.press("slash")
+        await pilot.pause()
+        assert app.screen is search and search.query_one("#query").value == QUOTE
+        assert search.query_one("#results").option_count == 0  # searched again: the removed coding is gone
+        assert app.focused is search.query_one("#query")

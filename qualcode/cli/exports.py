@@ -9,7 +9,7 @@ from typing import Optional
 import typer
 from rich.table import Table
 
-from qualcode.cli.app import app, err, export_app, open_project, out, say, settings
+from qualcode.cli.app import JsonOption, app, err, export_app, open_project, out, print_json, say, settings
 from qualcode.errors import BadInput
 
 OutputOption = typer.Option(None, "-o", "--output", help="Where to write (default: exports/<name>; `-`: stdout).")
@@ -170,8 +170,10 @@ def export_qdc(
 def import_qdpx(
     ctx: typer.Context,
     file: Path = typer.Argument(..., metavar="FILE", help="A .qdpx project or a .qdc codebook."),
+    as_json: bool = JsonOption,
 ) -> None:
-    """Import a REFI-QDA project (sources, codes, codings, cases, notes) or codebook; all or nothing; backed up first."""
+    """Import a REFI-QDA project (sources, codes, codings, cases, notes) or codebook; all or nothing; backed up first.
+    What the file holds that qualcode does not take is reported, one count per element (`skipped: 1 PDFSource`)."""
     from qualcode.export.refi import import_file
 
     coder = settings(ctx).coder_for(None)
@@ -183,5 +185,16 @@ def import_qdpx(
                 err.print(say("backed_up", path=project.path, target=made), markup=False)
 
         counts = import_file(project, file, coder=coder, before_write=back_up)
+    if as_json:
+        print_json({"file": str(file), **counts})
+        return
     out.print(say("qdpx_imported", file=file, codes=counts["codes"], documents=counts["documents"],
-                  codings=counts["codings"]))  # fmt: skip
+                  codings=counts["codings"]), markup=False)  # fmt: skip
+    if any(counts.get(k) for k in ("memos", "annotations", "ratings")):
+        out.print(say("qdpx_imported_more", memos=counts.get("memos", 0), annotations=counts.get("annotations", 0),
+                      ratings=counts.get("ratings", 0)), markup=False)  # fmt: skip
+    if counts.get("normalised"):
+        out.print(say("qdpx_normalised", n=counts["normalised"]), markup=False)
+    if counts["skipped"]:
+        elements = ", ".join(f"{n} {element}" for element, n in counts["skipped"].items())
+        out.print(say("qdpx_skipped", elements=elements), markup=False)

@@ -7,7 +7,9 @@ the same file. GUIDs are compared without case or braces (`guid_key`).
 
 from __future__ import annotations
 
+import json
 import uuid
+from typing import Any
 
 from qualcode.store import Store
 
@@ -38,6 +40,28 @@ class ExchangeIds:
             f"SELECT local_id FROM exchange_guids WHERE kind = ? AND {_KEY_SQL} = ?", (kind, guid_key(guid))
         ).fetchone()
         return row[0] if row else None
+
+    def known(self, kind: str) -> list[tuple[str, str]]:
+        """Every (local id, GUID as spelled) of a kind that came with a GUID, by local id."""
+        return [
+            (r[0], r[1])
+            for r in self._store.conn.execute(
+                "SELECT local_id, guid FROM exchange_guids WHERE kind = ? ORDER BY local_id", (kind,)
+            )
+        ]
+
+    def fact(self, name: str) -> Any:
+        """A fact an import kept so an export says it again (the file's origin, which codes were not codable …):
+        JSON in the project table under `exchange.<name>`; None when there is none."""
+        row = self._store.conn.execute("SELECT value FROM project WHERE key = ?", (f"exchange.{name}",)).fetchone()
+        return json.loads(row[0]) if row else None
+
+    def keep_fact(self, name: str, value: Any) -> None:
+        """Keep a fact (inside the caller's transaction)."""
+        self._store.conn.execute(
+            "INSERT INTO project (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            (f"exchange.{name}", json.dumps(value, ensure_ascii=False, sort_keys=True)),
+        )
 
     def remember(self, kind: str, local_id: str, guid: str) -> None:
         """Keep the GUID a thing came with, as spelled (inside the caller's transaction); a GUID names one thing."""

@@ -419,9 +419,6 @@ def _read_tables(conn: sqlite3.Connection, path: Path, schema: int, actions: set
     return _Incoming(path, "qualcode", schema, documents, codes, cases, codings, ratings, events, memos=memos)
 
 
-CASE_NAME = re.compile(r"^(\S{1,16}) (.+)$")  # how qualcode writes a case into a .qdpx: "A 臺北市"
-
-
 def _read_qdpx(path: Path) -> _Incoming:
     """A .qdpx as the same plain data: sources, codes, cases (names), codings with their coder and notes as memos."""
     from qualcode.export.refi.reader import parse_qdpx
@@ -429,9 +426,8 @@ def _read_qdpx(path: Path) -> _Incoming:
     parsed = parse_qdpx(path)
     cases: list[tuple[str, str, dict[str, Any]]] = []
     case_of_source: dict[str, str] = {}
-    for _, name, _, source_guids in parsed.cases:
-        match = CASE_NAME.match(name)
-        case_id, case_name = (match.group(1), match.group(2)) if match else (name, name)
+    for guid, _, _, source_guids in parsed.cases:
+        case_id, case_name = parsed.case_info[guid].case_id, parsed.case_info[guid].name
         cases.append((case_id, case_name, {}))
         for source_guid in source_guids:
             case_of_source[source_guid] = case_id
@@ -445,7 +441,7 @@ def _read_qdpx(path: Path) -> _Incoming:
                    source.guid)
         )  # fmt: skip
         for selection in source.selections:
-            memo = "\n".join(parsed.notes.get(n, "") for n in selection.notes).strip()
+            memo = selection.memo
             for coding_guid, code_guid, user_guid, created in selection.codings:
                 single = len(selection.codings) == 1
                 stamp = created or now()

@@ -81,7 +81,7 @@ def test_round_trip_is_identical_and_guids_stable(project, tmp_path):
     path.write_bytes(first)
     with Project.open(tmp_path / "copy.db", create=True) as copy:
         counts = import_file(copy, path)
-        assert counts == {"codes": 25, "documents": 5, "codings": 4}
+        assert counts == {"codes": 25, "documents": 5, "codings": 4, "skipped": {}}
         assert export_qdpx(copy) == first
         memo = next(c for c in copy.codings.select() if c.memo)
         assert memo.memo == "中央的態度" and memo.text == "中央根本就是希望我們關掉" and memo.case_id == "A"

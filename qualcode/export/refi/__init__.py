@@ -16,6 +16,12 @@ VALUE_TAGS = {
     "boolean": "BooleanValue",
     "date": "DateValue",
 }
+# qualcode's own data (codebook, code ids, case ids, ratings) rides in a Note of this name holding JSON; the
+# variable of this name, in a nameless Case per source, tells QualCoder which case a source is in.
+QUALCODE_DATA = "qualcode data"
+QUALCODE_FORMAT = "qualcode-refi/1"
+LINK_VARIABLE = "qualcode case"
+ANNOTATION_CODE = "annotation"  # the id of the code annotations (selections with a text and no coding) come in as
 MAX_MEMBERS = 10_000
 MAX_TOTAL = 1 << 30  # uncompressed bytes
 MAX_RATIO = 200  # uncompressed / compressed, per member

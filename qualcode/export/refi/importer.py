@@ -1,10 +1,16 @@
 """Write a parsed REFI-QDA project or codebook into a qualcode project, through its services.
 
-Codes are matched by GUID, then by name under the same parent, else created; cases, variables,
-sources and codings are added with the same service calls the CLI uses, all in one transaction.
-The GUIDs that came with them are kept as spelled (project.exchange), so an export gives them back.
-Notes on the project, a source, a case or a code become memos (project.memos), one per target and author
-(several notes of one author on one target are joined); a memo the project already has is kept as it is.
+Codes are matched by GUID, then by name under the same parent, else created; into a project without codes,
+qualcode's own data (a qualcode export's "qualcode data" note) brings the whole codebook first, with its ids,
+English names, keywords, keys, facets and scale. Cases, variables, sources and codings are added with the same
+service calls the CLI uses, all in one transaction. The GUIDs that came with them are kept as spelled
+(project.exchange), and so are the file's origin, each code's isCodable, its Users, which cases had no name and
+which were made for a source in none (exchange facts), so an export says the same again.
+Notes and Descriptions on the project, a source, a case or a code become memos (project.memos), one per target
+and author (several of one author on one target are joined; a Description that repeats a note is taken once);
+a memo the project already has is kept as it is. Notes nothing refers to (journals) become project memos.
+Annotations (a selection with a text and no coding) become codings of the code `annotation`, their text the
+coding's memo. What is not taken is counted in the result's "skipped".
 """
 
 from __future__ import annotations
@@ -16,7 +22,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from qualcode.errors import BadInput, Conflict
-from qualcode.export.refi.reader import Parsed, ParsedCode, ParsedSource, parse_qdc, parse_qdpx
+from qualcode.export.refi import ANNOTATION_CODE
+from qualcode.export.refi.reader import Parsed, ParsedCode, ParsedSelection, ParsedSource, parse_qdc, parse_qdpx
 from qualcode.services.documents import NewText
 from qualcode.services.exchange import guid_key
 from qualcode.services.memos import exchange_key
@@ -33,7 +40,6 @@ ATTRIBUTE_TYPES = {
     "Date": "date",
     "DateTime": "text",
 }
-CASE_NAME = re.compile(r"^(\S{1,16}) (.+)$")  # how qualcode writes a case: "A 臺北市"
 
 
 def _slug(name: str, guid: str, taken: set[str]) -> str:
@@ -44,11 +50,6 @@ def _slug(name: str, guid: str, taken: set[str]) -> str:
         candidate, n = f"{base}-{n}", n + 1
     taken.add(candidate)
     return candidate
-
-
-def _case_id_and_name(name: str) -> tuple[str, str]:
-    match = CASE_NAME.match(name)
-    return (match.group(1), match.group(2)) if match else (name, name)
 
 
 def _typed(raw: str, kind: str) -> Any:
@@ -72,15 +73,22 @@ def _typed(raw: str, kind: str) -> Any:
     return raw
 
 
-def _import_codes(project: Project, codes: list[ParsedCode], coder: str) -> dict[str, str]:
-    """Code GUID -> local code id: codes matched by GUID, else by name under the same parent, else created."""
+def _import_codes(
+    project: Project, codes: list[ParsedCode], coder: str, hint: dict[str, str] | None = None
+) -> dict[str, str]:
+    """Code GUID -> local code id: codes matched by GUID, by the id qualcode's data gives (`hint`, by guid_key),
+    else by name under the same parent, else created."""
     existing = project.codebook.codes()
     taken = {c.id for c in existing}
     by_name = {(c.parent_id, c.name): c.id for c in existing}
     local: dict[str, str] = {}
     for code in codes:
         parent = local.get(code.parent) if code.parent else None
-        known = project.exchange.local_id("code", code.guid) or by_name.get((parent, code.name))
+        known = (
+            project.exchange.local_id("code", code.guid)
+            or (hint or {}).get(guid_key(code.guid))
+            or by_name.get((parent, code.name))
+        )
         if known is not None and known in taken:
             local[code.guid] = known
         else:
@@ -99,13 +107,25 @@ def _import_codes(project: Project, codes: list[ParsedCode], coder: str) -> dict
     return local
 
 
+def _carried_codebook(project: Project, parsed: Parsed, path: Path):
+    """The codebook qualcode's data carries, when the project has no codes yet to match against (else None)."""
+    text = parsed.qualcode.get("codebook")
+    if not isinstance(text, str) or project.codebook.codes():
+        return None
+    from qualcode import codebook as yaml_codebook
+
+    return yaml_codebook.loads(text, source=f"{path}: the qualcode data's codebook")
+
+
 def import_file(
     project: Project, path: Path | str, *, coder: str = "", before_write: Callable[[], object] | None = None
-) -> dict[str, int]:
+) -> dict[str, Any]:
     """Import a .qdpx project or a .qdc codebook into the project, all of it or nothing.
 
     The file is read and checked against the project first; `before_write` (an automatic backup) is called
-    only when that found nothing wrong, just before the one transaction that writes it all.
+    only when that found nothing wrong, just before the one transaction that writes it all. Returns counts:
+    codes, documents, codings (and memos, annotations, ratings when there are any), `skipped` (element name ->
+    how many were not taken) and, when NFC changed source texts, `normalised` (how many characters).
     """
     path = Path(path)
     if not path.exists():
@@ -119,38 +139,58 @@ def import_file(
         with project.transaction():
             _import_codes(project, codes, coder)
             project.log.log(coder, "import-qdc", str(path), {"codes": len(codes)})
-        return {"codes": len(codes), "documents": 0, "codings": 0}
+        return {"codes": len(codes), "documents": 0, "codings": 0, "skipped": {}}
     parsed = parse_qdpx(path)
     _check_against_project(project, parsed, path)
     if before_write is not None:
         before_write()
-    counts = {"codes": len(parsed.codes), "documents": 0, "codings": 0}
+    counts: dict[str, Any] = {"codes": len(parsed.codes), "documents": 0, "codings": 0}
+    skipped = dict(parsed.skipped)
     with project.transaction():
         _check_against_project(project, parsed, path)  # again, under the write lock
-        code_ids = _import_codes(project, parsed.codes, coder)
+        book = _carried_codebook(project, parsed, path)
+        if book is not None:
+            project.codebook.replace(book, source=str(path), coder=coder)
+        hint = {guid_key(g): c for g, c in parsed.qualcode.get("codes", {}).items()} if book is not None else None
+        code_ids = _import_codes(project, parsed.codes, coder, hint)
         project.name_if_unnamed(parsed.name)
+        _keep_facts(project, parsed, code_ids)
         _import_cases(project, parsed)
         document_ids = _import_sources(project, parsed, path, coder)
+        annotations = 0
         for source, document_id in zip(parsed.sources, document_ids, strict=True):
             counts["codings"] += _import_codings(project, parsed, source, document_id, code_ids)
+            if source.annotations:
+                code_id = _annotation_code(project, coder)
+                for selection in source.annotations:
+                    annotations += _add_coding(project, parsed, selection, document_id, code_id, "", selection.user,
+                                               selection.created, selection.guid)  # fmt: skip
         counts["documents"] = len(document_ids)
         memos = _import_memos(project, parsed, code_ids, document_ids)
-        if memos:
-            counts["memos"] = memos
+        ratings, refused = _import_ratings(project, parsed, code_ids)
+        if refused:
+            skipped["rating"] = refused
+        for name, value in (("memos", memos), ("annotations", annotations), ("ratings", ratings)):
+            if value:
+                counts[name] = value
         for user_guid, name in parsed.users.items():
             project.exchange.remember("user", name, user_guid)
+        if parsed.normalised:
+            counts["normalised"] = parsed.normalised
+        counts["skipped"] = dict(sorted(skipped.items()))
         project.log.log(coder, "import-qdpx", str(path), counts)
     return counts
 
 
 def _check_against_project(project: Project, parsed: Parsed, path: Path) -> None:
     """What the import would refuse once writing: a source imported before, a case id that check_case_id
-    refuses, a document title its case already has."""
+    refuses, a document title its case already has, a carried codebook that does not load."""
+    _carried_codebook(project, parsed, path)
     for source in parsed.sources:
         if project.exchange.local_id("document", source.guid) is not None:
             raise Conflict(f"{path}: source {source.name!r} was already imported into this project")
-    for guid, name, _, _ in parsed.cases:
-        project.documents.check_new_case(_case_id_and_name(name)[0], f"{path}: <Case guid={guid!r}>: ")
+    for guid, _, _, _ in parsed.cases:
+        project.documents.check_new_case(parsed.case_info[guid].case_id, f"{path}: <Case guid={guid!r}>: ")
     declared = dict(project.documents.attributes())  # an attribute the project has keeps its type
     kinds = {name: declared.get(name, ATTRIBUTE_TYPES.get(kind, "text")) for name, kind in parsed.variables.values()}
     for guid, _, values, _ in parsed.cases:
@@ -168,7 +208,18 @@ def _check_against_project(project: Project, parsed: Parsed, path: Path) -> None
 
 
 def _case_of_source(parsed: Parsed) -> dict[str, str]:
-    return {source: _case_id_and_name(name)[0] for _, name, _, sources in parsed.cases for source in sources}
+    return {source: parsed.case_info[guid].case_id for guid, _, _, sources in parsed.cases for source in sources}
+
+
+def _keep_facts(project: Project, parsed: Parsed, code_ids: dict[str, str]) -> None:
+    """What a re-export should say as this file did: its origin, each code's isCodable."""
+    exchange = project.exchange
+    if parsed.origin and exchange.fact("origin") is None:
+        exchange.keep_fact("origin", parsed.origin)
+    codable = exchange.fact("codable") or {}
+    codable.update({code_ids[guid]: value for guid, value in parsed.codable.items()})
+    if codable:
+        exchange.keep_fact("codable", codable)
 
 
 def _import_cases(project: Project, parsed: Parsed) -> None:
@@ -176,16 +227,26 @@ def _import_cases(project: Project, parsed: Parsed) -> None:
         project.documents.declare_attribute(name, ATTRIBUTE_TYPES.get(kind, "text"), retype=False)
         project.exchange.remember("variable", name, guid)
     kinds = dict(project.documents.attributes())
-    for guid, name, values, _ in parsed.cases:
-        case_id, case_name = _case_id_and_name(name)
+    nameless = set(project.exchange.fact("nameless_cases") or [])
+    for guid, _, values, _ in parsed.cases:
+        info = parsed.case_info[guid]
         typed = {attribute: _typed(str(raw), kinds.get(attribute, "text")) for attribute, raw in values.items()}
-        project.documents.set_case(case_id, name=case_name, values=typed)
-        project.exchange.remember("case", case_id, guid)
+        project.documents.set_case(info.case_id, name=info.name, values=typed)
+        project.exchange.remember("case", info.case_id, guid)
+        if not info.named:
+            nameless.add(info.case_id)
+    if nameless:
+        project.exchange.keep_fact("nameless_cases", sorted(nameless))
 
 
 def _import_sources(project: Project, parsed: Parsed, path: Path, coder: str) -> list[int]:
-    """Add every source as a document of its case (a source without a case gets a case of its own name)."""
+    """Add every source as a document of its case (a source without a case gets a case of its own name, which an
+    export leaves out again)."""
     case_of_source = _case_of_source(parsed)
+    invented = set(project.exchange.fact("invented_cases") or [])
+    for source in parsed.sources:
+        if source.guid not in case_of_source and not project.documents.has_case(source.name):
+            invented.add(source.name)
     texts = [
         NewText(
             case_of_source.get(s.guid, s.name),
@@ -200,7 +261,61 @@ def _import_sources(project: Project, parsed: Parsed, path: Path, coder: str) ->
     document_ids = project.documents.add_texts(texts, coder=coder)
     for source, document_id in zip(parsed.sources, document_ids, strict=True):
         project.exchange.remember("document", str(document_id), source.guid)
+    if invented:
+        project.exchange.keep_fact("invented_cases", sorted(invented))
     return document_ids
+
+
+def _annotation_code(project: Project, coder: str) -> str:
+    """The code annotations come in as: `annotation`, made the first time one does."""
+    code_id = project.exchange.fact("annotation_code") or ANNOTATION_CODE
+    if not any(c.id == code_id for c in project.codebook.codes()):
+        project.codebook.create_code(
+            code_id,
+            "註記",
+            name_en="Annotation",
+            description="A REFI-QDA annotation: a selection with a text and no code; the text is the coding's memo.",
+            coder=coder,
+            undoable=False,
+        )
+    project.exchange.keep_fact("annotation_code", code_id)
+    return code_id
+
+
+def _add_coding(
+    project: Project,
+    parsed: Parsed,
+    selection: ParsedSelection,
+    document_id: int,
+    code_id: str,
+    coding_guid: str,
+    user_guid: str,
+    created: str,
+    local_guid: str,
+) -> int:
+    # a coding's local id is its GUID in lower case without braces; the exchange keeps the spelling
+    coding_id = guid_key(local_guid)
+    if not project.codings.exists(coding_id):
+        try:
+            project.codings.add(
+                document_id,
+                code_id,
+                parsed.users.get(user_guid, "imported"),
+                selection.start,
+                selection.end,
+                memo=selection.memo,
+                coding_id=coding_id,
+                created_at=created or now(),
+                undoable=False,
+            )
+        except Conflict:
+            pass  # the same coder coded the same span with the same code twice: one coding
+    project.exchange.remember("selection", coding_id, selection.guid)
+    if coding_guid:
+        project.exchange.remember("coding", coding_id, coding_guid)
+    for note in selection.notes:
+        project.exchange.remember("note", coding_id, note)
+    return 1
 
 
 def _import_codings(
@@ -209,56 +324,79 @@ def _import_codings(
     """The source's codings (a coding the project already has is skipped); returns how many were read."""
     count = 0
     for selection in source.selections:
-        memo = "\n".join(parsed.notes.get(n, "") for n in selection.notes).strip()
         for coding_guid, code_guid, user_guid, created in selection.codings:
-            # a coding's local id is its GUID in lower case without braces; the exchange keeps the spelling
-            coding_id = guid_key(selection.guid if len(selection.codings) == 1 else coding_guid)
-            if not project.codings.exists(coding_id):
-                try:
-                    project.codings.add(
-                        document_id,
-                        code_ids[code_guid],
-                        parsed.users.get(user_guid, "imported"),
-                        selection.start,
-                        selection.end,
-                        memo=memo,
-                        coding_id=coding_id,
-                        created_at=created or now(),
-                        undoable=False,
-                    )
-                except Conflict:
-                    pass  # the same coder coded the same span with the same code twice: one coding
-            project.exchange.remember("selection", coding_id, selection.guid)
-            project.exchange.remember("coding", coding_id, coding_guid)
-            for note in selection.notes:
-                project.exchange.remember("note", coding_id, note)
-            count += 1
+            local = selection.guid if len(selection.codings) == 1 else coding_guid
+            count += _add_coding(project, parsed, selection, document_id, code_ids[code_guid], coding_guid,
+                                 user_guid, created, local)  # fmt: skip
     return count
 
 
 def _import_memos(project: Project, parsed: Parsed, code_ids: dict[str, str], document_ids: list[int]) -> int:
-    """The notes on the project, sources, cases and codes as memos; returns how many memos were added."""
+    """The notes and Descriptions on the project, sources, cases and codes, and the journals, as memos; returns
+    how many memos were added."""
     targets = {
         "project": {"": ""},
         "document": {s.guid: str(d) for s, d in zip(parsed.sources, document_ids, strict=True)},
-        "case": {guid: _case_id_and_name(name)[0] for guid, name, _, _ in parsed.cases},
+        "case": {guid: info.case_id for guid, info in parsed.case_info.items()},
         "code": code_ids,
     }
-    gathered: dict[tuple[str, str, str], list[str]] = {}  # (type, id, author) -> note GUIDs, in file order
+    gathered: dict[tuple[str, str, str], list[tuple[str, str]]] = {}  # (type, id, author) -> (note GUID, text)
+    texts_on: dict[tuple[str, str], list[str]] = {}
+
+    def add(kind: str, target_id: str, author: str, note: str, text: str) -> None:
+        if not text.strip():
+            return
+        items = gathered.setdefault((kind, target_id, author), [])
+        if all(n != note or not note for n, _ in items) and all(t != text for _, t in items):
+            items.append((note, text))
+            texts_on.setdefault((kind, target_id), []).append(text.strip())
+
+    def author_of(note: str) -> str:
+        return parsed.users.get(parsed.note_users.get(note, ""), "imported")
+
     for kind, target, note in parsed.memo_refs:
         target_id = targets[kind].get(target)
-        if target_id is not None and parsed.notes[note].strip():
-            author = parsed.users.get(parsed.note_users.get(note, ""), "imported")
-            notes = gathered.setdefault((kind, target_id, author), [])
-            if note not in notes:
-                notes.append(note)
+        if target_id is not None:
+            add(kind, target_id, author_of(note), note, parsed.notes[note])
+    for note in parsed.journals:
+        add("project", "", author_of(note), note, parsed.notes[note])
+    descriptions = [("project", "", parsed.users.get(parsed.creator, "imported"), parsed.description)]
+    descriptions += [("document", targets["document"][s.guid], parsed.users.get(s.user, "imported"), s.description)
+                     for s in parsed.sources]  # fmt: skip
+    descriptions += [("case", info.case_id, "imported", info.description) for info in parsed.case_info.values()]
+    for kind, target_id, author, text in descriptions:
+        said = texts_on.get((kind, target_id), [])
+        if text.strip() and text.strip() not in said and text.strip() != "\n\n".join(said):
+            add(kind, target_id, author, "", text)
     added = 0
-    for (kind, target_id, author), notes in gathered.items():
+    for (kind, target_id, author), items in gathered.items():
         if project.memos.state(kind, target_id, author) is None:
-            created = parsed.note_created.get(notes[0]) or now()
-            text = "\n\n".join(parsed.notes[n] for n in notes)
-            state = {"text": text, "created_at": created, "updated_at": parsed.note_modified.get(notes[0]) or created}
+            first = next((n for n, _ in items if n), "")
+            created = parsed.note_created.get(first) or now()
+            text = "\n\n".join(t for _, t in items)
+            state = {"text": text, "created_at": created, "updated_at": parsed.note_modified.get(first) or created}
             project.memos.put(kind, target_id, author, state)
-            project.exchange.remember("memo", exchange_key(kind, target_id, author), notes[0])
+            if first:
+                project.exchange.remember("memo", exchange_key(kind, target_id, author), first)
             added += 1
     return added
+
+
+def _import_ratings(project: Project, parsed: Parsed, code_ids: dict[str, str]) -> tuple[int, int]:
+    """The ratings qualcode's data carries, with their notes and evidence; returns (added, refused): a rating
+    whose case, code, facet or step this project does not have is refused (reported as skipped)."""
+    cases = {guid_key(guid): info.case_id for guid, info in parsed.case_info.items()}
+    codes = {guid_key(guid): code_id for guid, code_id in code_ids.items()}
+    added = refused = 0
+    for rating in parsed.qualcode.get("ratings", []):
+        try:
+            case_id = cases[guid_key(rating["case"])]
+            code_id = codes[guid_key(rating["code"])]
+            evidence = [guid_key(g) for g in rating.get("evidence", [])]
+            project.ratings.rate(case_id, code_id, rating["step"], coder=rating["coder"], facet=rating["facet"],
+                                 note=rating.get("note") or None,
+                                 evidence=[e for e in evidence if project.codings.exists(e)])  # fmt: skip
+            added += 1
+        except (KeyError, TypeError, BadInput):
+            refused += 1
+    return added, refused

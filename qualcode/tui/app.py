@@ -613,7 +613,9 @@ class QualcodeApp(CodingActions, App):
         self._layout_panels()
         panel = self.query_one(DocumentsTree if which == "cases" else CodeTree)
         if self.panels[which]:
-            panel.focus()
+            # Screen.set_focus now, not Widget.focus (which defers it to after the next frame): the focused
+            # border then changes in the same frame as the panel appears, not in a second one
+            self.screen.set_focus(panel)
         elif self.focused is None or self.focused is panel or panel in self.focused.ancestors:
             self.view.focus()
         if not self.panels["codes"] and self.focused is self.query_one(SegmentsList):

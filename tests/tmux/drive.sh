@@ -36,7 +36,7 @@ tmux send-keys -t "$session" -l "就業e網"; sleep 0.4
 keys Enter
 wait_for "筆符合"
 keys Enter                               # jump to the first hit, selected
-wait_for "選取 4 字"
+wait_for "選取 [45] 字"                   # 就業e網, or 就業 e網 as the transcript spaces it
 keys 7                                   # code the hit: central-support
 wait_for "共 2 筆"
 keys q

@@ -13,7 +13,11 @@ A Textual upgrade that changes these internals should fail here, and only here. 
 - `replace_bindings`: writes an App's private `_bindings`.
 - `SteadyScrollbars`: overrides the private `Widget._scroll_update` of a scrolling widget (reading the private
   `scrollbar_size_horizontal`/`_vertical` as Textual does) so that a layout of the screen repaints a scrollbar
-  only when its figures change.
+  only when its figures change, and builds its scrollbars as `SteadyScrollBar`s (writing the private
+  `_vertical_scrollbar`/`_horizontal_scrollbar` and calling the private `App._start_widget`, as Textual's
+  `Widget.vertical_scrollbar` does), which drop a refresh that would draw what they drew last.
+- `SteadySize`: skips Textual's `Tree._on_resize`/`OptionList._on_resize` (private handlers) for a Resize to
+  the size the widget already has.
 
 The only private module imported is `textual._wrap`; `Document`, `DocumentNavigator` and
 `WrappedDocument` are defined in private modules but imported by their public names in
@@ -32,6 +36,7 @@ from textual._wrap import compute_wrap_offsets
 from textual.app import App
 from textual.binding import Binding, BindingsMap
 from textual.expand_tabs import get_tab_widths
+from textual.scrollbar import ScrollBar
 from textual.widget import Widget
 from textual.widgets import TextArea
 
@@ -47,10 +52,63 @@ __all__ = [
     "Document",
     "FastWrapTextArea",
     "FastWrappedDocument",
+    "SteadyScrollBar",
     "SteadyScrollbars",
+    "SteadySize",
     "WrappedDocument",
     "replace_bindings",
 ]
+
+
+class SteadyScrollBar(ScrollBar):
+    """A scrollbar that skips a refresh which would draw exactly what it drew last.
+
+    Textual refreshes a widget's scrollbars whenever the widget is restyled (every scrollbar colour is set
+    again when a class changes anywhere above it, to the same value) or laid out; each such refresh reaches the
+    screen as a message after the frame in hand, so it costs a frame of its own a timer tick later. What a bar
+    draws depends on its size, figures, state and colours (`render` below, as Textual's): when none changed,
+    the refresh is dropped.
+    """
+
+    def _drawing(self) -> tuple:
+        # The inputs of Textual's ScrollBar.render (textual/scrollbar.py): the parent's scrollbar colours by state.
+        parent = cast(Widget, self.parent)
+        styles = parent.styles
+        if self.grabbed:
+            background, color = styles.scrollbar_background_active, styles.scrollbar_color_active
+        elif self.mouse_over:
+            background, color = styles.scrollbar_background_hover, styles.scrollbar_color_hover
+        else:
+            background, color = styles.scrollbar_background, styles.scrollbar_color
+        if background.a < 1:
+            background = parent.background_colors[0] + background
+        return (
+            self.size,
+            self.vertical,
+            self.thickness,
+            self.window_virtual_size,
+            self.window_size,
+            self.position,
+            background,
+            background + color,
+            self.screen.styles.scrollbar_color.a == 0,
+        )
+
+    def render(self):
+        self._drawn = self._drawing()
+        return super().render()
+
+    def refresh(self, *regions, repaint: bool = True, layout: bool = False, recompose: bool = False):
+        if (
+            not regions
+            and not layout
+            and not recompose
+            and self.parent is not None
+            and self.is_attached
+            and getattr(self, "_drawn", None) == self._drawing()
+        ):
+            return self
+        return super().refresh(*regions, repaint=repaint, layout=layout, recompose=recompose)
 
 
 class SteadyScrollbars:
@@ -64,6 +122,29 @@ class SteadyScrollbars:
     Mix in before the Textual class (`class CodeTree(SteadyScrollbars, Tree)`).
     """
 
+    @property
+    def vertical_scrollbar(self) -> ScrollBar:
+        # Private: Textual's Widget.vertical_scrollbar, building a SteadyScrollBar (same private fields and
+        # App._start_widget, as textual/widget.py does)
+        widget = cast(Widget, self)
+        if widget._vertical_scrollbar is None:
+            bar = SteadyScrollBar(vertical=True, name="vertical", thickness=widget.scrollbar_size_vertical)
+            widget._vertical_scrollbar = bar
+            bar.display = False
+            widget.app._start_widget(widget, bar)
+        return widget._vertical_scrollbar
+
+    @property
+    def horizontal_scrollbar(self) -> ScrollBar:
+        # Private: as vertical_scrollbar above, after Textual's Widget.horizontal_scrollbar
+        widget = cast(Widget, self)
+        if widget._horizontal_scrollbar is None:
+            bar = SteadyScrollBar(vertical=False, name="horizontal", thickness=widget.scrollbar_size_horizontal)
+            widget._horizontal_scrollbar = bar
+            bar.display = False
+            widget.app._start_widget(widget, bar)
+        return widget._horizontal_scrollbar
+
     def _scroll_update(self, virtual_size) -> None:  # Private: overrides Widget._scroll_update (textual/widget.py)
         widget = cast(Widget, self)
         widget._refresh_scrollbars()
@@ -76,6 +157,23 @@ class SteadyScrollbars:
             widget.horizontal_scrollbar.window_size = width - widget.scrollbar_size_vertical
         widget.scroll_x = widget.validate_scroll_x(widget.scroll_x)
         widget.scroll_y = widget.validate_scroll_y(widget.scroll_y)
+
+
+class SteadySize:
+    """A Tree or OptionList that ignores a Resize to the size it already has.
+
+    Textual's `Tree._on_resize` invalidates every line and asks for a new layout, and `OptionList._on_resize`
+    clears its rendered options, on every Resize event; a panel that is hidden and shown again (b, p) gets one
+    with its old size, after its first frame, so it was laid out and drawn a second time, a frame later, to
+    the same result. The event's default handlers (Textual's, in the classes below this mixin) are skipped
+    when the size is unchanged. Mix in before the Textual class.
+    """
+
+    def _on_resize(self, event) -> None:
+        if getattr(self, "_steady_size", None) == event.size:
+            event.prevent_default()  # Textual dispatches a handler per class of the MRO until this is set
+            return
+        self._steady_size = event.size
 
 
 class FastWrappedDocument(WrappedDocument):

@@ -23,10 +23,12 @@ from qualcode.services.documents import DocumentService
 from qualcode.services.events import EventLog
 from qualcode.services.exchange import ExchangeIds
 from qualcode.services.history import History
+from qualcode.services.keywords import KeywordService
 from qualcode.services.memos import MemoService
 from qualcode.services.merge import MergeService
 from qualcode.services.ratings import RatingService
 from qualcode.services.search import SearchService
+from qualcode.services.suggest import SuggestService
 from qualcode.services.team import TeamService
 from qualcode.store import Store
 
@@ -43,6 +45,8 @@ class Project:
         self.codings = CodingService(store, self.log, self.documents, self.codebook)
         self.ratings = RatingService(store, self.log, self.documents, self.codebook, self.codings)
         self.search = SearchService(store, self.documents, self.codebook, self.codings)
+        self.keywords = KeywordService(self.documents, self.codebook)
+        self.suggest = SuggestService(self.documents, self.codebook, self.codings, self.keywords)
         self.exchange = ExchangeIds(store)
         self.memos = MemoService(store, self.log, self.documents, self.codebook)
         self.history = History(store, self.log, self.documents, self.codebook, self.codings, self.ratings, self.memos)

@@ -18,6 +18,7 @@ from qualcode.cli import (  # noqa: F401  (registers commands)
     ratings,
     search,
     serve,
+    suggest,
     team,
 )
 from qualcode.cli.app import app, run

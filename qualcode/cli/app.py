@@ -51,7 +51,7 @@ err = Console(stderr=True, highlight=False, soft_wrap=True)
 # The order `qualcode --help` lists the commands in: the way a study proceeds.
 COMMAND_ORDER = (
     "demo", "tui", "serve", "init", "status", "import", "documents", "show", "cases", "codebook", "codes",
-    "code", "uncode", "memo", "memos", "codings", "reattach", "confirm", "undo", "redo", "search", "kwic", "words", "reindex",
+    "code", "uncode", "memo", "memos", "codings", "reattach", "confirm", "undo", "redo", "search", "kwic", "words", "suggest", "reindex",
     "rate", "unrate", "ratings", "agree", "export", "import-qdpx", "merge", "backup", "backups", "restore", "browse",
 )  # fmt: skip
 

@@ -39,7 +39,10 @@ def _highlight(text: str, spans: list[tuple[int, int]]):
 @app.command()
 def search(
     ctx: typer.Context,
-    query: str = typer.Argument(..., help='Words (all must occur), "exact phrase", a OR b, -exclude.'),
+    query: str = typer.Argument(
+        ...,
+        help='Words (all must occur), "exact phrase", a OR b, -exclude, @code (its names and keywords; @code/ with the codes below).',
+    ),
     case: Optional[list[str]] = CaseFilter,
     code_id: Optional[str] = CodeFilter,
     coder: Optional[str] = CoderFilter,
@@ -48,7 +51,7 @@ def search(
     limit: int = typer.Option(20, "--limit", min=1, help="How many results to show."),
     json_: bool = JsonOption,
 ) -> None:
-    """Search transcripts (台/臺, Traditional/Simplified, full/half width fold together)."""
+    """Search transcripts (台/臺, Traditional/Simplified, full/half width fold together; spaces and line breaks inside the text are ignored)."""
     with open_project(ctx) as project:
         found = project.search.find(query, limit=limit, **_filters(case, code_id, coder, speaker, coded))
     if json_:
@@ -64,6 +67,16 @@ def search(
         codes = f"  [{', '.join(r.codes)}]" if r.codes else ""
         out.print(_styled((header, "bold"), (codes, "dim")))
         out.print(_highlight(r.snippet, r.snippet_hits))
+        for concept, keywords in _matched(r.matched).items():
+            out.print(say("search_matched", concept=concept, keywords=keywords), style="dim", markup=False)
+
+
+def _matched(matched: list[dict]) -> dict[str, str]:
+    """Per concept term, the keywords a result holds: `經費 (budget), 預算 (budget)`."""
+    by_concept: dict[str, list[str]] = {}
+    for m in matched:
+        by_concept.setdefault(m["concept"], []).append(f"{m['keyword']} ({m['code']})")
+    return {concept: ", ".join(words) for concept, words in by_concept.items()}
 
 
 @app.command()
@@ -113,27 +126,33 @@ def words(
     top: int = typer.Option(20, "--top", min=1),
     min_length: int = typer.Option(2, "--min-length", min=1, help="Shortest word counted (in characters)."),
     keyness: bool = typer.Option(False, "--keyness", help="Each case's most distinctive words (log-likelihood G²)."),
+    min_count: Optional[int] = typer.Option(
+        None, "--min-count", min=1, help="Leave out words seen fewer times (default 1; with --keyness, 3 in the case)."
+    ),
     json_: bool = JsonOption,
 ) -> None:
     """Word frequencies from jieba tokens, per case or per code; --keyness for distinctive words."""
     with open_project(ctx) as project:
         if keyness:
-            rows = project.search.keyness(cases=tuple(case or ()), speaker=speaker, top=top, min_length=min_length)
+            rows = project.search.keyness(
+                cases=tuple(case or ()), speaker=speaker, top=top, min_length=min_length, min_count=min_count or 3
+            )
         else:
             rows = project.search.words(
-                by=by, cases=tuple(case or ()), code=code_id, speaker=speaker, top=top, min_length=min_length
-            )
+                by=by, cases=tuple(case or ()), code=code_id, speaker=speaker, top=top, min_length=min_length,
+                min_count=min_count or 1,
+            )  # fmt: skip
     group = "code" if by == "code" or code_id else "case"
     if json_:
         print_json([r.to_json() if keyness else r.to_json(group) for r in rows])
         return
     if keyness:
         table = Table(
-            *(say(f"column_{c}") for c in ("case", "word", "count", "rest", "log_likelihood")),
+            *(say(f"column_{c}") for c in ("case", "word", "count", "rest", "log_likelihood", "p_value")),
             title=say("keyness_title"),
         )
         for r in rows:
-            table.add_row(r.case, r.word, str(r.count), str(r.rest), f"{r.log_likelihood:.1f}")
+            table.add_row(r.case, r.word, str(r.count), str(r.rest), f"{r.log_likelihood:.1f}", f"{r.p_value:.2g}")
     else:
         table = Table(say(f"column_{group}"), say("column_word"), say("column_count"))
         for r in rows:

@@ -1,5 +1,10 @@
 """Run a parsed query against the index: boolean matching, filters, ranking, snippets.
 
+Text is matched in its search form (zh/normalize.py `fold`: normalised, whitespace inside a turn ignored);
+hits are mapped back to document offsets, so a hit covers the passage as written, spaces included.
+A concept term `@code` (search/concepts.py) is an OR of the code's names and keywords; it counts as one
+query word for ranking, and each result lists the keywords that matched (`SearchResult.matched`).
+
 A result is a turn, or a coded segment when the search is restricted to codings (--code, --coder,
 coded only). Ranking: turns holding the query as one exact phrase first, then by how many query
 words they hold, then by how close those words stand, then in document order.
@@ -13,9 +18,10 @@ from typing import Protocol
 import numpy as np
 
 from qualcode.errors import BadInput
+from qualcode.search.concepts import Concepts
 from qualcode.search.index import SearchIndex, TurnTable
 from qualcode.search.query import Query, parse_query
-from qualcode.zh.normalize import normalize
+from qualcode.zh.normalize import fold_term
 
 SNIPPET_RADIUS = 30
 SPLIT_MIN_LENGTH = 3
@@ -37,6 +43,7 @@ class SearchResult:
     unit_start: int  # the turn (or coded segment) in document offsets
     unit_end: int
     coding: str | None = None
+    matched: list[dict] = field(default_factory=list)  # concept terms: {"concept", "code", "keyword"} found
 
     def to_json(self) -> dict:
         return {
@@ -51,6 +58,7 @@ class SearchResult:
             "speaker": self.speaker,
             "hits": [list(h) for h in self.hits],
             "coding": self.coding,
+            "matched": self.matched,
         }
 
 
@@ -67,6 +75,9 @@ class _TermHits:
     text: str  # as written in the query
     length: int
     positions: np.ndarray  # global positions, sorted, already restricted by the turn filters
+    concept: str | None = None  # for a keyword of a concept term: the term (@budget), the code, the keyword
+    code: str | None = None
+    keyword: str | None = None
 
 
 @dataclass
@@ -107,7 +118,7 @@ class Filters:
 
 
 def term_hits(index: SearchIndex, turns: TurnTable, text: str, allowed: np.ndarray | None) -> _TermHits:
-    folded = normalize(text)
+    folded = fold_term(text)
     positions = index.positions(folded)
     if allowed is None and not index.has_stale():
         # Every indexed occurrence lies inside a live turn: pairs never span the gap between turns.
@@ -177,8 +188,9 @@ def _to_global(turns: TurnTable, doc: np.ndarray, offset: np.ndarray, snap: str)
     at_c = np.clip(at, 0, len(order) - 1)
     row = order[at_c]
     same_doc = (at >= 0) & (key_doc[at_c] == doc)
-    inside = same_doc & (offset - turns.start[row] <= turns.length[row])
-    result = np.where(inside, turns.gpos[row] + (offset - turns.start[row]), 0)
+    inside = same_doc & (offset - turns.start[row] <= turns.text_length[row])
+    within = np.clip(offset, turns.start[row], turns.start[row] + turns.text_length[row])
+    result = np.where(inside, turns.from_document(row, within), 0)
     if snap == "next":
         nxt = np.clip(at + 1, 0, len(order) - 1)
         nrow = order[nxt]
@@ -249,21 +261,28 @@ def split_words(term: str) -> list[str]:
 
 
 def search(
-    index: SearchIndex, source: SearchSource, query_text: str, filters: Filters = Filters(), limit: int | None = 50
+    index: SearchIndex,
+    source: SearchSource,
+    query_text: str,
+    filters: Filters = Filters(),
+    limit: int | None = 50,
+    concepts: Concepts | None = None,
 ) -> SearchResults:
-    """Match a query against an up-to-date index; rank and build the results (see the module docstring)."""
+    """Match a query against an up-to-date index; rank and build the results (see the module docstring).
+
+    `concepts` is the codebook for `@code` terms (the search service passes it)."""
     query = parse_query(query_text)
     turns = index.turns()
     allowed = turn_mask(turns, filters)
     units = coded_units(index, source, turns, filters) if filters.segments else _Units(turns.gpos, turns.end_gpos, None)
-    matched = _match(index, turns, query, units, allowed)
+    matched = _match(index, turns, query, units, allowed, concepts)
     selected = np.flatnonzero(matched.match)
     total = int(selected.size)
-    if len(matched.terms) == 1:
+    if len(matched.ranked) == 1:
         ordered = selected  # one term: every match ranks alike, so document order (units are in it)
     else:
         unit_rows = np.arange(units.start.size)
-        prox = _proximity(turns, units, unit_rows[selected], matched.terms) if selected.size else np.empty(0, np.int64)
+        prox = _proximity(turns, units, unit_rows[selected], matched.ranked) if selected.size else np.empty(0, np.int64)
         ordered = selected[
             np.lexsort((units.start[selected], prox, -matched.held[selected], ~matched.phrase[selected]))
         ]
@@ -277,39 +296,85 @@ class _Matched:
     match: np.ndarray  # per unit: the query holds
     held: np.ndarray  # per unit: how many query words it holds
     phrase: np.ndarray  # per unit: it holds the positive terms as one exact phrase
-    terms: list[_TermHits]  # every term (or word of a split term) that ranks
+    terms: list[_TermHits]  # every term (word of a split term, keyword of a concept): what is highlighted
     notices: list[str]
+    ranked: list[_TermHits] = field(default_factory=list)  # one per query word for proximity (concepts merged)
 
 
-def _match(index: SearchIndex, turns: TurnTable, query: Query, units: _Units, allowed: np.ndarray | None) -> _Matched:
+def _match(
+    index: SearchIndex,
+    turns: TurnTable,
+    query: Query,
+    units: _Units,
+    allowed: np.ndarray | None,
+    concepts: Concepts | None = None,
+) -> _Matched:
     """Boolean matching of every unit: groups ANDed, terms in a group ORed, exclusions removed."""
     size = units.start.size
     matched = _Matched(np.ones(size, dtype=bool), np.zeros(size, dtype=np.int64), np.ones(size, dtype=bool), [], [])
     for group in query.groups:
         group_present = np.zeros(size, dtype=bool)
         for term in group:
-            for hits in _term_or_words(index, turns, term, allowed, matched.notices):
+            lists = _term_or_words(index, turns, term, allowed, matched.notices, concepts)
+            if term.concept:  # one query word, present when any of its keywords is
+                present = np.zeros(size, dtype=bool)
+                for hits in lists:
+                    present |= _presence(hits, units)
+                group_present |= present
+                matched.held += present
+                matched.terms.extend(lists)
+                matched.ranked.append(_merged(term.text, lists))
+                continue
+            for hits in lists:
                 present = _presence(hits, units)
                 group_present |= present
                 matched.held += present
                 matched.terms.append(hits)
+                matched.ranked.append(hits)
         matched.match &= group_present
     for term in query.excluded:
-        matched.match &= ~_presence(term_hits(index, turns, term.text, allowed), units)
-    if len(query.positive_terms) > 1:
-        joined = "".join(t.text for t in query.positive_terms)
+        for hits in _term_or_words(index, turns, term, allowed, [], concepts, split=False):
+            matched.match &= ~_presence(hits, units)
+    positive = query.positive_terms
+    if len(positive) > 1 and any(t.concept for t in positive):
+        matched.phrase = np.zeros(size, dtype=bool)  # a concept is no phrase
+    elif len(positive) > 1:
+        joined = "".join(t.text for t in positive)
         matched.phrase = _presence(term_hits(index, turns, joined, allowed), units)
     return matched
 
 
+def _merged(text: str, lists: list[_TermHits]) -> _TermHits:
+    """The hits of a concept's keywords as one list of start positions (for proximity only)."""
+    positions = [h.positions for h in lists if h.positions.size]
+    merged = np.unique(np.concatenate(positions)) if positions else np.empty(0, dtype=np.int64)
+    return _TermHits(text, 0, merged)
+
+
 def _term_or_words(
-    index: SearchIndex, turns: TurnTable, term, allowed: np.ndarray | None, notices: list[str]
+    index: SearchIndex,
+    turns: TurnTable,
+    term,
+    allowed: np.ndarray | None,
+    notices: list[str],
+    concepts: Concepts | None = None,
+    split: bool = True,
 ) -> list[_TermHits]:
-    """A term's hits; a long unspaced phrase that occurs nowhere is searched as its jieba words instead."""
+    """A term's hits; a concept's, one list per keyword; a long unspaced phrase that occurs nowhere is
+    searched as its jieba words instead."""
+    if term.concept:
+        if concepts is None:
+            raise BadInput(f"{term.text}: concept search needs the project's codebook")
+        found = []
+        for concept_term in concepts.terms(term.reference):
+            hits = term_hits(index, turns, concept_term.keyword, allowed)
+            hits.concept, hits.code, hits.keyword = term.text, concept_term.code, concept_term.keyword
+            found.append(hits)
+        return found
     hits = term_hits(index, turns, term.text, allowed)
-    if hits.positions.size or term.phrase or not _splittable(term.text):
+    if not split or hits.positions.size or term.phrase or not _splittable(term.text):
         return [hits]
-    if index.positions(normalize(term.text)).size:  # present, just not under the filters
+    if index.positions(fold_term(term.text)).size:  # present, just not under the filters
         return [hits]
     words = split_words(term.text)
     if len(words) <= 1:
@@ -329,13 +394,15 @@ def _result(source: SearchSource, turns: TurnTable, units: _Units, unit: int, te
     first = global_hits[0][0] if global_hits else lo
     row = int(np.searchsorted(turns.gpos, first, side="right") - 1)
     document = int(turns.document_id[row])
-    to_doc = lambda g: int(turns.start[row] + (g - turns.gpos[row]))  # noqa: E731
-    turn_start, turn_end = int(turns.start[row]), int(turns.start[row] + turns.length[row])
-    hits = [
-        (to_doc(s), to_doc(e))
-        for s, e in global_hits
-        if turns.gpos[row] <= s and e <= turns.gpos[row] + turns.length[row]
-    ]
+    g_start, g_end = int(turns.gpos[row]), int(turns.gpos[row] + turns.length[row])
+    turn_start, turn_end = int(turns.start[row]), int(turns.start[row] + turns.text_length[row])
+    inside = [(s, e) for s, e in global_hits if g_start <= s and e <= g_end]
+    if inside:  # folded positions back to document offsets, whitespace inside a hit included
+        firsts = turns.to_document(np.full(len(inside), row), [s for s, _ in inside]).tolist()
+        lasts = turns.to_document(np.full(len(inside), row), [e - 1 for _, e in inside]).tolist()
+        hits = [(a, b + 1) for a, b in zip(firsts, lasts, strict=True)]
+    else:
+        hits = []
     text = source.text(document)
     start, end = hits[0] if hits else (turn_start, turn_start)
     snippet_start = max(turn_start, start - SNIPPET_RADIUS)
@@ -349,6 +416,14 @@ def _result(source: SearchSource, turns: TurnTable, units: _Units, unit: int, te
     prefix = "…" if snippet_start > turn_start else ""
     suffix = "…" if snippet_end < turn_end else ""
     snippet_hits = [(s + len(prefix), e + len(prefix)) for s, e in snippet_hits]
+    matched = []
+    for term in terms:
+        if term.concept is None:
+            continue
+        a = np.searchsorted(term.positions, lo, side="left")
+        b = np.searchsorted(term.positions, hi - term.length, side="right")
+        if b > a:
+            matched.append({"concept": term.concept, "code": term.code, "keyword": term.keyword})
     coding = units.coding_ids[unit] if units.coding_ids is not None else None
     if coding is not None and units.coding_spans is not None:
         unit_start, unit_end = units.coding_spans[unit]
@@ -369,4 +444,5 @@ def _result(source: SearchSource, turns: TurnTable, units: _Units, unit: int, te
         unit_start=unit_start,
         unit_end=unit_end,
         coding=coding,
+        matched=matched,
     )

@@ -1,4 +1,11 @@
-"""The search index: positions of every character and character pair of the normalised turns.
+"""The search index: positions of every character and character pair of the folded turns.
+
+Turns are indexed in their search form (zh/normalize.py `fold`): normalised, whitespace dropped, so
+就業 e網 is indexed as 就业e网 and a query term 就業e網 finds it. Positions are positions in that folded
+text; the whitespace taken out is kept per batch as the posting list of the reserved gram WS_GRAM (for
+each removed character, the folded position of the character that followed it), which is all
+`TurnTable` needs to map a folded position back to a document offset and a document offset to a
+folded position.
 
 A term of one character is looked up directly; a longer term intersects the positions of pairs that
 cover it (shifted by their offset in the term), which finds every exact occurrence without reading
@@ -9,7 +16,7 @@ turn, and from there to a code-point offset in the original document text.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 
 import numpy as np
@@ -17,9 +24,11 @@ import numpy as np
 from qualcode.search import postings
 from qualcode.store import Store
 from qualcode.timeutil import now
-from qualcode.zh.normalize import normalizer
+from qualcode.zh.normalize import fold_signature, normalizer, whitespace_codepoints
 
 SEPARATOR_GAP = 1
+WS_GRAM = -1  # the posting list of removed whitespace (no code point or pair key is negative)
+FOLD_KEY = "search.fold"  # the project table's record of the folding the index was built with
 BATCH_CHARACTERS = 4_000_000  # bounds memory while indexing: about 40 bytes per character
 PAIR_SHIFT = 21  # code points need 21 bits
 
@@ -37,6 +46,35 @@ class TurnTable:
     speaker: np.ndarray  # index into `speakers`
     cases: list[str]
     speakers: list[str]
+    ws: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))  # removed whitespace (WS_GRAM)
+    ws_keys: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))  # (row << 32) | doc offset
+    ws_first: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))  # first ws index of each row
+    text_length: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))  # length as written
+
+    def __post_init__(self) -> None:
+        if self.ws_first.size != self.gpos.size:
+            self.ws_first = np.zeros(self.gpos.size, dtype=np.int64)
+        if self.text_length.size != self.gpos.size:
+            self.text_length = self.length
+
+    def to_document(self, rows, positions) -> np.ndarray:
+        """Document offsets of the characters at these folded positions, each inside its row's turn."""
+        rows, positions = np.asarray(rows, dtype=np.int64), np.asarray(positions, dtype=np.int64)
+        before = np.searchsorted(self.ws, positions, side="right") - self.ws_first[rows]
+        return self.start[rows] + (positions - self.gpos[rows]) + before
+
+    def span_to_document(self, row: int, start: int, end: int) -> tuple[int, int]:
+        """The document [start, end) of the folded [start, end) in this row: from its first character to
+        just after its last, whitespace between them included."""
+        first, last = self.to_document([row, row], [start, end - 1]).tolist()
+        return first, last + 1
+
+    def from_document(self, rows, offsets) -> np.ndarray:
+        """Folded positions of document offsets inside (or at the end of) their row's turn: an offset on
+        removed whitespace goes to the next character kept."""
+        rows, offsets = np.asarray(rows, dtype=np.int64), np.asarray(offsets, dtype=np.int64)
+        before = np.searchsorted(self.ws_keys, (rows << 32) | offsets, side="left") - self.ws_first[rows]
+        return self.gpos[rows] + (offsets - self.start[rows]) - before
 
     @property
     def end_gpos(self) -> np.ndarray:
@@ -55,6 +93,33 @@ class TurnTable:
         rows = np.where(valid, rows, 0)
         valid &= positions + width <= self.gpos[rows] + self.length[rows]
         return rows, valid
+
+
+_WHITESPACE_LUT: np.ndarray | None = None
+
+
+def _whitespace_lut() -> np.ndarray:
+    """A boolean per code point: whether folding drops it."""
+    global _WHITESPACE_LUT
+    if _WHITESPACE_LUT is None:
+        lut = np.zeros(0x110000, dtype=bool)
+        lut[whitespace_codepoints()] = True
+        _WHITESPACE_LUT = lut
+    return _WHITESPACE_LUT
+
+
+def _whitespace_map(ws_all: np.ndarray, gpos: np.ndarray, length: np.ndarray, start: np.ndarray):
+    """The removed whitespace of the live turns, as TurnTable keeps it: (ws, ws_keys, ws_first, text_length)."""
+    rows = np.searchsorted(gpos, ws_all, side="right") - 1
+    rows_c = np.clip(rows, 0, max(gpos.size - 1, 0))
+    live = (rows >= 0) & (ws_all <= gpos[rows_c] + length[rows_c]) if gpos.size else np.zeros(ws_all.size, bool)
+    ws, rows = ws_all[live], rows_c[live]
+    ws_first = np.searchsorted(ws, gpos, side="left")
+    rank = np.arange(ws.size, dtype=np.int64) - ws_first[rows]
+    doc = start[rows] + (ws - gpos[rows]) + rank  # the document offset of each removed character
+    ws_keys = (rows.astype(np.int64) << 32) | doc
+    text_length = length + (np.searchsorted(ws, gpos + length, side="right") - ws_first)
+    return ws, ws_keys, ws_first.astype(np.int64), text_length
 
 
 def gram_keys(codepoints: np.ndarray) -> np.ndarray:
@@ -110,7 +175,6 @@ class SearchIndex:
         base = self.next_gpos()
         pieces: list[str] = []
         rows = []
-        gpos = base
         marks = ",".join("?" * len(document_ids))
         texts = dict(conn.execute(f"SELECT id, text FROM documents WHERE id IN ({marks})", document_ids).fetchall())
         cursor = conn.execute(
@@ -118,27 +182,62 @@ class SearchIndex:
             f"ORDER BY document_id, number",
             document_ids,
         )
+        spans = []
         for document_id, number, start, end, speaker in cursor:
-            rows.append((gpos, document_id, number, start, end - start, speaker))
+            spans.append((document_id, number, start, end, speaker))
             pieces.append(texts[document_id][start:end])
-            gpos += (end - start) + SEPARATOR_GAP
+        # One string for the whole batch: turn texts separated by NUL, which no turn contains after import.
+        joined = "\0".join(pieces)
+        cps = normalizer().codepoints(joined)
+        white = self.dropped(cps)
+        kept_before = np.concatenate([[0], np.cumsum(~white, dtype=np.int64)])  # kept characters before each
+        lengths = np.array([len(p) for p in pieces], dtype=np.int64)
+        piece_start = np.cumsum(lengths + 1) - (lengths + 1)  # offsets of the turns in `joined`
+        folded_start = kept_before[piece_start]
+        folded_length = kept_before[piece_start + lengths] - folded_start
+        for (document_id, number, start, _end, speaker), at, length in zip(
+            spans, folded_start.tolist(), folded_length.tolist(), strict=True
+        ):
+            rows.append((base + at, document_id, number, start, length, speaker))
         conn.executemany(
             "INSERT INTO search_turns (gpos, document_id, number, start, length, speaker) VALUES (?, ?, ?, ?, ?, ?)",
             rows,
         )
-        # One string for the whole batch: turn texts separated by NUL, which no turn contains after import.
-        joined = "\0".join(pieces)
-        characters = len(joined) - (len(pieces) - 1)
+        folded = cps[~white]
+        characters = int(folded.size) - max(len(pieces) - 1, 0)  # the NUL separators are not characters
+        if conn.execute("SELECT count(*) FROM search_batches").fetchone()[0] == 0:
+            self._set_signature()
         batch = conn.execute(
             "INSERT INTO search_batches (first_gpos, end_gpos, characters, created_at) VALUES (?, ?, ?, ?)",
-            (base, base + len(joined), characters, now()),
+            (base, base + int(folded.size), characters, now()),
         ).lastrowid
         assert batch is not None
-        self._write_postings(batch, base, normalizer().codepoints(joined))
+        self._write_postings(batch, base, folded, base + kept_before[np.flatnonzero(white)])
         self._turns = None
         return characters
 
-    def _write_postings(self, batch: int, base: int, cps: np.ndarray) -> None:
+    def _set_signature(self) -> None:
+        self.store.conn.execute(
+            "INSERT INTO project (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            (FOLD_KEY, self.signature()),
+        )
+
+    def signature(self) -> str:
+        """The folding this index is built with (zh/normalize.py `fold_signature`)."""
+        return fold_signature()
+
+    def dropped(self, cps: np.ndarray) -> np.ndarray:
+        """Which code points of a folded text the index leaves out: whitespace (zh/normalize.py `fold`).
+        (The search benchmark overrides it to time an index that keeps whitespace, as before.)"""
+        return _whitespace_lut()[cps] if cps.size else np.zeros(0, dtype=bool)
+
+    def _write_postings(self, batch: int, base: int, cps: np.ndarray, whitespace: np.ndarray) -> None:
+        if whitespace.size:
+            [blob] = postings.encode_groups(whitespace, np.array([0]), np.array([whitespace.size]), base)
+            self.store.conn.execute(
+                "INSERT INTO search_postings (gram, batch, count, positions) VALUES (?, ?, ?, ?)",
+                (WS_GRAM, batch, int(whitespace.size), blob),
+            )
         if cps.size == 0:
             return
         positions = np.arange(base, base + cps.size, dtype=np.int64)
@@ -167,6 +266,7 @@ class SearchIndex:
             conn.execute("DELETE FROM search_batches")
             conn.execute("DELETE FROM search_turns")
             ids = [r[0] for r in conn.execute("SELECT id FROM documents ORDER BY id")]
+            self._set_signature()
             characters = self.add_documents(ids)
         self._turns = None
         return characters
@@ -189,9 +289,14 @@ class SearchIndex:
         conn = self.store.conn
         indexed = conn.execute("SELECT count(*) FROM search_turns").fetchone()[0]
         turns = conn.execute("SELECT count(*) FROM turns").fetchone()[0]
-        if indexed == turns:
+        current = indexed == turns
+        if current and conn.execute("SELECT 1 FROM search_batches LIMIT 1").fetchone():
+            # built with another folding (before whitespace was dropped, or another variant table)
+            row = conn.execute("SELECT value FROM project WHERE key = ?", (FOLD_KEY,)).fetchone()
+            current = row is not None and row[0] == self.signature()
+        if current:
             self._current_key = key
-        return indexed == turns
+        return current
 
     # -- reading ---------------------------------------------------------------------------------
     def turns(self) -> TurnTable:
@@ -215,9 +320,11 @@ class SearchIndex:
             case_column = by_document[columns[2]] if rows else np.empty(0, dtype=np.int64)
             speaker_column = np.fromiter((speaker_code[row[5]] for row in rows), dtype=np.int64, count=len(rows))
             gpos, length, document_id, number, start = columns
+            ws, ws_keys, ws_first, text_length = _whitespace_map(self._gram_positions(WS_GRAM), gpos, length, start)
             self._turns = TurnTable(
-                gpos, length, document_id, number, start, case_column, speaker_column, cases, speakers
-            )
+                gpos, length, document_id, number, start, case_column, speaker_column, cases, speakers,
+                ws, ws_keys, ws_first, text_length,
+            )  # fmt: skip
             self._turns_key = key
         return self._turns
 
@@ -242,7 +349,7 @@ class SearchIndex:
         return row[0] or 0
 
     def positions(self, term: str) -> np.ndarray:
-        """Global start positions of every exact occurrence of `term` (already normalised) in any turn."""
+        """Global start positions of every exact occurrence of `term` (already folded: fold_term) in any turn."""
         cps = normalizer().codepoints(term)
         if cps.size == 0:
             return np.empty(0, dtype=np.int64)

@@ -10,7 +10,7 @@ from qualcode.errors import BadInput
 from qualcode.search.engine import Filters, SearchSource, coded_units, term_hits, turn_mask
 from qualcode.search.index import SearchIndex
 from qualcode.search.query import check_text
-from qualcode.zh.normalize import normalize
+from qualcode.zh.normalize import fold_term
 
 SORTS = ("position", "left", "right")
 
@@ -51,7 +51,9 @@ def kwic(
 ) -> list[KwicLine]:
     """Occurrences in document order, or sorted by the words to their left (read leftwards) or right.
 
-    Context stays inside the hit's turn, with line breaks shown as spaces.
+    Matching is the search's (zh/normalize.py `fold`: whitespace inside the text is ignored, so a hit may
+    span a line break or a space, shown as written). Context stays inside the hit's turn, with line
+    breaks shown as spaces.
     """
     if sort not in SORTS:
         raise BadInput(f"unknown sort {sort!r} (use {', '.join(SORTS)})")
@@ -70,14 +72,14 @@ def kwic(
             inside[a:b] = True
         positions = positions[inside]
     rows, _ = turns.locate(positions, hits.length)
+    starts = turns.to_document(rows, positions).tolist() if positions.size else []
+    ends = (turns.to_document(rows, positions + hits.length - 1) + 1).tolist() if positions.size else []
     lines = []
-    for p, row in zip(positions.tolist(), rows.tolist(), strict=True):
+    for row, start, end in zip(rows.tolist(), starts, ends, strict=True):
         document = int(turns.document_id[row])
         text = source.text(document)
         turn_start = int(turns.start[row])
-        turn_end = turn_start + int(turns.length[row])
-        start = turn_start + (p - int(turns.gpos[row]))
-        end = start + hits.length
+        turn_end = turn_start + int(turns.text_length[row])
         lines.append(
             KwicLine(
                 case=turns.cases[int(turns.case[row])],
@@ -86,12 +88,12 @@ def kwic(
                 start=start,
                 end=end,
                 left=text[max(turn_start, start - width) : start].replace("\n", " "),
-                match=text[start:end],
+                match=text[start:end].replace("\n", " "),
                 right=text[end : min(turn_end, end + width)].replace("\n", " "),
             )
         )
     if sort == "left":
-        lines.sort(key=lambda line: normalize(line.left)[::-1])
+        lines.sort(key=lambda line: fold_term(line.left)[::-1])
     elif sort == "right":
-        lines.sort(key=lambda line: normalize(line.right))
+        lines.sort(key=lambda line: fold_term(line.right))
     return lines if limit is None else lines[:limit]

@@ -1,4 +1,5 @@
-"""Parse the search syntax: terms (all must occur), "exact phrase", OR between alternatives, -exclude.
+"""Parse the search syntax: terms (all must occur), "exact phrase", OR between alternatives, -exclude,
+and `@code` (`@code/` with the codes below it): any of a code's names and keywords (search/concepts.py).
 
 OR binds tighter than the implicit AND, as in web search: `經費 中央 OR 勞委會` means 經費 and (中央 or
 勞委會). Everything else is literal: `*`, `^`, `:`, `NEAR` and brackets are searched as written.
@@ -25,6 +26,12 @@ def check_text(text: str, what: str = "query") -> None:
 class Term:
     text: str
     phrase: bool = False  # written in quotes: never split into words
+    concept: bool = False  # @code: any name or keyword of the code; `text` keeps the @
+
+    @property
+    def reference(self) -> str:
+        """What follows the @ of a concept term (`budget`, `budget/`)."""
+        return self.text[1:] if self.concept else self.text
 
 
 @dataclass
@@ -90,7 +97,7 @@ def parse_query(query: str) -> Query:
                 raise BadInput(f"OR needs a term on each side in {query!r}")
             pending_or = True
             continue
-        term = Term(text, phrase=quoted)
+        term = Term(text, phrase=quoted, concept=not quoted and len(text) > 1 and text.startswith("@"))
         if negated:
             if pending_or:
                 raise BadInput(f"OR cannot join an excluded term in {query!r}")

@@ -1,11 +1,16 @@
 """Word frequencies from jieba tokens per case or per code, and each case's most distinctive words.
 
-jieba finds the words (with the domain dictionary); spaCy's Chinese vocabulary judges them: punctuation,
-numbers (2012, 一百, 兩三百萬) and its stop words are left out, as are the Traditional Chinese stop words in
-`zh/stopwords-zh-tw.txt`. Both work on the search form of the text, where Traditional and Simplified meet.
+jieba finds the words (with the domain dictionary, whitespace ignored: zh/tokenize.py `tagged`) and tags
+their part of speech (jieba.posseg); function words and fillers are left out by their tag (pronouns,
+adverbs, conjunctions, prepositions, particles, numerals, measure words, time and place words, modal
+particles, interjections, onomatopoeia, punctuation: DROPPED_TAGS) and by the Traditional Chinese stop list
+`zh/stopwords-zh-tw.txt` (spoken fillers such as 東西, 一種, 樣子, 假設); spaCy's Chinese vocabulary
+leaves out punctuation, numbers (2012, 一百, 兩三百萬) and its stop words. Words are counted by their search
+form, so variants (規畫/規劃, 台/臺, Traditional/Simplified) are one word, shown as most often written.
 
 Distinctiveness is Dunning's log-likelihood (G²) of a word's frequency in one case against all the
-other cases (Rayson & Garside 2000), reported only for words the case uses more than the rest.
+other cases (Rayson & Garside 2000), reported only for words the case uses more than the rest, with its
+p-value (χ² with one degree of freedom).
 """
 
 from __future__ import annotations
@@ -42,6 +47,11 @@ class Keyness:
     rest: int  # in the other cases
     log_likelihood: float
 
+    @property
+    def p_value(self) -> float:
+        """The chance of a G² this large if the case used the word as often as the rest (χ², 1 df)."""
+        return p_value(self.log_likelihood)
+
     def to_json(self) -> dict:
         return {
             "case": self.case,
@@ -49,7 +59,20 @@ class Keyness:
             "count": self.count,
             "rest": self.rest,
             "log_likelihood": round(self.log_likelihood, 3),
+            "p_value": float(f"{self.p_value:.3g}"),
         }
+
+
+def p_value(g2: float) -> float:
+    """The upper tail of χ² with one degree of freedom at g2: erfc(√(g2/2))."""
+    return math.erfc(math.sqrt(max(g2, 0.0) / 2))
+
+
+# jieba's part-of-speech tags (ICTCLAS) of words that carry no content: r pronouns, d adverbs, c conjunctions,
+# p prepositions, u particles, m numerals, q measure words, t time words, f direction words, y modal particles,
+# e interjections, o onomatopoeia, x/w punctuation and unknown symbols, z status words (慢慢), b/s/k/h
+# attributive, place-relative and affixes. A tag is dropped when its first letter is here (uj, ul, rz, mq …).
+DROPPED_TAGS = frozenset("rdcpumqtfyeoxwzh")
 
 
 def stopwords() -> set[str]:
@@ -89,14 +112,13 @@ class _Tally:
     def add(self, group: str, text: str, extra_words) -> None:
         from spacy.tokens import Doc
 
-        from qualcode.zh.tokenize import tokenize
+        from qualcode.zh.tokenize import USER_TAG, tagged
 
-        folded = normalize(text)
-        spans = [(s, e) for s, e in tokenize(text, extra_words) if folded[s:e].strip()]
-        if not spans:
+        words = [w for w in tagged(text, extra_words) if w[3] == USER_TAG or w[3][:1] not in DROPPED_TAGS]
+        if not words:
             return
-        doc = Doc(self.vocab, words=[folded[s:e].strip() for s, e in spans], spaces=[False] * len(spans))
-        for token, (start, end) in zip(doc, spans, strict=True):
+        doc = Doc(self.vocab, words=[w[2] for w in words], spaces=[False] * len(words))
+        for token, (start, end, _, _) in zip(doc, words, strict=True):
             key = token.text
             if (
                 len(key) < self.min_length
@@ -109,7 +131,7 @@ class _Tally:
             ):
                 continue
             self.counts[group][key] += 1
-            self.forms[key][text[start:end].strip()] += 1
+            self.forms[key][text[start:end]] += 1
 
     def form(self, key: str) -> str:
         return self.forms[key].most_common(1)[0][0]
@@ -122,18 +144,21 @@ def frequencies(
     top: int = 20,
     min_length: int = 2,
     grouped: bool = True,
+    min_count: int = 1,
 ) -> list[WordCount]:
-    """The `top` words of each group of (group, text) units, or of all of them together."""
+    """The `top` words of each group of (group, text) units, or of all of them together; words seen fewer than
+    `min_count` times are left out."""
     tally = _tally(units, extra_words, min_length)
     if not grouped:
         total: Counter = Counter()
         for counter in tally.counts.values():
             total.update(counter)
-        return [WordCount(tally.form(k), n) for k, n in total.most_common(top)]
+        return [WordCount(tally.form(k), n) for k, n in total.most_common(top) if n >= min_count]
     return [
         WordCount(tally.form(k), n, group)
         for group, counter in tally.counts.items()
         for k, n in counter.most_common(top)
+        if n >= min_count
     ]
 
 

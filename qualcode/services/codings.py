@@ -221,12 +221,16 @@ class CodingService:
         turn: int | None = None,
         sentence: int | None = None,
         memo: str = "",
+        provenance: str | None = None,
     ) -> Coding:
-        """Code a span of a document, given as offsets, a quote, a turn, or a sentence of a turn."""
+        """Code a span of a document, given as offsets, a quote, a turn, or a sentence of a turn.
+
+        `provenance` says where the coding came from when not typed in by hand (e.g. "suggested": a suggestion
+        of services/suggest.py the coder accepted); the `code` event records it."""
         doc = self._documents.document(document)
         self._codebook.code(code_id)
         start, end = self._documents.locate(doc, span=span, quote=quote, turn=turn, sentence=sentence)
-        return self.add(doc.id, code_id, coder, start, end, memo=memo, case_id=doc.case_id)
+        return self.add(doc.id, code_id, coder, start, end, memo=memo, case_id=doc.case_id, provenance=provenance)
 
     def add(
         self,
@@ -241,6 +245,7 @@ class CodingService:
         created_at: str | None = None,
         case_id: str | None = None,
         undoable: bool = True,
+        provenance: str | None = None,
     ) -> Coding:
         """Insert one coding and log it, in one transaction (offsets already checked against the document).
 
@@ -259,7 +264,10 @@ class CodingService:
             except sqlite3.IntegrityError as exc:
                 raise Conflict(f"cannot add coding {coding_id}: {exc}") from None
             if undoable:
-                self._log.log(coder, "code", coding_id, {"coding": self.row(coding_id)})
+                payload: dict[str, Any] = {"coding": self.row(coding_id)}
+                if provenance:
+                    payload["provenance"] = provenance
+                self._log.log(coder, "code", coding_id, payload)
         if case_id is None:
             return self.get(coding_id)
         text = self._documents.text(document_id)[start:end]

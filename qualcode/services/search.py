@@ -16,6 +16,7 @@ from qualcode.services.documents import DocumentService
 from qualcode.store import Store
 
 if TYPE_CHECKING:  # numpy and the engine load only when a search runs
+    from qualcode.search.concepts import Completion, Concepts
     from qualcode.search.engine import Filters, SearchResults
     from qualcode.search.index import SearchIndex
     from qualcode.search.kwic import KwicLine
@@ -107,11 +108,28 @@ class SearchService:
         coded_only: bool = False,
         limit: int | None = 50,
     ) -> SearchResults:
-        """Turns (or coded segments, given a code, a coder or coded_only) that match the query, best first."""
+        """Turns (or coded segments, given a code, a coder or coded_only) that match the query, best first.
+
+        `@code` in the query (`@budget`, `@預算`, `@budget/` with the codes below) stands for any of the
+        code's names and keywords; each result's `matched` says which keyword it holds."""
         from qualcode.search.engine import search
 
         filters = self.filters(cases, code, coder, speaker, coded_only)
-        return search(self.ensure_index(), self._source, query, filters, limit=limit)
+        concepts = self.concepts() if "@" in query else None
+        return search(self.ensure_index(), self._source, query, filters, limit=limit, concepts=concepts)
+
+    def concepts(self) -> Concepts:
+        """The codebook as concept search sees it (ids, names, keywords, parents)."""
+        from qualcode.search.concepts import ConceptCode, Concepts
+
+        return Concepts(ConceptCode.of(code) for code in self._codebook.codes())
+
+    def complete_concept(self, prefix: str, limit: int | None = 20) -> list[Completion]:
+        """Codes a partly typed `@prefix` may mean, for completion after `@` (the TUI's search box): those
+        whose id, Chinese or English name starts with the prefix first, then those containing it
+        (compared in the search form: Simplified, width and case do not matter). Each Completion has
+        `code`, `name`, `name_en`, `matched` (which of them matched) and `text` (`@budget`, to insert)."""
+        return self.concepts().complete(prefix, limit)
 
     def kwic(
         self,
@@ -142,6 +160,7 @@ class SearchService:
         speaker: str | None = None,
         top: int = 20,
         min_length: int = 2,
+        min_count: int = 1,
     ) -> list[WordCount]:
         """The most frequent jieba words per case (turns) or per code (coded segments)."""
         from qualcode.search import words
@@ -152,17 +171,26 @@ class SearchService:
         if code is not None:
             self._codebook.code(code)
         units = self._word_units(by, cases, code, speaker)
-        return words.frequencies(units, self._codebook.keywords(), top=top, min_length=min_length)
+        return words.frequencies(units, self._codebook.keywords(), top=top, min_length=min_length, min_count=min_count)
 
     def keyness(
-        self, *, cases: Sequence[str] = (), speaker: str | None = None, top: int = 10, min_length: int = 2
+        self,
+        *,
+        cases: Sequence[str] = (),
+        speaker: str | None = None,
+        top: int = 10,
+        min_length: int = 2,
+        min_count: int = 3,
     ) -> list[Keyness]:
-        """Each case's most distinctive words (log-likelihood G² against the other cases)."""
+        """Each case's most distinctive words (log-likelihood G² against the other cases, with its p-value);
+        a word the case uses fewer than `min_count` times is left out."""
         from qualcode.search import words
 
         self._documents.check_cases(cases)
         units = self._word_units("case", (), None, speaker)
-        return words.keyness(units, self._codebook.keywords(), cases=cases, top=top, min_length=min_length)
+        return words.keyness(
+            units, self._codebook.keywords(), cases=cases, top=top, min_length=min_length, min_count=min_count
+        )
 
     def _word_units(
         self, by: str, cases: Sequence[str], code: str | None, speaker: str | None

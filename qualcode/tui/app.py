@@ -17,6 +17,7 @@ from qualcode.errors import QualcodeError
 from qualcode.model import Code, Coding
 from qualcode.project import Project
 from qualcode.tui import keymap
+from qualcode.tui.assist import AssistActions
 from qualcode.tui.blind import BlindProject
 from qualcode.tui.coding_actions import CodingActions
 from qualcode.tui.i18n import label, say_error
@@ -30,7 +31,7 @@ from qualcode.tui.widgets.transcript import Paint, TranscriptView
 POLL_SECONDS = 0.5  # how often the app looks for other writers' changes: one PRAGMA, a few microseconds
 
 
-class QualcodeApp(CodingActions, App):
+class QualcodeApp(AssistActions, CodingActions, App):
     """Read and code transcripts with the keyboard."""
 
     CSS_PATH = "app.tcss"
@@ -79,6 +80,7 @@ class QualcodeApp(CodingActions, App):
         self._revision: tuple[int, int] | None = None  # project.revision() when the screen last showed the file
         self.panels = {"cases": True, "codes": True}  # shown? (reset to the size's default when it changes)
         self._status_text = ""
+        self._assist_init()
 
     # -- layout ----------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -88,6 +90,7 @@ class QualcodeApp(CodingActions, App):
             with Vertical(id="side"):
                 yield CodeTree("codes", id="codes")
                 yield SegmentsList(id="segments")
+        yield Static("", id="suggestions")
         yield Static("", id="status")
         yield Footer()
 
@@ -216,6 +219,7 @@ class QualcodeApp(CodingActions, App):
         view = self.view
         view.show_document(self.project.documents.text(document_id), self.turns, self._paints())
         self.query_one(DocumentsTree).follow(document_id)
+        self.paint_keywords()
         if select is not None:
             view.select_span(*select)
         elif cursor is not None:
@@ -345,6 +349,9 @@ class QualcodeApp(CodingActions, App):
             if end > start:
                 parts.append(label("selected", lang, n=end - start))
             parts.append(label("doc_codings", lang, n=len(self.codings)))
+            keyword = self.keyword_status(offset)
+            if keyword:
+                parts.append(keyword)
         parts.append(label("all_codings", lang, n=sum(self.counts.values())))
         parts.append(label("blind" if self.blind else "only_mine" if self.only_mine else "everyone", lang))
         text = " · ".join(parts)
@@ -388,6 +395,7 @@ class QualcodeApp(CodingActions, App):
         """The transcript's selection changed (TranscriptView calls this as it happens)."""
         if self.document_id is not None:
             self._update_side()
+            self.follow_cursor()
 
     def on_option_list_option_selected(self, event) -> None:
         if event.control.id != "segments" or not event.option.id:
@@ -555,6 +563,8 @@ class QualcodeApp(CodingActions, App):
         self._rebind()
         self._fill_codes()
         self._update_side()
+        if self.suggesting:
+            self._show_suggestions()
 
     def _rebind(self) -> None:
         """The app's bindings in its language, with the footer of its width."""

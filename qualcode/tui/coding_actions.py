@@ -41,6 +41,8 @@ class CodingActions:
         self.refresh_codings(added=coding)
 
     def action_apply_shortcut(self, key: str) -> None:
+        if key.isdigit() and self.accept_suggestion(int(key)):  # suggestions on (g): a number applies one
+            return
         code = next((c for c in self.codes if c.shortcut == key), None)
         if code is None:
             self.notify(label("no_code_for_key", self.language, key=key), severity="warning")

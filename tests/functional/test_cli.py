@@ -160,6 +160,7 @@ def test_codebook_check_lists_every_problem(cli, tmp_path):
 
 
 COMMANDS = {
+    "suggest",
     "codes",
     "memos",
     "serve",
@@ -348,7 +349,7 @@ def test_show_json_has_the_turns_and_sentences_with_code_point_offsets(cli, tmp_
 # write a file or open a UI. A new command must be named in one of the two sets.
 LISTINGS = {
     "status", "import", "documents", "show", "cases list", "codebook show", "code", "codings", "search", "kwic",
-    "words", "ratings", "agree", "merge", "backups", "codes list", "memos list",
+    "words", "ratings", "agree", "merge", "backups", "codes list", "memos list", "suggest",
 }  # fmt: skip
 NOT_LISTINGS = {
     "demo", "tui", "init", "cases import", "codebook load", "codebook check", "codebook dump", "uncode", "memo",

@@ -122,7 +122,7 @@ def test_only_the_adapter_imports_private_textual_modules_or_uses_their_internal
 def test_importing_the_core_loads_no_ui_and_no_heavy_nlp():
     code = (
         "import sys, qualcode.project, qualcode.cli; "
-        "bad = [m for m in ('textual', 'jieba', 'spacy', 'opencc') if m in sys.modules]; print(bad)"
+        "bad = [m for m in ('textual', 'jieba', 'spacy', 'opencc', 'sklearn') if m in sys.modules]; print(bad)"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"

@@ -10,9 +10,9 @@ from hypothesis import strategies as st
 
 from qualcode.errors import BadInput, NotFound
 from qualcode.project import Project
-from qualcode.zh.normalize import normalize
+from qualcode.zh.normalize import fold_term, normalize
 
-ALPHABET = list("台臺北市就業服務處中央經費的希望網ｅeE𠮷𩸽着著a1１ ")
+ALPHABET = list("台臺北市就業服務處中央經費的希望網ｅeE𠮷𩸽着著a1１ \t\n\u3000")
 _counter = itertools.count()
 
 
@@ -28,22 +28,36 @@ def _project(tmp_path, transcripts: list[list[str]]) -> Project:
     return project
 
 
-def _scan(project: Project, query: str) -> dict[tuple[int, int], int]:
-    """The reference: every turn whose normalised text contains the normalised query, with the first hit."""
-    needle = normalize(query)
-    found = {}
+def _stripped(text: str) -> tuple[str, list[int]]:
+    """The oracle's own folding: normalise, then drop every whitespace character (str.isspace), keeping
+    the offset of each character left."""
+    kept = [(ch, i) for i, ch in enumerate(normalize(text)) if not ch.isspace()]
+    return "".join(ch for ch, _ in kept), [i for _, i in kept]
+
+
+def _scan(project: Project, query: str, with_end: bool = False) -> dict:
+    """The reference: every turn whose whitespace-stripped normalised text contains the whitespace-stripped
+    normalised query, with the first hit (and its end) as offsets into the original text."""
+    needle, _ = _stripped(query)
+    found: dict = {}
     for document in project.documents.documents():
         text = project.documents.text(document.id)
         for turn in project.documents.turns(document.id):
-            at = normalize(text[turn.start : turn.end]).find(needle)
+            haystack, offsets = _stripped(text[turn.start : turn.end])
+            at = haystack.find(needle)
             if at != -1:
-                found[(document.id, turn.number)] = turn.start + at
+                start = turn.start + offsets[at]
+                end = turn.start + offsets[at + len(needle) - 1] + 1
+                found[(document.id, turn.number)] = (start, end) if with_end else start
     return found
 
 
-def _engine(project: Project, query: str) -> dict[tuple[int, int], int]:
+def _engine(project: Project, query: str, with_end: bool = False) -> dict:
     quoted = '"' + query + '"'  # literal: no word splitting
-    return {(r.document, r.turn): r.start for r in project.search.find(quoted, limit=None).results}
+    return {
+        (r.document, r.turn): (r.start, r.end) if with_end else r.start
+        for r in project.search.find(quoted, limit=None).results
+    }
 
 
 turn_text = st.text(alphabet=ALPHABET, min_size=1, max_size=40).map(str.strip).filter(bool)
@@ -59,12 +73,18 @@ def test_recall_equals_a_substring_scan(tmp_path, corpus, data):
         source = data.draw(st.sampled_from(turns))
         i = data.draw(st.integers(0, len(source) - 1))
         j = data.draw(st.integers(i + 1, min(len(source), i + 8)))
-        queries = [source[i:j], data.draw(st.text(alphabet=ALPHABET, min_size=1, max_size=3))]
+        unspaced = "".join(source.split())  # the passage without the spaces and line breaks inside it
+        k = data.draw(st.integers(0, max(len(unspaced) - 1, 0)))
+        queries = [
+            source[i:j],
+            unspaced[k : k + data.draw(st.integers(1, 8))],
+            data.draw(st.text(alphabet=ALPHABET, min_size=1, max_size=3)),
+        ]
         for query in queries:
             if not query.strip() or '"' in query:
                 continue
             query = query.strip()
-            assert _engine(project, query) == _scan(project, query), query
+            assert _engine(project, query, with_end=True) == _scan(project, query, with_end=True), query
     finally:
         project.close()
 
@@ -97,9 +117,9 @@ def test_offsets_point_at_the_hit_in_the_original_text(project):
     for query in ("台北人力銀行", "中央", "經費", "e網"):
         for result in project.search.find(query, limit=None).results:
             text = project.documents.text(result.document)
-            assert normalize(text[result.start : result.end]) == normalize(query)
+            assert fold_term(text[result.start : result.end]) == fold_term(query)
             for start, end in result.hits:
-                assert normalize(text[start:end]) == normalize(query)
+                assert fold_term(text[start:end]) == fold_term(query)
             turn = project.documents.turn(result.document, result.turn)
             assert turn.start <= result.start < result.end <= turn.end
 

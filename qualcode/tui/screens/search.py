@@ -8,6 +8,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
+from textual.suggester import Suggester
 from textual.widgets import Checkbox, Input, Label, OptionList, Select
 from textual.widgets.option_list import Option
 
@@ -33,6 +34,35 @@ class SearchOutcome:
     index: int  # the chosen hit
 
 
+def last_term(value: str) -> str:
+    """The term being typed: the text after the query's last space (terms are separated by spaces)."""
+    return value.rsplit(" ", 1)[-1] if value else ""
+
+
+class CodeSuggester(Suggester):
+    """After `@`, the rest of a code's id, Chinese name or one-word English name, as the search box's inline
+    suggestion (right arrow at the end takes it): `@bud` → `@budget`, `@預` → `@預算`."""
+
+    def __init__(self, complete) -> None:
+        super().__init__(use_cache=False, case_sensitive=True)
+        self._complete = complete  # project.search.complete_concept
+
+    async def get_suggestion(self, value: str) -> str | None:
+        return complete_term(value, self._complete)
+
+
+def complete_term(value: str, complete) -> str | None:
+    term = last_term(value)
+    if not term.startswith("@") or len(term) < 2 or term.endswith("/"):
+        return None
+    typed = term[1:]
+    for found in complete(typed):
+        for word in (found.code, found.name, found.name_en):
+            if word and " " not in word and word.casefold().startswith(typed.casefold()) and len(word) > len(typed):
+                return value + word[len(typed) :]
+    return None
+
+
 class SearchScreen(Screen[SearchOutcome | None]):
     KEYS = keymap.SEARCH_KEYS
     BINDINGS = keymap.bindings(keymap.SEARCH_KEYS)
@@ -56,7 +86,12 @@ class SearchScreen(Screen[SearchOutcome | None]):
     def compose(self) -> ComposeResult:
         lang = self.language
         with Vertical():
-            yield Input(self.last_query, placeholder=label("search_placeholder", lang), id="query")
+            yield Input(
+                self.last_query,
+                placeholder=label("search_placeholder", lang),
+                id="query",
+                suggester=CodeSuggester(self.project.search.complete_concept),
+            )
             with Horizontal(id="filters"):
                 cases, codes, coders = self._choices()
                 yield Select(cases, prompt=label("all_cases", lang), id="case")
@@ -116,6 +151,17 @@ class SearchScreen(Screen[SearchOutcome | None]):
             results.focus()
             results.highlighted = 0
 
+    def on_input_changed(self, event: Input.Changed) -> None:
+        """While an `@code` is typed, the summary line lists the codes it may mean (id and name)."""
+        term = last_term(event.value)
+        if not term.startswith("@"):
+            return
+        found = self.project.search.complete_concept(term[1:].removesuffix("/"), 6)
+        names = [f"@{c.code} {c.name_en if self.language == 'en' and c.name_en else c.name}" for c in found]
+        self.query_one("#summary", Label).update(
+            label("codes_matching", self.language, codes=" · ".join(names) or label("no_such_code", self.language))
+        )
+
     def on_input_submitted(self, event: Input.Submitted) -> None:
         self.run_search()
         results = self.query_one("#results", OptionList)
@@ -157,7 +203,7 @@ class SearchScreen(Screen[SearchOutcome | None]):
             prompt = Text()
             prompt.append(f"({r.case}) ", style="bold")
             prompt.append(f"{r.turn:>3} {r.speaker}  ", style="dim")
-            snippet = Text(r.snippet)
+            snippet = Text(r.snippet.replace("\n", " "))  # one row per hit: a line break inside shows as a space
             for s, e in r.snippet_hits:
                 snippet.stylize("bold black on yellow", s, e)
             prompt.append_text(snippet)

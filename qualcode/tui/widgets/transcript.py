@@ -36,6 +36,7 @@ class Paint:
 
 
 OVERLAP_STYLE = Style(underline=True, bold=True)
+KEYWORD_STYLE = Style(underline=True)  # a codebook keyword (w); overlapping codings are bold as well
 SPEAKER_STYLES = {"問": Style(bold=True, color="#7aa2f7"), "答": Style(bold=True, color="#e0af68")}
 DEFAULT_SPEAKER_STYLE = Style(bold=True, color="#9ece6a")
 
@@ -84,6 +85,23 @@ class TranscriptView(FastWrapTextArea):
         self._gutter: dict[int, tuple[str, str]] = {}
         self._built: set[int] = set()
         self._labels: dict[int, tuple[int, Style]] = {}
+        self._keyword_rows: dict[int, list[tuple[int, int]]] = {}  # row -> keyword spans, in row columns
+
+    def set_keywords(self, spans: list[tuple[int, int]]) -> None:
+        """Underline these spans (codebook keywords), or none; the rows are drawn again."""
+        rows: dict[int, list[tuple[int, int]]] = {}
+        for start, end in spans:
+            first, _ = self.textmap.location(start)
+            last, _ = self.textmap.location(max(start, end - 1))
+            for row in range(first, last + 1):
+                line_start, line_end = self.textmap.line_span(row)
+                s, e = max(start, line_start), min(end, line_end)
+                if s < e:
+                    rows.setdefault(row, []).append((s - line_start, e - line_start))
+        if rows or self._keyword_rows:
+            self._keyword_rows = rows
+            self.clear_rendered_lines()
+            self.refresh()
 
     def watch_selection(self) -> None:
         if self.selection_callback is not None and self.is_mounted:
@@ -100,6 +118,7 @@ class TranscriptView(FastWrapTextArea):
             row, column = self.textmap.location(turn.start)  # the label runs from the line start to here
             self._labels[row] = (column, SPEAKER_STYLES.get(turn.speaker, DEFAULT_SPEAKER_STYLE))
         self._set_paints(paints)
+        self._keyword_rows = {}
         self.load_text(text)
         self.move_cursor((0, 0))
 
@@ -192,6 +211,8 @@ class TranscriptView(FastWrapTextArea):
             line.stylize(label[1], 0, label[0])
         for start, end, style in self._line_paint.get(line_index, ()):
             line.stylize(style, start, end)
+        for start, end in self._keyword_rows.get(line_index, ()):
+            line.stylize(KEYWORD_STYLE, start, end)
         return line
 
     def render_line(self, y: int) -> Strip:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import gc
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
 
 from textual import events
@@ -69,6 +69,7 @@ class QualcodeApp(AssistActions, CodingActions, App):
         self._case_names: dict[str, str] = {}
         self.codes: list[Code] = []
         self.codings: list[Coding] = []  # of the open document, as shown (all coders or only mine)
+        self._coding_keys: list[tuple[int, int]] = []  # (start, end) of each of self.codings, in their order
         self.hits: list = []
         self.hit_index = -1
         self.last_query = ""
@@ -179,6 +180,38 @@ class QualcodeApp(AssistActions, CodingActions, App):
         self.totals = self.project.codings.passage_counts(coder=coder)
         return self.counts
 
+    def _count_added(self, added: Coding, at: int) -> None:
+        """The counts after one coding was added, without asking the database again (`_recount` runs two
+        grouped queries over every coding: 24 ms with 5,000). A code's own count goes up by one; the passage
+        count of the code and of each code above it goes up unless that passage (the same span in this
+        document) already carried a code of that subtree, as `passage_counts` counts them."""
+        self.counts[added.code_id] = self.counts.get(added.code_id, 0) + 1
+        parents = {c.id: c.parent_id for c in self.codes}
+        chain, code = [], added.code_id
+        while code is not None and code not in chain:
+            chain.append(code)
+            code = parents.get(code)
+        span = (added.start, added.end)
+        lo = bisect_left(self._coding_keys, span)
+        same = [
+            c for c in self.codings[lo : bisect_right(self._coding_keys, span)] if c is not added and not c.orphaned
+        ]
+        for ancestor in chain:
+            covered = False
+            for other in same:
+                code = other.code_id
+                seen: set[str] = set()
+                while code is not None and code not in seen:
+                    if code == ancestor:
+                        covered = True
+                        break
+                    seen.add(code)
+                    code = parents.get(code)
+                if covered:
+                    break
+            if not covered:
+                self.totals[ancestor] = self.totals.get(ancestor, 0) + 1
+
     def _fill_codes(self) -> None:
         """The code tree anew (the codes or the language changed), with fresh counts."""
         self._recount()
@@ -192,11 +225,12 @@ class QualcodeApp(AssistActions, CodingActions, App):
 
     def _load_codings(self) -> None:
         if self.document_id is None:
-            self.codings = []
+            self.codings, self._coding_keys = [], []
             return
         self.codings = self.project.codings.select(
             document=self.document_id, coder=self.coder if self.only_mine else None
         )
+        self._coding_keys = [(c.start, c.end) for c in self.codings]  # sorted as codings.select orders them
 
     @staticmethod
     def _paint(coding: Coding, colors: dict[str, str]) -> Paint:
@@ -232,12 +266,15 @@ class QualcodeApp(AssistActions, CodingActions, App):
         A coding just added is merged into the list in memory; anything else reloads the document's codings.
         """
         if added is not None and added.document_id == self.document_id:
-            self.codings.insert(bisect_right([(c.start, c.end) for c in self.codings], (added.start, added.end)), added)
+            at = bisect_right(self._coding_keys, (added.start, added.end))
+            self.codings.insert(at, added)
+            self._coding_keys.insert(at, (added.start, added.end))
             self.view.add_paint(self._paint(added, self._colors()))
+            self._count_added(added, at)
         else:
             self._load_codings()
             self.view.set_paints(self._paints())
-        self._recount()
+            self._recount()
         self.query_one(CodeTree).update_counts(self.codes, self.counts, self.totals, self.language)
         self._update_side()
         self._note_revision()

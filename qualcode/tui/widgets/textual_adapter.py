@@ -10,6 +10,8 @@ A Textual upgrade that changes these internals should fail here, and only here. 
   a `FastWrappedDocument` and a `DocumentNavigator`, resetting `_highlight_query` and calling
   `_build_highlight_map` as Textual does) and `_rewrap_and_refresh_virtual_size` (calling
   `_refresh_size`, which it also overrides to tell the scrollbar at once), and that exposes its render cache `_line_cache` through public methods.
+  Its `text` property returns the text kept from the last load (Textual joins every line for it, and its
+  render_line asks for it on every row).
 - `replace_bindings`: writes an App's private `_bindings`.
 - `SteadyScrollbars`: overrides the private `Widget._scroll_update` of a scrolling widget (reading the private
   `scrollbar_size_horizontal`/`_vertical` as Textual does) so that a layout of the screen repaints a scrollbar
@@ -268,12 +270,34 @@ class FastWrapTextArea(SteadyScrollbars, TextArea):
         # The body follows Textual 8.2.8's plain-text branch: reset the private _highlight_query, build
         # the documents and navigator, and rebuild the private highlight map.
         self._highlight_query = None
+        self._whole_text: str | None = text
         self.document = Document(text)
         self.wrapped_document = FastWrappedDocument(self.document, width=0, tab_width=self.indent_width)
         self.navigator = DocumentNavigator(self.wrapped_document)
         self._build_highlight_map()
         self.move_cursor((0, 0))
         self._rewrap_and_refresh_virtual_size()
+
+    @property
+    def text(self) -> str:
+        """The whole text, kept from the last load instead of joined from the lines at every call.
+
+        Textual's TextArea.render_line evaluates `self.text` (Document.text: a join of every line) for each row it
+        draws, only to test for an empty text with a placeholder: 0.6 ms a row on a 1 M-character transcript,
+        a third of the repaint after a coding. The text only changes through `_set_document` (load_text) or an
+        edit (this widget is read-only; an edit drops the kept copy)."""
+        kept = getattr(self, "_whole_text", None)
+        if kept is None:
+            kept = self._whole_text = self.document.text
+        return kept
+
+    @text.setter
+    def text(self, value: str) -> None:
+        self.load_text(value)
+
+    def edit(self, edit):  # type: ignore[no-untyped-def]
+        self._whole_text = None
+        return super().edit(edit)
 
     def _rewrap_and_refresh_virtual_size(self) -> None:
         """Skip re-wrapping when the width did not change (a scrollbar appearing in its reserved gutter)."""
@@ -300,7 +324,7 @@ class FastWrapTextArea(SteadyScrollbars, TextArea):
         # Private TextArea._line_cache: the LRU cache of rendered strips; no public way to invalidate it.
         self._line_cache.clear()
 
-    def forget_rendered_lines(self, line_indices: Iterable[int]) -> None:
+    def forget_rendered_lines(self, line_indices: Iterable[int]) -> set[int]:
         """Drop the cached rendering of these document lines only (the cache is keyed by wrapped row)."""
         # Private TextArea._line_cache: in Textual 8.2.8 its keys are tuples whose third item is the
         # absolute wrapped row y (see TextArea.render_line).
@@ -309,6 +333,22 @@ class FastWrapTextArea(SteadyScrollbars, TextArea):
         cache = self._line_cache
         for key in [k for k in cache.keys() if k[2] in stale]:  # noqa: SIM118 (an LRUCache, not a dict)
             cache.discard(key)
+        return stale
+
+    def redraw_lines(self, line_indices: Iterable[int]) -> None:
+        """Draw these document lines again, and only them: their cached rows are dropped and only the rows of
+        them on the screen are refreshed (a whole-widget refresh re-composes every row on the screen: most of
+        the repaint after a coding on a long transcript)."""
+        stale = self.forget_rendered_lines(line_indices)
+        top, height = self.scroll_offset.y, self.scrollable_content_region.height
+        visible = sorted(y - top for y in stale if top <= y < top + height)
+        start = None
+        for i, y in enumerate(visible):
+            if start is None:
+                start = y
+            if i + 1 == len(visible) or visible[i + 1] != y + 1:
+                self.refresh_lines(start, y - start + 1)
+                start = None
 
 
 def replace_bindings(app: App, bindings: list[Binding]) -> None:

@@ -142,8 +142,7 @@ class TranscriptView(FastWrapTextArea):
                     touched.add(row)
             self._paints = new
             self._built -= touched
-            self.forget_rendered_lines(touched)
-            self.refresh()
+            self.redraw_lines(touched)
             return
         self.clear_rendered_lines()
         self.refresh()
@@ -155,8 +154,7 @@ class TranscriptView(FastWrapTextArea):
         for row in touched:
             self._row_paints.setdefault(row, []).append(paint)
         self._built -= touched
-        self.forget_rendered_lines(touched)
-        self.refresh()
+        self.redraw_lines(touched)
 
     def _rows_of(self, paint: Paint) -> range:
         first, _ = self.textmap.location(paint.start)

@@ -62,8 +62,15 @@ class CodingService:
     def _codings(self, rows: list[tuple]) -> list[Coding]:
         """Rows of CODING_SELECT (plain tuples, in its column order) as Codings with their text."""
         out = []
+        texts: dict[int, str] = {}  # each document's text fetched once (a PRAGMA per call: 5,000 codings, 40 ms)
         for id, document_id, case_id, code_id, coder, start, end, memo, created, updated, review, orphaned, old in rows:
-            text = old if orphaned else self._documents.text(document_id)[start:end]
+            if orphaned:
+                text = old
+            else:
+                whole = texts.get(document_id)
+                if whole is None:
+                    whole = texts[document_id] = self._documents.text(document_id)
+                text = whole[start:end]
             out.append(Coding(id, document_id, case_id, code_id, coder, start, end, text, memo, created, updated,
                               bool(review), bool(orphaned)))  # fmt: skip
         return out

@@ -272,7 +272,9 @@ class FastWrapTextArea(SteadyScrollbars, TextArea):
         self._highlight_query = None
         self._whole_text: str | None = text
         self.document = Document(text)
-        self.wrapped_document = FastWrappedDocument(self.document, width=0, tab_width=self.indent_width)
+        # Wrapped at the width it will be shown at (Textual wraps at 0 here, then again at the width: two wraps
+        # of a 1 M-character transcript on every open); 0 before the widget has a size.
+        self.wrapped_document = FastWrappedDocument(self.document, width=self.wrap_width, tab_width=self.indent_width)
         self.navigator = DocumentNavigator(self.wrapped_document)
         self._build_highlight_map()
         self.move_cursor((0, 0))

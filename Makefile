@@ -35,7 +35,9 @@ lint: $(STAMP)
 	$(BIN)/lint-imports
 
 bench: $(STAMP)
+	@command -v rg >/dev/null 2>&1 || apt-get install -y -q ripgrep >/dev/null 2>&1 || echo 'ripgrep not installed: the rg baseline is skipped'
 	$(BIN)/python benchmarks/search.py
+	$(BIN)/python benchmarks/import_memory.py
 
 clean:
 	rm -rf $(VENV) qualcode.db qualcode.db-wal qualcode.db-shm

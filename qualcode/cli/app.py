@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import os
 import re
 import sys
 from dataclasses import dataclass
@@ -11,41 +9,33 @@ from pathlib import Path
 from typing import Any, NoReturn, Optional
 
 import typer
-from rich.console import Console
-from rich.table import Table
 from typer.core import TyperGroup
 
-from qualcode.config import config_path, default_coder, load_config
-from qualcode.errors import BadInput, QualcodeError
-from qualcode.i18n import LANGUAGES, say_error
+# rich is loaded only when a command prints a table, rich text or to a terminal (qualcode/cli/output.py); the
+# language and its catalogue lines live in qualcode/cli/lang.py (no typer, no rich: the fast path of `status` and
+# `search`, qualcode/cli/fast.py, uses them too). Both are re-exported here for the command modules.
+from qualcode.cli import lang as _lang
+from qualcode.cli.lang import (  # noqa: F401
+    error_line,
+    join,
+    language,
+    language_or_english,
+    pad,
+    resolve_language,
+    say,
+    say_core,
+    say_count,
+)
+from qualcode.cli.output import WHOLE_WIDTH, Table, err, out, print_json  # noqa: F401
+from qualcode.config import default_coder
+from qualcode.errors import QualcodeError
 from qualcode.i18n import say as catalogue_say
+from qualcode.i18n import say_error
 
 try:  # typer >= 0.22 carries its own copy of click; its errors derive from TyperException
     from typer import TyperException as CommandLineError
 except ImportError:  # pragma: no cover - an older typer, on click
     from click import ClickException as CommandLineError
-
-
-class Output(Console):
-    """Standard output. On a terminal a table fits the window (rich shortens or folds values to fit); anywhere
-    else (a pipe, a file, `| cat`) every table is printed at its full width: each value whole, never cut to `…`,
-    whatever $COLUMNS says. One rule for every command that prints a table."""
-
-    def print(self, *objects: Any, **kwargs: Any) -> None:
-        tables = [o for o in objects if isinstance(o, Table)]
-        if not tables or self.is_terminal or kwargs.get("width") is not None:
-            super().print(*objects, **kwargs)
-            return
-        from rich.measure import Measurement
-
-        wide = Console(file=self.file, width=WHOLE_WIDTH, highlight=False, soft_wrap=True, no_color=self.no_color)
-        width = max(Measurement.get(wide, wide.options, table).maximum for table in tables)
-        wide.print(*objects, width=width, **kwargs)
-
-
-WHOLE_WIDTH = 1_000_000  # the room a table gets when not on a terminal: as wide as its widest values need
-out = Output(highlight=False, soft_wrap=True)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
 # The order `qualcode --help` lists the commands in: the way a study proceeds.
@@ -54,84 +44,6 @@ COMMAND_ORDER = (
     "code", "uncode", "memo", "memos", "codings", "reattach", "confirm", "undo", "redo", "search", "kwic", "words", "suggest", "reindex",
     "rate", "unrate", "ratings", "agree", "export", "import-qdpx", "merge", "backup", "backups", "restore", "browse",
 )  # fmt: skip
-
-
-# -- the language of the human output ---------------------------------------------------------------
-# $QUALCODE_LANG (zh or en), else `language` in the config file, else English; JSON, ids, paths, code names and
-# --help stay as they are. Resolved once per command (QualcodeGroup.main starts afresh) and kept here.
-_language: Optional[str] = None
-
-
-def resolve_language() -> str:
-    """$QUALCODE_LANG, else `language` in the config file, else "en"; a bad value is refused (BadInput, in English:
-    which language the user reads is what is not known).
-
-    A config file that cannot be read says nothing about the language (English): the commands that need the
-    file report it themselves."""
-    value: Any = os.environ.get("QUALCODE_LANG")
-    if value:
-        if value not in LANGUAGES:
-            raise BadInput(catalogue_say("language_env_bad", "en", value=repr(value)))
-        return value
-    try:
-        value = load_config().get("language")
-    except QualcodeError:
-        return "en"
-    if value is None:
-        return "en"
-    if value not in LANGUAGES:
-        raise BadInput(catalogue_say("language_config_bad", "en", path=config_path(), value=repr(value)))
-    return value
-
-
-def language() -> str:
-    """The language of this command's human output: "zh" or "en"."""
-    global _language
-    if _language is None:
-        _language = resolve_language()
-    return _language
-
-
-def _language_or_english() -> str:
-    """language(), or English when it cannot be known (a bad $QUALCODE_LANG is being reported)."""
-    try:
-        return language()
-    except QualcodeError:
-        return "en"
-
-
-def say(key: str, /, **values: object) -> str:
-    """A line of human output from the catalogue (qualcode/i18n/cli.yaml) in this command's language."""
-    return catalogue_say(key, language(), **values)
-
-
-def say_core(message: str) -> str:
-    """A message of the core (an error, a note) in this command's language (errors.yaml), else as written."""
-    return say_error(message, language(), ui="cli")
-
-
-def say_count(key: str, n: int, /, **values: object) -> str:
-    """`key_one` for 1, `key_many` otherwise: "1 coding", "2 codings"."""
-    return say(f"{key}_{'one' if n == 1 else 'many'}", n=n, **values)
-
-
-def join(items) -> str:
-    """Items as a list in this language: "a, b" or 「a、b」."""
-    return say("list_separator").join(items)
-
-
-def pad(text: str, width: int, align: str = "<") -> str:
-    """Text padded with spaces to `width` terminal cells (a CJK character takes two), like f"{text:<width}"."""
-    from rich.cells import cell_len
-
-    room = " " * max(0, width - cell_len(text))
-    return text + room if align == "<" else room + text
-
-
-def error_line(message: str) -> str:
-    """One line on stderr for a failure: the core's message said in this command's language."""
-    lang = _language_or_english()
-    return catalogue_say("error", lang, message=say_error(message, lang, ui="cli"))
 
 
 class QualcodeGroup(TyperGroup):
@@ -144,20 +56,19 @@ class QualcodeGroup(TyperGroup):
         return sorted(names, key=lambda name: (rank.get(name, len(rank)), name))
 
     def main(self, args=None, *rest, **kwargs):
-        global _language
-        _language = None  # each command resolves it afresh (tests run several in one process)
+        _lang.reset()  # each command resolves it afresh (tests run several in one process)
         args = sys.argv[1:] if args is None else list(args)
         for position, arg in enumerate(args, 1):
-            if not _is_utf8(arg):
+            if not _lang.is_utf8(arg):
                 shown = arg.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
-                lang = _language_or_english()
+                lang = language_or_english()
                 message = catalogue_say("argument_not_utf8", lang, position=position, shown=shown)
                 err.print(catalogue_say("error", lang, message=message), markup=False)
                 sys.exit(2)
         try:
             return super().main(args, *rest, **kwargs)
         finally:
-            _language = None  # a function called outside a command later resolves it afresh
+            _lang.reset()  # a function called outside a command later resolves it afresh
 
     def make_context(self, info_name, args, parent=None, **extra):
         try:
@@ -177,20 +88,11 @@ class QualcodeGroup(TyperGroup):
             _usage_error(exc)
 
 
-def _is_utf8(text: str) -> bool:
-    """False for an argument that was not UTF-8: Python hands its bytes over as lone surrogates."""
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
-
-
 def _usage_error(exc) -> NoReturn:
     """A mistake in the command line as one line (click prints usage, a hint and the error on four)."""
     if type(exc).__name__ == "NoArgsIsHelpError":
         raise exc  # `qualcode export` alone: the help is the answer
-    lang = _language_or_english()
+    lang = language_or_english()
     message = say_error(exc.format_message().strip().rstrip("."), lang, ui="cli")
     option = getattr(exc, "option_name", None)  # NoSuchOption
     if option and not re.fullmatch(r"--?[A-Za-z][\w-]*", option):
@@ -241,10 +143,6 @@ def open_project(ctx: typer.Context):
     from qualcode.project import Project
 
     return Project.open(settings(ctx).project)
-
-
-def print_json(data: Any) -> None:
-    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
 
 
 def cell(value: Any) -> str:

@@ -6,9 +6,9 @@ from pathlib import Path
 from typing import Optional
 
 import typer
-from rich.table import Table
 
 from qualcode.cli.app import JsonOption, codebook_app, err, open_project, out, print_json, say, say_core, settings
+from qualcode.cli.output import Table
 
 
 @codebook_app.command("load")

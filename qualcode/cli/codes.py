@@ -9,7 +9,6 @@ from __future__ import annotations
 from typing import Optional
 
 import typer
-from rich.table import Table
 
 from qualcode.cli.app import (
     CoderOption,
@@ -24,6 +23,7 @@ from qualcode.cli.app import (
     say_count,
     settings,
 )
+from qualcode.cli.output import Table
 from qualcode.errors import BadInput
 
 CodeArgument = typer.Argument(..., metavar="ID", help="The code's id (`qualcode codes list` shows them).")

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Optional
 
 import typer
-from rich.table import Table
 
 from qualcode.cli.app import (
     CoderOption,
@@ -19,6 +18,7 @@ from qualcode.cli.app import (
     say,
     settings,
 )
+from qualcode.cli.output import Table
 
 
 @app.command()

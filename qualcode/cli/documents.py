@@ -6,10 +6,9 @@ from pathlib import Path
 from typing import Optional
 
 import typer
-from rich.markup import escape
-from rich.table import Table
 
 from qualcode.cli.app import JsonOption, app, cases_app, cell, join, open_project, out, print_json, say, settings
+from qualcode.cli.output import Table
 
 
 def import_message(result) -> str:
@@ -141,6 +140,8 @@ def show(
             rows.append(row)
         print_json({"document": doc.id, "case": doc.case_id, "title": doc.title, "version": shown, "turns": rows})
         return
+    from rich.markup import escape
+
     if shown != doc.version:
         line = say("show_version", document=doc.id, case=escape(doc.case_id), shown=shown, version=doc.version)
         out.print(f"[dim]{line}[/]")

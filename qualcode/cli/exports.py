@@ -7,9 +7,9 @@ from pathlib import Path
 from typing import Optional
 
 import typer
-from rich.table import Table
 
 from qualcode.cli.app import JsonOption, app, err, export_app, open_project, out, print_json, say, settings
+from qualcode.cli.output import Table
 from qualcode.errors import BadInput
 
 OutputOption = typer.Option(None, "-o", "--output", help="Where to write (default: exports/<name>; `-`: stdout).")

@@ -7,7 +7,7 @@ from typing import Optional
 
 import typer
 
-from qualcode.cli.app import CoderOption, JsonOption, Settings, app, err, join, out, pad, print_json, say, settings
+from qualcode.cli.app import CoderOption, JsonOption, Settings, app, err, out, say, settings
 from qualcode.config import default_project
 from qualcode.errors import Conflict, QualcodeError
 
@@ -145,15 +145,11 @@ def init(ctx: typer.Context) -> None:
 def status(ctx: typer.Context, json_: bool = JsonOption) -> None:
     """Counts of documents, turns, cases, codes and codings, and who coded."""
     from qualcode.cli.app import open_project
+    from qualcode.cli.fast import print_status
 
     with open_project(ctx) as project:
         data = project.status()
-    if json_:
-        print_json(data)
-        return
-    for key, value in data.items():
-        name = pad(say(f"status_{key}"), 9, ">")  # right-aligned in 9 cells
-        out.print(say("status_line", name=name, value=join(value) if isinstance(value, list) else value))
+    print_status(data, json_)
 
 
 @app.command()

@@ -6,9 +6,9 @@ import sys
 from typing import Any, Optional
 
 import typer
-from rich.table import Table
 
 from qualcode.cli.app import CoderOption, JsonOption, app, open_project, out, print_json, say, settings
+from qualcode.cli.output import Table
 from qualcode.errors import BadInput
 
 memos_app = typer.Typer(

@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Optional
 
 import typer
-from rich.table import Table
 
 from qualcode.cli.app import CoderOption, JsonOption, app, open_project, out, print_json, say, settings
+from qualcode.cli.output import Table
 
 
 @app.command()

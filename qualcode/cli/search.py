@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Optional
 
 import typer
-from rich.table import Table
 
-from qualcode.cli.app import JsonOption, app, err, open_project, out, print_json, say, say_core
+from qualcode.cli.app import JsonOption, app, err, open_project, out, print_json, say
+from qualcode.cli.fast import print_search
+from qualcode.cli.output import Table
 
 
 def _filters(case: Optional[list[str]], code_id, coder, speaker, coded) -> dict:
@@ -19,21 +20,6 @@ CodeFilter = typer.Option(None, "--code", help="Only inside segments coded with 
 CoderFilter = typer.Option(None, "--coder", help="Only inside segments coded by this coder.")
 SpeakerFilter = typer.Option(None, "--speaker", help="Only turns of this speaker (e.g. 答).")
 CodedFilter = typer.Option(False, "--coded", help="Only inside coded segments (any code).")
-
-
-def _styled(*parts: tuple[str, str]):
-    from rich.text import Text
-
-    return Text.assemble(*parts)
-
-
-def _highlight(text: str, spans: list[tuple[int, int]]):
-    from rich.text import Text
-
-    rich_text = Text(text)
-    for start, end in spans:
-        rich_text.stylize("bold black on yellow", start, end)
-    return rich_text
 
 
 @app.command()
@@ -54,29 +40,7 @@ def search(
     """Search transcripts (台/臺, Traditional/Simplified, full/half width fold together; spaces and line breaks inside the text are ignored)."""
     with open_project(ctx) as project:
         found = project.search.find(query, limit=limit, **_filters(case, code_id, coder, speaker, coded))
-    if json_:
-        print_json([r.to_json() for r in found.results])
-        return
-    for notice in found.notices:
-        err.print(say("note", note=say_core(notice)), markup=False)
-    unit = "segment" if found.results and found.results[0].coding else "turn"
-    out.print(say(f"search_total_{unit}", total=found.total, shown=len(found.results)), style="dim")
-    for r in found.results:
-        header = say("search_hit", case=r.case, document=r.document, turn=r.turn, speaker=r.speaker, start=r.start,
-                     end=r.end)  # fmt: skip
-        codes = f"  [{', '.join(r.codes)}]" if r.codes else ""
-        out.print(_styled((header, "bold"), (codes, "dim")))
-        out.print(_highlight(r.snippet, r.snippet_hits))
-        for concept, keywords in _matched(r.matched).items():
-            out.print(say("search_matched", concept=concept, keywords=keywords), style="dim", markup=False)
-
-
-def _matched(matched: list[dict]) -> dict[str, str]:
-    """Per concept term, the keywords a result holds: `經費 (budget), 預算 (budget)`."""
-    by_concept: dict[str, list[str]] = {}
-    for m in matched:
-        by_concept.setdefault(m["concept"], []).append(f"{m['keyword']} ({m['code']})")
-    return {concept: ", ".join(words) for concept, words in by_concept.items()}
+    print_search(found, json_)
 
 
 @app.command()

@@ -6,9 +6,9 @@ from pathlib import Path
 from typing import Optional
 
 import typer
-from rich.table import Table
 
 from qualcode.cli.app import JsonOption, app, err, join, open_project, out, print_json, say
+from qualcode.cli.output import Table
 
 
 def _split(values: Optional[list[str]]) -> list[str]:

@@ -78,11 +78,15 @@ class _TermHits:
     concept: str | None = None  # for a keyword of a concept term: the term (@budget), the code, the keyword
     code: str | None = None
     keyword: str | None = None
+    rows: np.ndarray | None = None  # the turn row of each position, once computed (see _rows)
 
 
 @dataclass
 class _Units:
-    """What results are made of: turns, or coded segments, as global [start, end) intervals."""
+    """What results are made of: turns, or coded segments, as global [start, end) intervals.
+
+    For turns (coding_ids None) the units are the turn table's rows, and start and end are not kept:
+    matching turns works from the hits alone (see _present)."""
 
     start: np.ndarray
     end: np.ndarray
@@ -117,7 +121,48 @@ class Filters:
         return self.code_ids is not None or self.coder is not None or self.coded_only
 
 
-def term_hits(index: SearchIndex, turns: TurnTable, text: str, allowed: np.ndarray | None) -> _TermHits:
+class TurnFilter:
+    """The turn filters (cases, speaker) as a test on the rows of hits, never as a mask over every turn."""
+
+    def __init__(self, turns: TurnTable, filters: Filters):
+        self.cases: np.ndarray | None = None
+        self.speaker: int | None = None
+        if filters.cases:
+            self.cases = np.array(sorted({turns.cases.index(c) for c in filters.cases if c in turns.cases}), np.int64)
+        if filters.speaker is not None:
+            if filters.speaker not in turns.speakers:
+                raise BadInput(f"no turns by speaker {filters.speaker!r} (speakers: {', '.join(turns.speakers)})")
+            self.speaker = turns.speakers.index(filters.speaker)
+        self.turns = turns
+
+    @property
+    def active(self) -> bool:
+        return self.cases is not None or self.speaker is not None
+
+    def keep(self, rows: np.ndarray) -> np.ndarray:
+        keep = np.ones(rows.size, dtype=bool)
+        if self.cases is not None:
+            keep &= _member(self.turns.case[rows], self.cases)
+        if self.speaker is not None:
+            keep &= self.turns.speaker[rows] == self.speaker
+        return keep
+
+
+def turn_filter(turns: TurnTable, filters: Filters) -> TurnFilter | None:
+    found = TurnFilter(turns, filters)
+    return found if found.active else None
+
+
+def _member(values: np.ndarray, sorted_set: np.ndarray) -> np.ndarray:
+    """Whether each value is in a sorted array (O(values · log set))."""
+    if sorted_set.size == 0:
+        return np.zeros(values.size, dtype=bool)
+    at = np.searchsorted(sorted_set, values)
+    return (at < sorted_set.size) & (sorted_set[np.minimum(at, sorted_set.size - 1)] == values)
+
+
+def term_hits(index: SearchIndex, turns: TurnTable, text: str, allowed: TurnFilter | None) -> _TermHits:
+    """A term's positions in live turns that pass the filters; cost proportional to its hits."""
     folded = fold_term(text)
     positions = index.positions(folded)
     if allowed is None and not index.has_stale():
@@ -125,35 +170,35 @@ def term_hits(index: SearchIndex, turns: TurnTable, text: str, allowed: np.ndarr
         return _TermHits(text, len(folded), positions)
     rows, valid = turns.locate(positions, len(folded))
     if allowed is not None:
-        valid &= allowed[rows]
-    return _TermHits(text, len(folded), positions[valid])
+        valid &= allowed.keep(rows)
+    return _TermHits(text, len(folded), positions[valid], rows=rows[valid])
 
 
-def _presence(hits: _TermHits, units: _Units) -> np.ndarray:
-    """Whether each unit holds at least one whole occurrence of the term.
+def _rows(turns: TurnTable, hits: _TermHits) -> np.ndarray:
+    """The turn row of each hit: one binary search per hit over the turn starts."""
+    if hits.rows is None:
+        hits.rows = turns.rows_of(hits.positions)
+    return hits.rows
 
-    The first occurrence at or after a unit's start decides: if it does not end inside the unit,
-    no later one can.
-    """
+
+def _unique_sorted(values: np.ndarray) -> np.ndarray:
+    if values.size == 0:
+        return values
+    return values[np.concatenate(([True], values[1:] != values[:-1]))]
+
+
+def _present(turns: TurnTable, hits: _TermHits, units: _Units) -> np.ndarray:
+    """The units (sorted ids) that hold at least one whole occurrence of the term. Turns: the distinct
+    rows of the hits. Coded segments: the first occurrence at or after a unit's start decides (if it
+    does not end inside the unit, no later one can)."""
+    if units.coding_ids is None:
+        return _unique_sorted(_rows(turns, hits))
     p = hits.positions
     if p.size == 0:
-        return np.zeros(units.start.size, dtype=bool)
+        return np.empty(0, dtype=np.int64)
     first = np.searchsorted(p, units.start, side="left")
     inside = first < p.size
-    return inside & (p[np.minimum(first, p.size - 1)] + hits.length <= units.end)
-
-
-def turn_mask(turns: TurnTable, filters: Filters) -> np.ndarray | None:
-    mask = None
-    if filters.cases:
-        wanted = [turns.cases.index(c) for c in filters.cases if c in turns.cases]
-        mask = np.isin(turns.case, wanted)
-    if filters.speaker is not None:
-        if filters.speaker not in turns.speakers:
-            raise BadInput(f"no turns by speaker {filters.speaker!r} (speakers: {', '.join(turns.speakers)})")
-        speaker_mask = turns.speaker == turns.speakers.index(filters.speaker)
-        mask = speaker_mask if mask is None else mask & speaker_mask
-    return mask
+    return np.flatnonzero(inside & (p[np.minimum(first, p.size - 1)] + hits.length <= units.end))
 
 
 def coded_units(index: SearchIndex, source: SearchSource, turns: TurnTable, filters: Filters) -> _Units:
@@ -202,20 +247,19 @@ def _to_global(turns: TurnTable, doc: np.ndarray, offset: np.ndarray, snap: str)
 
 
 def _proximity(turns: TurnTable, units: _Units, unit_rows: np.ndarray, term_lists: list[_TermHits]) -> np.ndarray:
-    """For turn units: the smallest spread, anchored at an occurrence of the rarest term, that reaches
-    an occurrence of every other present term in the same turn. Lower is closer."""
+    """For turn units (sorted rows): the smallest spread, anchored at an occurrence of the rarest term,
+    that reaches an occurrence of every other present term in the same turn. Lower is closer."""
     big = np.iinfo(np.int64).max // 4
     prox = np.zeros(unit_rows.size, dtype=np.int64)
     present = [t for t in term_lists if t.positions.size]
     if len(present) < 2 or units.coding_ids is not None:
         return prox
     anchor = min(present, key=lambda t: t.positions.size)
-    a = anchor.positions
-    a_rows, _ = turns.locate(a, 0)
-    wanted = np.zeros(turns.gpos.size, dtype=bool)
-    wanted[unit_rows] = True
-    keep = wanted[a_rows]
-    a, a_rows = a[keep], a_rows[keep]
+    a_rows = _rows(turns, anchor)
+    keep = _member(a_rows, unit_rows)
+    a, a_rows = anchor.positions[keep], a_rows[keep]
+    if a.size == 0:
+        return np.full(unit_rows.size, big, dtype=np.int64)
     window = np.zeros(a.size, dtype=np.int64)
     turn_start = turns.gpos[a_rows]
     turn_end = turn_start + turns.length[a_rows]
@@ -230,9 +274,10 @@ def _proximity(turns: TurnTable, units: _Units, unit_rows: np.ndarray, term_list
         d_left = np.where((j > 0) & (p[left] >= turn_start), np.abs(a - p[left]), big)
         d_right = np.where((j < p.size) & (p[right] < turn_end), np.abs(p[right] - a), big)
         window = np.maximum(window, np.minimum(d_left, d_right))
-    best = np.full(turns.gpos.size, big, dtype=np.int64)
-    np.minimum.at(best, a_rows, window)
-    return best[unit_rows]
+    firsts = np.flatnonzero(np.concatenate(([True], a_rows[1:] != a_rows[:-1])))  # anchors sorted by row
+    best = np.full(unit_rows.size, big, dtype=np.int64)
+    best[np.searchsorted(unit_rows, a_rows[firsts])] = np.minimum.reduceat(window, firsts)
+    return best
 
 
 def _is_cjk(ch: str) -> bool:
@@ -273,19 +318,21 @@ def search(
     `concepts` is the codebook for `@code` terms (the search service passes it)."""
     query = parse_query(query_text)
     turns = index.turns()
-    allowed = turn_mask(turns, filters)
-    units = coded_units(index, source, turns, filters) if filters.segments else _Units(turns.gpos, turns.end_gpos, None)
+    allowed = turn_filter(turns, filters)
+    if filters.segments:
+        units = coded_units(index, source, turns, filters)
+    else:
+        empty = np.empty(0, dtype=np.int64)
+        units = _Units(empty, empty, None)
     matched = _match(index, turns, query, units, allowed, concepts)
-    selected = np.flatnonzero(matched.match)
+    selected = matched.selected
     total = int(selected.size)
     if len(matched.ranked) == 1:
         ordered = selected  # one term: every match ranks alike, so document order (units are in it)
     else:
-        unit_rows = np.arange(units.start.size)
-        prox = _proximity(turns, units, unit_rows[selected], matched.ranked) if selected.size else np.empty(0, np.int64)
-        ordered = selected[
-            np.lexsort((units.start[selected], prox, -matched.held[selected], ~matched.phrase[selected]))
-        ]
+        prox = _proximity(turns, units, selected, matched.ranked) if selected.size else np.empty(0, np.int64)
+        starts = selected if units.coding_ids is None else units.start[selected]
+        ordered = selected[np.lexsort((starts, prox, -matched.held, ~matched.phrase))]
     chosen = ordered if limit is None else ordered[:limit]
     results = [_result(source, turns, units, int(u), matched.terms) for u in chosen.tolist()]
     return SearchResults(query=query, results=results, total=total, notices=matched.notices)
@@ -293,12 +340,18 @@ def search(
 
 @dataclass
 class _Matched:
-    match: np.ndarray  # per unit: the query holds
-    held: np.ndarray  # per unit: how many query words it holds
-    phrase: np.ndarray  # per unit: it holds the positive terms as one exact phrase
+    selected: np.ndarray  # the units (sorted ids) where the query holds
+    held: np.ndarray  # per selected unit: how many query words it holds
+    phrase: np.ndarray  # per selected unit: it holds the positive terms as one exact phrase
     terms: list[_TermHits]  # every term (word of a split term, keyword of a concept): what is highlighted
     notices: list[str]
     ranked: list[_TermHits] = field(default_factory=list)  # one per query word for proximity (concepts merged)
+
+
+def _union(sets: list[np.ndarray]) -> np.ndarray:
+    if not sets:
+        return np.empty(0, dtype=np.int64)
+    return sets[0] if len(sets) == 1 else np.unique(np.concatenate(sets))
 
 
 def _match(
@@ -306,42 +359,53 @@ def _match(
     turns: TurnTable,
     query: Query,
     units: _Units,
-    allowed: np.ndarray | None,
+    allowed: TurnFilter | None,
     concepts: Concepts | None = None,
 ) -> _Matched:
-    """Boolean matching of every unit: groups ANDed, terms in a group ORed, exclusions removed."""
-    size = units.start.size
-    matched = _Matched(np.ones(size, dtype=bool), np.zeros(size, dtype=np.int64), np.ones(size, dtype=bool), [], [])
+    """Boolean matching: groups ANDed, terms in a group ORed, exclusions removed. Each term's units are
+    a sorted id array from its hits, so the cost follows the hits, not the number of turns."""
+    notices: list[str] = []
+    terms: list[_TermHits] = []
+    ranked: list[_TermHits] = []
+    words: list[np.ndarray] = []  # the units holding each query word
+    selected: np.ndarray | None = None
     for group in query.groups:
-        group_present = np.zeros(size, dtype=bool)
+        group_sets = []
         for term in group:
-            lists = _term_or_words(index, turns, term, allowed, matched.notices, concepts)
+            lists = _term_or_words(index, turns, term, allowed, notices, concepts)
             if term.concept:  # one query word, present when any of its keywords is
-                present = np.zeros(size, dtype=bool)
-                for hits in lists:
-                    present |= _presence(hits, units)
-                group_present |= present
-                matched.held += present
-                matched.terms.extend(lists)
-                matched.ranked.append(_merged(term.text, lists))
+                present = _union([_present(turns, hits, units) for hits in lists])
+                group_sets.append(present)
+                words.append(present)
+                terms.extend(lists)
+                ranked.append(_merged(term.text, lists))
                 continue
             for hits in lists:
-                present = _presence(hits, units)
-                group_present |= present
-                matched.held += present
-                matched.terms.append(hits)
-                matched.ranked.append(hits)
-        matched.match &= group_present
+                present = _present(turns, hits, units)
+                group_sets.append(present)
+                words.append(present)
+                terms.append(hits)
+                ranked.append(hits)
+        group_present = _union(group_sets)
+        selected = group_present if selected is None else selected[_member(selected, group_present)]
+    if selected is None:
+        selected = np.empty(0, dtype=np.int64)
     for term in query.excluded:
         for hits in _term_or_words(index, turns, term, allowed, [], concepts, split=False):
-            matched.match &= ~_presence(hits, units)
+            if selected.size:
+                selected = selected[~_member(selected, _present(turns, hits, units))]
+    held = np.zeros(selected.size, dtype=np.int64)
+    for present in words:
+        held += _member(selected, present)
     positive = query.positive_terms
     if len(positive) > 1 and any(t.concept for t in positive):
-        matched.phrase = np.zeros(size, dtype=bool)  # a concept is no phrase
+        phrase = np.zeros(selected.size, dtype=bool)  # a concept is no phrase
     elif len(positive) > 1:
         joined = "".join(t.text for t in positive)
-        matched.phrase = _presence(term_hits(index, turns, joined, allowed), units)
-    return matched
+        phrase = _member(selected, _present(turns, term_hits(index, turns, joined, allowed), units))
+    else:
+        phrase = np.ones(selected.size, dtype=bool)
+    return _Matched(selected, held, phrase, terms, notices, ranked)
 
 
 def _merged(text: str, lists: list[_TermHits]) -> _TermHits:
@@ -355,7 +419,7 @@ def _term_or_words(
     index: SearchIndex,
     turns: TurnTable,
     term,
-    allowed: np.ndarray | None,
+    allowed: TurnFilter | None,
     notices: list[str],
     concepts: Concepts | None = None,
     split: bool = True,
@@ -384,7 +448,10 @@ def _term_or_words(
 
 
 def _result(source: SearchSource, turns: TurnTable, units: _Units, unit: int, terms: list[_TermHits]) -> SearchResult:
-    lo, hi = int(units.start[unit]), int(units.end[unit])
+    if units.coding_ids is None:
+        lo, hi = int(turns.gpos[unit]), int(turns.gpos[unit] + turns.length[unit])
+    else:
+        lo, hi = int(units.start[unit]), int(units.end[unit])
     global_hits: list[tuple[int, int]] = []
     for term in terms:
         a = np.searchsorted(term.positions, lo, side="left")
@@ -395,7 +462,8 @@ def _result(source: SearchSource, turns: TurnTable, units: _Units, unit: int, te
     row = int(np.searchsorted(turns.gpos, first, side="right") - 1)
     document = int(turns.document_id[row])
     g_start, g_end = int(turns.gpos[row]), int(turns.gpos[row] + turns.length[row])
-    turn_start, turn_end = int(turns.start[row]), int(turns.start[row] + turns.text_length[row])
+    turn_start = int(turns.start[row])
+    turn_end = turn_start + int(turns.text_length_of([row])[0])
     inside = [(s, e) for s, e in global_hits if g_start <= s and e <= g_end]
     if inside:  # folded positions back to document offsets, whitespace inside a hit included
         firsts = turns.to_document(np.full(len(inside), row), [s for s, _ in inside]).tolist()

@@ -16,7 +16,9 @@ turn, and from there to a code-point offset in the original document text.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
 from functools import cached_property
 
 import numpy as np
@@ -29,13 +31,17 @@ from qualcode.zh.normalize import fold_signature, normalizer, whitespace_codepoi
 SEPARATOR_GAP = 1
 WS_GRAM = -1  # the posting list of removed whitespace (no code point or pair key is negative)
 FOLD_KEY = "search.fold"  # the project table's record of the folding the index was built with
-BATCH_CHARACTERS = 4_000_000  # bounds memory while indexing: about 40 bytes per character
+BATCH_CHARACTERS = 1_000_000  # bounds memory while indexing: about 150 bytes per character
 PAIR_SHIFT = 21  # code points need 21 bits
 
 
 @dataclass
 class TurnTable:
-    """Every indexed turn, in global position order, as parallel numpy arrays."""
+    """Every indexed turn, in global position order, as parallel numpy arrays.
+
+    The removed whitespace (`ws`, the WS_GRAM postings: of every indexed turn, removed ones included) is
+    read on first use, and what is derived from it (`text_length`, `ws_keys`) is computed on first use, so
+    a search that maps no positions back to document offsets does not pay for it."""
 
     gpos: np.ndarray
     length: np.ndarray
@@ -46,21 +52,21 @@ class TurnTable:
     speaker: np.ndarray  # index into `speakers`
     cases: list[str]
     speakers: list[str]
-    ws: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))  # removed whitespace (WS_GRAM)
-    ws_keys: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))  # (row << 32) | doc offset
-    ws_first: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))  # first ws index of each row
-    text_length: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))  # length as written
+    ws_source: Callable[[], np.ndarray] | None = None  # reads the removed whitespace (WS_GRAM)
 
-    def __post_init__(self) -> None:
-        if self.ws_first.size != self.gpos.size:
-            self.ws_first = np.zeros(self.gpos.size, dtype=np.int64)
-        if self.text_length.size != self.gpos.size:
-            self.text_length = self.length
+    @cached_property
+    def ws(self) -> np.ndarray:
+        """Folded positions of the removed whitespace (sorted; some may lie in removed turns)."""
+        return self.ws_source() if self.ws_source is not None else np.empty(0, dtype=np.int64)
+
+    def _ws_from(self, rows: np.ndarray) -> np.ndarray:
+        """Index in `ws` of the first removed character of each row's turn."""
+        return np.searchsorted(self.ws, self.gpos[rows], side="left")
 
     def to_document(self, rows, positions) -> np.ndarray:
         """Document offsets of the characters at these folded positions, each inside its row's turn."""
         rows, positions = np.asarray(rows, dtype=np.int64), np.asarray(positions, dtype=np.int64)
-        before = np.searchsorted(self.ws, positions, side="right") - self.ws_first[rows]
+        before = np.searchsorted(self.ws, positions, side="right") - self._ws_from(rows)
         return self.start[rows] + (positions - self.gpos[rows]) + before
 
     def span_to_document(self, row: int, start: int, end: int) -> tuple[int, int]:
@@ -69,12 +75,41 @@ class TurnTable:
         first, last = self.to_document([row, row], [start, end - 1]).tolist()
         return first, last + 1
 
+    @cached_property
+    def ws_keys(self) -> np.ndarray:
+        """(row << 32) | document offset of each removed character of a live turn, sorted."""
+        ws = self.ws
+        rows = np.searchsorted(self.gpos, ws, side="right") - 1
+        rows_c = np.clip(rows, 0, max(self.gpos.size - 1, 0))
+        if self.gpos.size:
+            live = (rows >= 0) & (ws <= self.gpos[rows_c] + self.length[rows_c])
+        else:
+            live = np.zeros(ws.size, dtype=bool)
+        index = np.flatnonzero(live)
+        rows = rows_c[live]
+        rank = index - self._ws_from(rows)
+        doc = self.start[rows] + (ws[live] - self.gpos[rows]) + rank  # the document offset of each
+        return (rows.astype(np.int64) << 32) | doc
+
     def from_document(self, rows, offsets) -> np.ndarray:
         """Folded positions of document offsets inside (or at the end of) their row's turn: an offset on
         removed whitespace goes to the next character kept."""
         rows, offsets = np.asarray(rows, dtype=np.int64), np.asarray(offsets, dtype=np.int64)
-        before = np.searchsorted(self.ws_keys, (rows << 32) | offsets, side="left") - self.ws_first[rows]
+        keys = self.ws_keys
+        before = np.searchsorted(keys, (rows << 32) | offsets, side="left") - np.searchsorted(
+            keys, rows << 32, side="left"
+        )
         return self.gpos[rows] + (offsets - self.start[rows]) - before
+
+    def text_length_of(self, rows) -> np.ndarray:
+        """Lengths of these rows' turns as written (whitespace included)."""
+        rows = np.asarray(rows, dtype=np.int64)
+        end = self.gpos[rows] + self.length[rows]
+        return self.length[rows] + np.searchsorted(self.ws, end, side="right") - self._ws_from(rows)
+
+    @cached_property
+    def text_length(self) -> np.ndarray:
+        return self.text_length_of(np.arange(self.gpos.size))
 
     @property
     def end_gpos(self) -> np.ndarray:
@@ -86,13 +121,66 @@ class TurnTable:
         order = np.lexsort((self.start, self.document_id))
         return order, self.document_id[order] * (1 << 32) + self.start[order]
 
+    def rows_of(self, positions: np.ndarray) -> np.ndarray:
+        """The row of the turn at or before each global position (-1 before the first)."""
+        return np.searchsorted(self.gpos, positions, side="right") - 1
+
     def locate(self, positions: np.ndarray, width: int) -> tuple[np.ndarray, np.ndarray]:
         """For global hit positions of a term `width` long: (turn row, valid mask)."""
-        rows = np.searchsorted(self.gpos, positions, side="right") - 1
+        rows = self.rows_of(positions)
         valid = rows >= 0
         rows = np.where(valid, rows, 0)
-        valid &= positions + width <= self.gpos[rows] + self.length[rows]
+        if self.gpos.size:
+            valid &= positions + width <= self.gpos[rows] + self.length[rows]
         return rows, valid
+
+
+# The packed turn table (search_packed, name "turns"): a header, then each column as raw little-endian
+# integers in the narrowest width that holds it, 8-byte aligned. Reading it is one blob and a few
+# np.frombuffer calls: milliseconds at hundreds of thousands of turns.
+PACK_NAME = "turns"
+PACK_COLUMNS = ("gpos", "length", "document_id", "number", "start", "speaker")
+_PACK_MAGIC = b"QCTT1\0\0\0"
+
+
+def _narrow(values: np.ndarray) -> np.dtype:
+    top = int(values.max()) if values.size else 0
+    low = int(values.min()) if values.size else 0
+    if low < 0:
+        return np.dtype("<i8")
+    for code in ("<u1", "<u2", "<u4"):
+        if top <= np.iinfo(np.dtype(code)).max:
+            return np.dtype(code)
+    return np.dtype("<i8")
+
+
+def pack_turns(columns: dict[str, np.ndarray], speakers: list[str]) -> bytes:
+    """One blob of the turn table's columns (PACK_COLUMNS, equal lengths) and its speaker names."""
+    parts, layout = [], []
+    for name in PACK_COLUMNS:
+        values = np.asarray(columns[name], dtype=np.int64)
+        dtype = _narrow(values)
+        data = values.astype(dtype).tobytes()
+        parts.append(data + b"\0" * (-len(data) % 8))
+        layout.append([name, dtype.str, int(values.size)])
+    header = json.dumps({"columns": layout, "speakers": speakers}, ensure_ascii=False).encode()
+    header += b" " * (-(len(header) + 12) % 8)
+    return _PACK_MAGIC + len(header).to_bytes(4, "little") + header + b"".join(parts)
+
+
+def unpack_turns(blob: bytes) -> tuple[dict[str, np.ndarray], list[str]]:
+    """The columns (as int64) and speaker names of a pack_turns blob."""
+    if blob[:8] != _PACK_MAGIC:
+        raise ValueError("not a packed turn table")
+    size = int.from_bytes(blob[8:12], "little")
+    header = json.loads(blob[12 : 12 + size])
+    offset, columns = 12 + size, {}
+    for name, dtype, count in header["columns"]:
+        dt = np.dtype(dtype)
+        columns[name] = np.frombuffer(blob, dtype=dt, count=count, offset=offset).astype(np.int64)
+        offset += count * dt.itemsize
+        offset += -offset % 8
+    return columns, header["speakers"]
 
 
 _WHITESPACE_LUT: np.ndarray | None = None
@@ -106,20 +194,6 @@ def _whitespace_lut() -> np.ndarray:
         lut[whitespace_codepoints()] = True
         _WHITESPACE_LUT = lut
     return _WHITESPACE_LUT
-
-
-def _whitespace_map(ws_all: np.ndarray, gpos: np.ndarray, length: np.ndarray, start: np.ndarray):
-    """The removed whitespace of the live turns, as TurnTable keeps it: (ws, ws_keys, ws_first, text_length)."""
-    rows = np.searchsorted(gpos, ws_all, side="right") - 1
-    rows_c = np.clip(rows, 0, max(gpos.size - 1, 0))
-    live = (rows >= 0) & (ws_all <= gpos[rows_c] + length[rows_c]) if gpos.size else np.zeros(ws_all.size, bool)
-    ws, rows = ws_all[live], rows_c[live]
-    ws_first = np.searchsorted(ws, gpos, side="left")
-    rank = np.arange(ws.size, dtype=np.int64) - ws_first[rows]
-    doc = start[rows] + (ws - gpos[rows]) + rank  # the document offset of each removed character
-    ws_keys = (rows.astype(np.int64) << 32) | doc
-    text_length = length + (np.searchsorted(ws, gpos + length, side="right") - ws_first)
-    return ws, ws_keys, ws_first.astype(np.int64), text_length
 
 
 def gram_keys(codepoints: np.ndarray) -> np.ndarray:
@@ -146,7 +220,12 @@ class SearchIndex:
         return max(row[0] or 0, batch[0] or 0) + SEPARATOR_GAP
 
     def remove_documents(self, document_ids: list[int]) -> None:
+        if not document_ids:
+            return
         self.store.conn.executemany("DELETE FROM search_turns WHERE document_id = ?", [(d,) for d in document_ids])
+        columns, speakers = self._columns()
+        keep = ~np.isin(columns["document_id"], np.asarray(document_ids, dtype=np.int64))
+        self._write_pack({name: values[keep] for name, values in columns.items()}, speakers)
         self._turns = None
 
     def add_documents(self, document_ids: list[int]) -> int:
@@ -159,18 +238,21 @@ class SearchIndex:
                 document_ids,
             ).fetchall()
         )
+        columns, speakers = self._columns()
+        pieces = {name: [values] for name, values in columns.items()}
         total, batch, batch_size = 0, [], 0
         for document_id in document_ids:
             batch.append(document_id)
             batch_size += sizes.get(document_id, 0)
             if batch_size >= BATCH_CHARACTERS:
-                total += self._add_batch(batch)
+                total += self._add_batch(batch, pieces, speakers)
                 batch, batch_size = [], 0
         if batch:
-            total += self._add_batch(batch)
+            total += self._add_batch(batch, pieces, speakers)
+        self._write_pack({name: np.concatenate(parts) for name, parts in pieces.items()}, speakers)
         return total
 
-    def _add_batch(self, document_ids: list[int]) -> int:
+    def _add_batch(self, document_ids: list[int], table: dict[str, list[np.ndarray]], speakers: list[str]) -> int:
         conn = self.store.conn
         base = self.next_gpos()
         pieces: list[str] = []
@@ -203,6 +285,16 @@ class SearchIndex:
             "INSERT INTO search_turns (gpos, document_id, number, start, length, speaker) VALUES (?, ?, ?, ?, ?, ?)",
             rows,
         )
+        if rows:
+            speaker_code = {name: i for i, name in enumerate(speakers)}
+            for row in rows:
+                if row[5] not in speaker_code:
+                    speaker_code[row[5]] = len(speakers)
+                    speakers.append(row[5])
+            data = np.array([row[:5] for row in rows], dtype=np.int64)
+            for i, name in enumerate(("gpos", "document_id", "number", "start", "length")):
+                table[name].append(data[:, i])
+            table["speaker"].append(np.array([speaker_code[row[5]] for row in rows], dtype=np.int64))
         folded = cps[~white]
         characters = int(folded.size) - max(len(pieces) - 1, 0)  # the NUL separators are not characters
         if conn.execute("SELECT count(*) FROM search_batches").fetchone()[0] == 0:
@@ -265,6 +357,7 @@ class SearchIndex:
             conn.execute("DELETE FROM search_postings")
             conn.execute("DELETE FROM search_batches")
             conn.execute("DELETE FROM search_turns")
+            conn.execute("DELETE FROM search_packed")
             ids = [r[0] for r in conn.execute("SELECT id FROM documents ORDER BY id")]
             self._set_signature()
             characters = self.add_documents(ids)
@@ -277,19 +370,23 @@ class SearchIndex:
         if self._stale_key != key:
             conn = self.store.conn
             indexed = conn.execute("SELECT coalesce(sum(characters), 0) FROM search_batches").fetchone()[0]
-            live = conn.execute("SELECT coalesce(sum(length), 0) FROM search_turns").fetchone()[0]
+            live = int(self.turns().length.sum())
             self._stale, self._stale_key = indexed != live, key
         return self._stale
 
     def is_current(self) -> bool:
-        """Whether every document's turns are indexed (false for projects made before the index existed)."""
+        """Whether every document's turns are indexed (false for projects made before the index existed)
+        with this folding. With a packed turn table it is: the index writes it with every change."""
         key = self.version()
         if self._current_key == key:
             return True
         conn = self.store.conn
-        indexed = conn.execute("SELECT count(*) FROM search_turns").fetchone()[0]
-        turns = conn.execute("SELECT count(*) FROM turns").fetchone()[0]
-        current = indexed == turns
+        if self._has_pack():
+            current = True
+        else:
+            indexed = conn.execute("SELECT count(*) FROM search_turns").fetchone()[0]
+            turns = conn.execute("SELECT count(*) FROM turns").fetchone()[0]
+            current = indexed == turns
         if current and conn.execute("SELECT 1 FROM search_batches LIMIT 1").fetchone():
             # built with another folding (before whitespace was dropped, or another variant table)
             row = conn.execute("SELECT value FROM project WHERE key = ?", (FOLD_KEY,)).fetchone()
@@ -298,32 +395,59 @@ class SearchIndex:
             self._current_key = key
         return current
 
+    def _has_pack(self) -> bool:
+        row = self.store.conn.execute("SELECT 1 FROM search_packed WHERE name = ?", (PACK_NAME,)).fetchone()
+        return row is not None
+
+    def ensure_packed(self) -> None:
+        """Pack the turn table of an index that has none (one built before it was packed)."""
+        if not self.store.read_only and not self._has_pack():
+            with self.store.transaction():
+                self._write_pack(*self._columns())
+            self._turns = None
+
+    def _write_pack(self, columns: dict[str, np.ndarray], speakers: list[str]) -> None:
+        self.store.conn.execute(
+            "INSERT INTO search_packed (name, data) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET data = excluded.data",
+            (PACK_NAME, pack_turns(columns, speakers)),
+        )
+
+    def _columns(self) -> tuple[dict[str, np.ndarray], list[str]]:
+        """The turn table's own columns (PACK_COLUMNS) and speaker names: from the pack, else from the rows."""
+        row = self.store.conn.execute("SELECT data FROM search_packed WHERE name = ?", (PACK_NAME,)).fetchone()
+        if row is not None:
+            return unpack_turns(row[0])
+        cursor = self.store.conn.cursor()
+        cursor.row_factory = None  # plain tuples: a large project has hundreds of thousands of turns
+        rows = cursor.execute(
+            "SELECT gpos, length, document_id, number, start, speaker FROM search_turns ORDER BY gpos"
+        ).fetchall()
+        speakers = sorted({row[5] for row in rows})
+        speaker_code = {name: i for i, name in enumerate(speakers)}
+        data = np.array([row[:5] for row in rows], dtype=np.int64).reshape(-1, 5)
+        columns = {name: np.ascontiguousarray(data[:, i]) for i, name in enumerate(PACK_COLUMNS[:5])}
+        columns["speaker"] = np.fromiter((speaker_code[row[5]] for row in rows), dtype=np.int64, count=len(rows))
+        return columns, speakers
+
     # -- reading ---------------------------------------------------------------------------------
     def turns(self) -> TurnTable:
         key = self.version()
         if self._turns is None or self._turns_key != key:
-            conn = self.store.conn
-            cursor = conn.cursor()
-            cursor.row_factory = None  # plain tuples: a large project has hundreds of thousands of turns
-            rows = cursor.execute(
-                "SELECT gpos, length, document_id, number, start, speaker FROM search_turns ORDER BY gpos"
-            ).fetchall()
-            case_of = dict(cursor.execute("SELECT id, case_id FROM documents").fetchall())
+            columns, speakers = self._columns()
+            case_of = dict(self.store.conn.execute("SELECT id, case_id FROM documents").fetchall())
             cases = sorted(set(case_of.values()))
-            speakers = sorted({row[5] for row in rows})
-            speaker_code = {name: i for i, name in enumerate(speakers)}
-            data = np.array([row[:5] for row in rows], dtype=np.int64).reshape(-1, 5)
-            columns = [np.ascontiguousarray(data[:, i]) for i in range(5)]
             by_document = np.zeros(max(case_of, default=0) + 1, dtype=np.int64)
             for document_id, case_id in case_of.items():
                 by_document[document_id] = cases.index(case_id)
-            case_column = by_document[columns[2]] if rows else np.empty(0, dtype=np.int64)
-            speaker_column = np.fromiter((speaker_code[row[5]] for row in rows), dtype=np.int64, count=len(rows))
-            gpos, length, document_id, number, start = columns
-            ws, ws_keys, ws_first, text_length = _whitespace_map(self._gram_positions(WS_GRAM), gpos, length, start)
+            # speakers in name order, as filters and messages list them
+            order = sorted(range(len(speakers)), key=speakers.__getitem__)
+            recode = np.empty(len(speakers), dtype=np.int64)
+            recode[order] = np.arange(len(speakers))
+            speaker = recode[columns["speaker"]] if columns["speaker"].size else columns["speaker"]
             self._turns = TurnTable(
-                gpos, length, document_id, number, start, case_column, speaker_column, cases, speakers,
-                ws, ws_keys, ws_first, text_length,
+                columns["gpos"], columns["length"], columns["document_id"], columns["number"], columns["start"],
+                by_document[columns["document_id"]], speaker, cases, [speakers[i] for i in order],
+                lambda: self._gram_positions(WS_GRAM),
             )  # fmt: skip
             self._turns_key = key
         return self._turns

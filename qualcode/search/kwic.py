@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from qualcode.errors import BadInput
-from qualcode.search.engine import Filters, SearchSource, coded_units, term_hits, turn_mask
+from qualcode.search.engine import Filters, SearchSource, coded_units, term_hits, turn_filter
 from qualcode.search.index import SearchIndex
 from qualcode.search.query import check_text
 from qualcode.zh.normalize import fold_term
@@ -61,7 +61,7 @@ def kwic(
         raise BadInput("empty term: give a word to look for")
     check_text(term, "term")
     turns = index.turns()
-    hits = term_hits(index, turns, term.strip(), turn_mask(turns, filters))
+    hits = term_hits(index, turns, term.strip(), turn_filter(turns, filters))
     positions = hits.positions
     if filters.segments:
         units = coded_units(index, source, turns, filters)
@@ -74,12 +74,12 @@ def kwic(
     rows, _ = turns.locate(positions, hits.length)
     starts = turns.to_document(rows, positions).tolist() if positions.size else []
     ends = (turns.to_document(rows, positions + hits.length - 1) + 1).tolist() if positions.size else []
+    turn_ends = (turns.start[rows] + turns.text_length_of(rows)).tolist() if positions.size else []
     lines = []
-    for row, start, end in zip(rows.tolist(), starts, ends, strict=True):
+    for row, start, end, turn_end in zip(rows.tolist(), starts, ends, turn_ends, strict=True):
         document = int(turns.document_id[row])
         text = source.text(document)
         turn_start = int(turns.start[row])
-        turn_end = turn_start + int(turns.text_length[row])
         lines.append(
             KwicLine(
                 case=turns.cases[int(turns.case[row])],

@@ -75,6 +75,8 @@ class SearchService:
                     f"it is read-only ({self._store.read_only_reason}); run `qualcode reindex` where it is writable"
                 )
             self.index.rebuild()
+        else:
+            self.index.ensure_packed()
         return self.index
 
     def reindex(self) -> int:

@@ -13,23 +13,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
-
-from qualcode.agreement.stats import DEFAULT_THRESHOLD, Agreement, agreement
-from qualcode.agreement.units import (
-    UNITS,
-    Codings,
-    Patterns,
-    Regions,
-    char_patterns_arrays,
-    merge,
-    segment_patterns,
-    unit_patterns,
-    weigh,
-)
-from qualcode.agreement.weighted import binary_agreement
 from qualcode.errors import BadInput
 from qualcode.sentences import sentences
 from qualcode.services.codebook import CodebookService
@@ -37,6 +22,12 @@ from qualcode.services.codings import CodingService
 from qualcode.services.documents import DocumentService
 from qualcode.services.history import History
 from qualcode.services.ratings import RatingService
+
+if TYPE_CHECKING:  # numpy, krippendorff and the agreement package load when agreement is computed, not at start
+    import numpy as np
+
+    from qualcode.agreement.stats import Agreement
+    from qualcode.agreement.units import Patterns
 
 FORMULAS = {
     "percent": "percent agreement (irrCAC: mean pairwise agreement per unit)",
@@ -112,13 +103,21 @@ class TeamService:
     # -- over codings ----------------------------------------------------------------------------
     def agreement(self, *, coders: Sequence[str] | None = None, codes: Sequence[str] = (), leaves: bool = False,
                   cases: Sequence[str] = (), speaker: str | None = None, unit: str = "char", overlap: float = 0.5,
-                  threshold: float = DEFAULT_THRESHOLD) -> Report:  # fmt: skip
-        """Agreement of the coders over the selected turns, per code and pooled.
+                  threshold: float | None = None) -> Report:  # fmt: skip
+        """Agreement of the coders over the selected turns, per code and pooled (`threshold` None: the default
+        of qualcode/agreement/stats.py).
 
         Codes: each of `codes` with its subtree (a unit is coded with C when a coding of C or below covers it);
         with `leaves`, every code of those subtrees on its own; by default every code someone applied, on its
         own. Coders: by default every coder with codings.
         """
+        import numpy as np
+
+        from qualcode.agreement.stats import DEFAULT_THRESHOLD
+        from qualcode.agreement.units import UNITS, Patterns
+        from qualcode.agreement.weighted import binary_agreement
+
+        threshold = DEFAULT_THRESHOLD if threshold is None else threshold
         if unit not in UNITS:
             raise BadInput(f"unknown unit {unit!r} (use {', '.join(UNITS)})")
         if not 0 < overlap <= 1:
@@ -171,6 +170,8 @@ class TeamService:
 
     def _regions(self, cases: Sequence[str], speaker: str | None) -> np.ndarray:
         """(document, start, end) rows of the selected utterances."""
+        import numpy as np
+
         self._documents.check_cases(cases)
         if speaker is not None and speaker not in self._documents.speakers():
             raise BadInput(f"no turns by speaker {speaker!r} (speakers: {', '.join(self._documents.speakers())})")
@@ -180,6 +181,10 @@ class TeamService:
 
     def _patterns(self, unit: str, regions: np.ndarray, code_ids: list[str], coders: list[str],
                   overlap: float) -> Patterns:  # fmt: skip
+        import numpy as np
+
+        from qualcode.agreement.units import Codings, Regions, char_patterns_arrays, segment_patterns, unit_patterns
+
         found = self._codings.spans_by_coder(code_ids=code_ids, coders=coders)
         index = {c: i for i, c in enumerate(coders)}
         codings = np.array([(d, s, e, index[c]) for _, d, s, e, c in found], dtype=np.int64).reshape(-1, 4)
@@ -243,6 +248,8 @@ class TeamService:
                 raise BadInput(f"unknown coder {coder!r} (coders: {', '.join(item.spans)})")
             spans = item.spans[coder]
         elif decision == "union":
+            from qualcode.agreement.units import merge
+
             starts, ends = merge([s for per in item.spans.values() for s in per])
             spans = list(zip(starts.tolist(), ends.tolist(), strict=True))
         elif decision == "intersection":
@@ -255,8 +262,11 @@ class TeamService:
 
     # -- over ratings ----------------------------------------------------------------------------
     def rating_agreement(self, *, facet: str | None = None, raters: Sequence[str] | None = None,
-                         threshold: float = DEFAULT_THRESHOLD) -> Report:  # fmt: skip
+                         threshold: float | None = None) -> Report:  # fmt: skip
         """Ordinal agreement of the raters over the cells (case, code) of the factor-strength table of a facet."""
+        from qualcode.agreement.stats import DEFAULT_THRESHOLD, agreement
+
+        threshold = DEFAULT_THRESHOLD if threshold is None else threshold
         facet_id = self._codebook.facet_id(facet)
         known = self._ratings.raters()
         chosen = list(raters) if raters else known
@@ -274,9 +284,12 @@ class TeamService:
 
     # -- over a content-analysis sheet -----------------------------------------------------------
     @staticmethod
-    def sheet_agreement(path: Path | str, *, level: str = "nominal", threshold: float = DEFAULT_THRESHOLD) -> Report:
+    def sheet_agreement(path: Path | str, *, level: str = "nominal", threshold: float | None = None) -> Report:
         """Agreement over a long-format sheet (unit,item,coder,value), whole and per item."""
         from qualcode.agreement.sheet import read_sheet
+        from qualcode.agreement.stats import DEFAULT_THRESHOLD, agreement
+
+        threshold = DEFAULT_THRESHOLD if threshold is None else threshold
 
         sheet = read_sheet(path, level)
         if len(sheet.coders) < 2:
@@ -289,6 +302,8 @@ class TeamService:
 
 def _intersection(per_coder: list[list[tuple[int, int]]]) -> list[tuple[int, int]]:
     """Where every coder's codings overlap."""
+    from qualcode.agreement.units import merge
+
     current = per_coder[0] if per_coder else []
     for other in per_coder[1:]:
         a, b = merge(current), merge(other)
@@ -307,4 +322,6 @@ def _touches(span: tuple[int, int], regions: list[tuple[int, int]]) -> bool:
 
 def _merged(patterns: Patterns) -> Patterns:
     """Identical rows of pooled patterns joined (fewer rows to expand or sum)."""
+    from qualcode.agreement.units import weigh
+
     return weigh(patterns.rows, patterns.weights, patterns.coders)

@@ -379,3 +379,18 @@ MIGRATIONS.append(
     """
 )
 SCHEMA_VERSION = len(MIGRATIONS)
+
+# Version 9: the search index's turn table packed into one blob (search/index.py `pack_turns`), so a
+# command-line search reads it in milliseconds instead of rebuilding it from search_turns' rows. It is
+# derived data, rewritten in the same transaction as every change to search_turns (only the index writes
+# either); a project without it (older, or rebuilt elsewhere) falls back to search_turns until the next
+# search that may write packs it.
+MIGRATIONS.append(
+    """
+    CREATE TABLE search_packed (
+        name TEXT PRIMARY KEY,
+        data BLOB NOT NULL
+    );
+    """
+)
+SCHEMA_VERSION = len(MIGRATIONS)

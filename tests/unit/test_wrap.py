@@ -22,6 +22,7 @@ from hypothesis import strategies as st
 from rich.cells import cell_len
 from textual.geometry import Offset
 
+import qualcode.tui.widgets.wrap as wrap_module
 from qualcode.tui.textmap import TextMap
 from qualcode.tui.widgets.textual_adapter import Document, FastWrappedDocument, WrappedDocument
 from qualcode.tui.widgets.wrap import (
@@ -432,3 +433,21 @@ def test_rewrap_after_an_edit_measures_the_new_text():
     wrapped.wrap(4)
     assert [wrapped.get_offsets(i) for i in range(2)] == [[2, 4], [2, 4, 6, 8]]
     check_consistent(wrapped, document.lines)
+
+
+@FAST
+@given(
+    st.text(alphabet=CJK + PUNCT + ASTRAL + WORD + " \n\u0301\u200d", max_size=60),
+    st.lists(st.lists(st.integers(0, 5), max_size=4).map(lambda xs: sorted({x + 1 for x in xs})), max_size=20),
+)
+def test_the_numpy_and_the_plain_python_paths_agree(text, wrap_offsets):
+    """Long texts go through numpy, short ones through plain Python (the TUI starts without numpy): same answers."""
+    plain_widths, plain_rows = cumulative_widths(text), row_maps(wrap_offsets)
+    saved = wrap_module.NUMPY_FROM
+    wrap_module.NUMPY_FROM = 0  # everything through numpy
+    try:
+        assert cumulative_widths(text) == plain_widths
+        assert row_maps(wrap_offsets) == plain_rows
+    finally:
+        wrap_module.NUMPY_FROM = saved
+    assert plain_widths[-1] == sum(cell_widths(text).tolist())

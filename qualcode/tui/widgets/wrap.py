@@ -35,7 +35,7 @@ A row is never wider than the width, except by one hanging mark (at most `hang` 
 a space) or when it is a single character wider than the width (a CJK character at width 1). Every
 character is kept, in order.
 
-Everything here is pure and uses only public APIs (rich.cells, numpy); the TextArea document that
+Everything here is pure and uses only public APIs (rich.cells, numpy for long texts); the TextArea document that
 uses it, `FastWrappedDocument`, lives in `textual_adapter.py` with the rest of the Textual internals.
 """
 
@@ -44,12 +44,28 @@ from __future__ import annotations
 import string
 from bisect import bisect_right
 from collections.abc import Callable, Collection, Sequence
+from itertools import accumulate
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
 from rich.cells import get_character_cell_size
 
-_width_table = np.zeros(0x110000, dtype=np.int8)
-_known = np.zeros(0x110000, dtype=bool)
+if TYPE_CHECKING:
+    import numpy as np
+
+# numpy pays off on long texts; below this many characters (every bundled transcript) plain Python is as
+# fast and the TUI starts without importing numpy (~0.1 s): see benchmarks/tui.py's start-up line.
+NUMPY_FROM = 50_000
+_tables: tuple[Any, Any] | None = None  # (width per code point, known?) for numpy, built on first use
+_char_widths: dict[str, int] = {}  # the same for plain Python, per character seen
+
+
+def _numpy_tables() -> tuple[Any, Any]:
+    global _tables
+    if _tables is None:
+        import numpy as np
+
+        _tables = (np.zeros(0x110000, dtype=np.int8), np.zeros(0x110000, dtype=bool))
+    return _tables
 
 #: Characters that may not start a row (they hang at the end of the previous one, or pull a character
 #: down with them): closing brackets and quotes, pause and stop marks, ellipses, middle dots and
@@ -75,6 +91,9 @@ def cell_widths(text: str) -> np.ndarray:
     Widths are per code point, as `rich.cells.get_character_cell_size` gives them: unlike
     `rich.cells.cell_len`, a zero-width joiner or variation selector does not change its neighbours.
     """
+    import numpy as np
+
+    _width_table, _known = _numpy_tables()
     cps = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
     if cps.size:
         present = np.flatnonzero(np.bincount(cps, minlength=0x110000)) if cps.size > 65536 else np.unique(cps)
@@ -87,6 +106,13 @@ def cell_widths(text: str) -> np.ndarray:
 
 def cumulative_widths(text: str) -> list[int]:
     """`result[i]` is the cell width of `text[:i]`, for i in 0..len(text)."""
+    if len(text) < NUMPY_FROM:
+        widths = _char_widths
+        for ch in set(text).difference(widths):
+            widths[ch] = get_character_cell_size(ch)
+        return list(accumulate(map(widths.__getitem__, text), initial=0))
+    import numpy as np
+
     return np.cumsum(np.concatenate(([0], cell_widths(text))), dtype=np.int32).tolist()
 
 
@@ -273,6 +299,10 @@ def row_maps(wrap_offsets: Sequence[Sequence[int]]) -> tuple[list[list[int]], li
         else:
             append([current])
             current += 1
+    if current < NUMPY_FROM:
+        return line_rows, [(line, section) for line, rows in enumerate(line_rows) for section in range(len(rows))]
+    import numpy as np
+
     counts = np.fromiter(map(len, line_rows), dtype=np.int64, count=len(line_rows))
     line_of_row = np.repeat(np.arange(counts.size), counts)
     section_of_row = np.arange(current) - np.repeat(np.cumsum(counts) - counts, counts)

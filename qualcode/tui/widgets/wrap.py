@@ -67,6 +67,7 @@ def _numpy_tables() -> tuple[Any, Any]:
         _tables = (np.zeros(0x110000, dtype=np.int8), np.zeros(0x110000, dtype=bool))
     return _tables
 
+
 #: Characters that may not start a row (they hang at the end of the previous one, or pull a character
 #: down with them): closing brackets and quotes, pause and stop marks, ellipses, middle dots and
 #: postfix symbols, in their CJK, full-width, vertical, small, half-width and ASCII forms.

@@ -8,6 +8,7 @@ coding, doubled when codings overlap on that line.
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -79,6 +80,9 @@ class TranscriptView(FastWrapTextArea):
         )
         self.textmap = TextMap("")
         self._paints: dict[str, Paint] = {}
+        self._by_start: list[Paint] = []  # every paint, by start
+        self._starts: list[int] = []  # their starts, for bisect
+        self._longest = 0  # the longest paint's length: how far back a row's paints may start
         self._row_paints: dict[int, list[Paint]] = {}
         self._styles: dict[str, Style] = {}
         self._line_paint: dict[int, list[tuple[int, int, Style]]] = {}
@@ -133,15 +137,16 @@ class TranscriptView(FastWrapTextArea):
         else:
             touched: set[int] = set()
             for paint in gone:
-                for row in self._rows_of(paint):
-                    self._row_paints[row].remove(paint)
-                    touched.add(row)
+                at = bisect_left(self._starts, paint.start)
+                while self._by_start[at] is not paint and self._by_start[at] != paint:
+                    at += 1
+                del self._by_start[at], self._starts[at]
+                touched.update(self._rows_of(paint))
             for paint in added:
-                for row in self._rows_of(paint):
-                    self._row_paints.setdefault(row, []).append(paint)
-                    touched.add(row)
+                self._insert(paint)
+                touched.update(self._rows_of(paint))
             self._paints = new
-            self._built -= touched
+            self._forget_rows(touched)
             self.redraw_lines(touched)
             return
         self.clear_rendered_lines()
@@ -150,11 +155,21 @@ class TranscriptView(FastWrapTextArea):
     def add_paint(self, paint: Paint) -> None:
         """Paint one new coding: only its rows are recomputed and redrawn."""
         self._paints[paint.key] = paint
+        self._insert(paint)
         touched = set(self._rows_of(paint))
-        for row in touched:
-            self._row_paints.setdefault(row, []).append(paint)
-        self._built -= touched
+        self._forget_rows(touched)
         self.redraw_lines(touched)
+
+    def _insert(self, paint: Paint) -> None:
+        at = bisect_right(self._starts, paint.start)
+        self._by_start.insert(at, paint)
+        self._starts.insert(at, paint.start)
+        self._longest = max(self._longest, paint.end - paint.start)
+
+    def _forget_rows(self, rows: set[int]) -> None:
+        for row in rows:
+            self._row_paints.pop(row, None)
+        self._built -= rows
 
     def _rows_of(self, paint: Paint) -> range:
         first, _ = self.textmap.location(paint.start)
@@ -162,13 +177,27 @@ class TranscriptView(FastWrapTextArea):
         return range(first, last + 1)
 
     def _set_paints(self, paints: list[Paint]) -> None:
+        """Every paint, indexed by where it starts; which rows each one covers is worked out only for the rows
+        drawn (`_paints_of_row`): opening a 1 M-character transcript with 5,000 codings no longer places every
+        coding on its rows first."""
         self._paints = {p.key: p for p in paints}
-        self._row_paints = {}
-        for paint in paints:
-            for row in self._rows_of(paint):
-                self._row_paints.setdefault(row, []).append(paint)
+        self._by_start = sorted(self._paints.values(), key=lambda p: p.start)  # codings come sorted: linear
+        self._starts = [p.start for p in self._by_start]
+        self._longest = max((p.end - p.start for p in self._by_start), default=0)
+        self._row_paints = {}  # row -> the paints on it, for rows drawn so far
         self._line_paint, self._gutter = {}, {}
         self._built: set[int] = set()  # rows whose spans are computed; the rest are computed when drawn
+
+    def _paints_of_row(self, row: int) -> list[Paint]:
+        found = self._row_paints.get(row)
+        if found is None:
+            line_start, line_end = self.textmap.line_span(row)
+            # a paint on this row starts before its end, and no earlier than the longest paint reaches back
+            lo = bisect_left(self._starts, line_start - self._longest)
+            hi = bisect_left(self._starts, line_end)
+            found = [p for p in self._by_start[lo:hi] if p.end > line_start]
+            self._row_paints[row] = found
+        return found
 
     def _row(self, row: int) -> None:
         if row not in self._built:
@@ -183,7 +212,7 @@ class TranscriptView(FastWrapTextArea):
 
     def _rebuild_row(self, row: int) -> None:
         """Styled spans and the gutter mark of one row: longer spans first, so inner ones paint on top."""
-        paints = self._row_paints.get(row) or []
+        paints = self._paints_of_row(row)
         line_start, line_end = self.textmap.line_span(row)
         spans, ranges, color = [], [], None
         for paint in sorted(paints, key=lambda p: (-(p.end - p.start), p.order)):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import getpass
 import os
-import tomllib
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +41,8 @@ def load_config() -> dict[str, Any]:
         raise BadInput(f"{path}: bad config file: not UTF-8 (byte {exc.start})") from None
     except OSError as exc:  # a folder, no permission to read it …
         raise BadInput(f"{path}: cannot read the config file: {exc.strerror or exc}") from None
+    import tomllib  # only when there is a config file to read
+
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:

@@ -13,24 +13,27 @@ and where each coder left off.
 from __future__ import annotations
 
 import json
+from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from qualcode.services.backups import BackupService
-from qualcode.services.codebook import CodebookService
-from qualcode.services.codings import CodingService
-from qualcode.services.documents import DocumentService
 from qualcode.services.events import EventLog
-from qualcode.services.exchange import ExchangeIds
-from qualcode.services.history import History
-from qualcode.services.keywords import KeywordService
-from qualcode.services.memos import MemoService
-from qualcode.services.merge import MergeService
-from qualcode.services.ratings import RatingService
-from qualcode.services.search import SearchService
-from qualcode.services.suggest import SuggestService
-from qualcode.services.team import TeamService
 from qualcode.store import Store
+
+if TYPE_CHECKING:
+    from qualcode.services.backups import BackupService
+    from qualcode.services.codebook import CodebookService
+    from qualcode.services.codings import CodingService
+    from qualcode.services.documents import DocumentService
+    from qualcode.services.exchange import ExchangeIds
+    from qualcode.services.history import History
+    from qualcode.services.keywords import KeywordService
+    from qualcode.services.memos import MemoService
+    from qualcode.services.merge import MergeService
+    from qualcode.services.ratings import RatingService
+    from qualcode.services.search import SearchService
+    from qualcode.services.suggest import SuggestService
+    from qualcode.services.team import TeamService
 
 
 class Project:
@@ -40,24 +43,96 @@ class Project:
         self.store = store
         self.path = store.path
         self.log = EventLog(store)
-        self.documents = DocumentService(store, self.log)
-        self.codebook = CodebookService(store, self.log)
-        self.codings = CodingService(store, self.log, self.documents, self.codebook)
-        self.ratings = RatingService(store, self.log, self.documents, self.codebook, self.codings)
-        self.search = SearchService(store, self.documents, self.codebook, self.codings)
-        self.keywords = KeywordService(self.documents, self.codebook)
-        self.suggest = SuggestService(self.documents, self.codebook, self.codings, self.keywords)
-        self.exchange = ExchangeIds(store)
-        self.memos = MemoService(store, self.log, self.documents, self.codebook)
-        self.history = History(store, self.log, self.documents, self.codebook, self.codings, self.ratings, self.memos)
-        self.team = TeamService(self.documents, self.codebook, self.codings, self.ratings, self.history)
-        self.backups = BackupService(store, self.log, self.codebook)
-        self.merge = MergeService(
-            store, self.log, self.documents, self.codebook, self.codings, self.ratings, self.exchange, self.memos
+
+    # -- the services, each built (and its module imported) on first use ---------------------------
+    # A command loads only the services it touches (`status` needs codings alone, not the ~40 ms of importing
+    # them all). Each is built once and shared, as before. The documents' listeners are registered as the
+    # documents service is built, before any change can happen, and build the service they call when they fire:
+    # an import keeps the search index in step, a re-import carries codings and backs up first, whether or not
+    # search, codings or backups were used before.
+    @cached_property
+    def documents(self) -> DocumentService:
+        from qualcode.services.documents import DocumentService
+
+        documents = DocumentService(self.store, self.log)
+        documents.on_change(lambda removed, added: self.search.documents_changed(removed, added))
+        documents.on_replace(lambda *args, **kwargs: self.codings.carry(*args, **kwargs))
+        documents.before_reimport(lambda *args, **kwargs: self.backups.auto(*args, **kwargs))
+        return documents
+
+    @cached_property
+    def codebook(self) -> CodebookService:
+        from qualcode.services.codebook import CodebookService
+
+        return CodebookService(self.store, self.log)
+
+    @cached_property
+    def codings(self) -> CodingService:
+        from qualcode.services.codings import CodingService
+
+        return CodingService(self.store, self.log, self.documents, self.codebook)
+
+    @cached_property
+    def ratings(self) -> RatingService:
+        from qualcode.services.ratings import RatingService
+
+        return RatingService(self.store, self.log, self.documents, self.codebook, self.codings)
+
+    @cached_property
+    def search(self) -> SearchService:
+        from qualcode.services.search import SearchService
+
+        return SearchService(self.store, self.documents, self.codebook, self.codings)
+
+    @cached_property
+    def keywords(self) -> KeywordService:
+        from qualcode.services.keywords import KeywordService
+
+        return KeywordService(self.documents, self.codebook)
+
+    @cached_property
+    def suggest(self) -> SuggestService:
+        from qualcode.services.suggest import SuggestService
+
+        return SuggestService(self.documents, self.codebook, self.codings, self.keywords)
+
+    @cached_property
+    def exchange(self) -> ExchangeIds:
+        from qualcode.services.exchange import ExchangeIds
+
+        return ExchangeIds(self.store)
+
+    @cached_property
+    def memos(self) -> MemoService:
+        from qualcode.services.memos import MemoService
+
+        return MemoService(self.store, self.log, self.documents, self.codebook)
+
+    @cached_property
+    def history(self) -> History:
+        from qualcode.services.history import History
+
+        return History(self.store, self.log, self.documents, self.codebook, self.codings, self.ratings, self.memos)
+
+    @cached_property
+    def team(self) -> TeamService:
+        from qualcode.services.team import TeamService
+
+        return TeamService(self.documents, self.codebook, self.codings, self.ratings, self.history)
+
+    @cached_property
+    def backups(self) -> BackupService:
+        from qualcode.services.backups import BackupService
+
+        return BackupService(self.store, self.log, self.codebook)
+
+    @cached_property
+    def merge(self) -> MergeService:
+        from qualcode.services.merge import MergeService
+
+        return MergeService(
+            self.store, self.log, self.documents, self.codebook, self.codings, self.ratings, self.exchange, self.memos
         )
-        self.documents.on_change(self.search.documents_changed)
-        self.documents.on_replace(self.codings.carry)
-        self.documents.before_reimport(self.backups.auto)
 
     # -- lifecycle -------------------------------------------------------------------------------
     @classmethod
@@ -84,7 +159,10 @@ class Project:
             table: conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
             for table in ("documents", "turns", "cases", "codes", "codings")
         }
-        return {**counts, "coders": self.codings.coders()}
+        # The same list as `self.codings.coders()`, without building the codings service (and importing the
+        # documents and codebook services it stands on) for a count: `qualcode status` stays light.
+        coders = [row[0] for row in conn.execute("SELECT DISTINCT coder FROM codings ORDER BY coder")]
+        return {**counts, "coders": coders}
 
     def revision(self) -> tuple[int, int]:
         """Changes whenever this connection or another process writes to the file (cheap: no table is read).

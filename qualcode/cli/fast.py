@@ -194,7 +194,21 @@ def _matched(matched: list[dict]) -> dict[str, str]:
 
 
 def main() -> None:
-    """The console script: the fast path when it applies, else the typer application."""
+    """The console script: the fast path when it applies, else the typer application.
+
+    A reader that stops reading (`qualcode search … | head`) ends the command quietly, as it ends `rg`: no
+    traceback, status 0, and standard output pointed at /dev/null so Python's final flush cannot complain."""
+    try:
+        _main()
+    except BrokenPipeError:
+        import os
+
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        sys.exit(0)
+
+
+def _main() -> None:
     status = None
     try:
         status = run(sys.argv[1:])

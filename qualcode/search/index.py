@@ -33,6 +33,29 @@ WS_GRAM = -1  # the posting list of removed whitespace (no code point or pair ke
 FOLD_KEY = "search.fold"  # the project table's record of the folding the index was built with
 BATCH_CHARACTERS = 1_000_000  # bounds memory while indexing: about 150 bytes per character
 PAIR_SHIFT = 21  # code points need 21 bits
+# search_postings.key (schema 10) = batch << KEY_SHIFT | (gram + 1): a batch's lists are appended in key
+# order, so the table's pages fill up (the (gram, batch) key of schema 2 split pages on every batch, and
+# its blobs overflowed with half-empty pages): 107 -> 80 MB at 20 M characters.
+KEY_SHIFT = 43  # gram + 1 < 2**43 (pair keys need 42 bits; WS_GRAM is -1)
+MAX_BATCH = 1 << 20  # batch ids above need more than 63 bits: the index is rebuilt (renumbered) first
+
+
+def posting_key(batch: int, gram: int) -> int:
+    return (batch << KEY_SHIFT) | (gram + 1)
+
+
+class Mapped:
+    """A column read through a lookup table only for the rows asked for (`lut[codes[rows]]`), so loading the
+    turn table does not map every turn."""
+
+    def __init__(self, lut: np.ndarray, codes: np.ndarray):
+        self.lut, self.codes = lut, codes
+
+    def __getitem__(self, rows):
+        return self.lut[self.codes[rows]]
+
+    def __len__(self) -> int:
+        return len(self.codes)
 
 
 @dataclass
@@ -48,8 +71,8 @@ class TurnTable:
     document_id: np.ndarray
     number: np.ndarray
     start: np.ndarray  # offset of the turn in its document text
-    case: np.ndarray  # index into `cases`
-    speaker: np.ndarray  # index into `speakers`
+    case: Mapped  # index into `cases`, per row (turns.case[rows])
+    speaker: Mapped  # index into `speakers`, per row
     cases: list[str]
     speakers: list[str]
     ws_source: Callable[[], np.ndarray] | None = None  # reads the removed whitespace (WS_GRAM)
@@ -113,13 +136,13 @@ class TurnTable:
 
     @property
     def end_gpos(self) -> np.ndarray:
-        return self.gpos + self.length
+        return self.gpos + self.length.astype(np.int64)
 
     @cached_property
     def by_document(self) -> tuple[np.ndarray, np.ndarray]:
         """Rows ordered by (document, start), and their sort keys, to map document offsets to positions."""
         order = np.lexsort((self.start, self.document_id))
-        return order, self.document_id[order] * (1 << 32) + self.start[order]
+        return order, self.document_id[order].astype(np.int64) * (1 << 32) + self.start[order]
 
     def rows_of(self, positions: np.ndarray) -> np.ndarray:
         """The row of the turn at or before each global position (-1 before the first)."""
@@ -169,7 +192,8 @@ def pack_turns(columns: dict[str, np.ndarray], speakers: list[str]) -> bytes:
 
 
 def unpack_turns(blob: bytes) -> tuple[dict[str, np.ndarray], list[str]]:
-    """The columns (as int64) and speaker names of a pack_turns blob."""
+    """The columns (read-only views of the blob, each in its stored width) and speaker names of a pack_turns
+    blob. Converting them all to 64 bits took longer than reading the blob."""
     if blob[:8] != _PACK_MAGIC:
         raise ValueError("not a packed turn table")
     size = int.from_bytes(blob[8:12], "little")
@@ -177,7 +201,7 @@ def unpack_turns(blob: bytes) -> tuple[dict[str, np.ndarray], list[str]]:
     offset, columns = 12 + size, {}
     for name, dtype, count in header["columns"]:
         dt = np.dtype(dtype)
-        columns[name] = np.frombuffer(blob, dtype=dt, count=count, offset=offset).astype(np.int64)
+        columns[name] = np.frombuffer(blob, dtype=dt, count=count, offset=offset)
         offset += count * dt.itemsize
         offset += -offset % 8
     return columns, header["speakers"]
@@ -212,17 +236,17 @@ class SearchIndex:
         self._stale_key: tuple | None = None
         self.coded_units: dict = {}  # engine.coded_units' last result, keyed by filters and version()
         self._stale = False
+        self._batch_base: dict[int, int] = {}
+        self._batches_key: tuple | None = None
 
     # -- building --------------------------------------------------------------------------------
     def next_gpos(self) -> int:
-        row = self.store.conn.execute("SELECT max(gpos + length) FROM search_turns").fetchone()
         batch = self.store.conn.execute("SELECT max(end_gpos) FROM search_batches").fetchone()
-        return max(row[0] or 0, batch[0] or 0) + SEPARATOR_GAP
+        return (batch[0] or 0) + SEPARATOR_GAP
 
     def remove_documents(self, document_ids: list[int]) -> None:
         if not document_ids:
             return
-        self.store.conn.executemany("DELETE FROM search_turns WHERE document_id = ?", [(d,) for d in document_ids])
         columns, speakers = self._columns()
         keep = ~np.isin(columns["document_id"], np.asarray(document_ids, dtype=np.int64))
         self._write_pack({name: values[keep] for name, values in columns.items()}, speakers)
@@ -232,6 +256,9 @@ class SearchIndex:
         """Index these documents' turns in import batches of at most BATCH_CHARACTERS; returns characters indexed."""
         if not document_ids:
             return 0
+        last = self.store.conn.execute("SELECT max(id) FROM search_batches").fetchone()[0] or 0
+        if last + len(document_ids) >= MAX_BATCH:
+            return self.rebuild()
         sizes = dict(
             self.store.conn.execute(
                 f"SELECT id, length(text) FROM documents WHERE id IN ({','.join('?' * len(document_ids))})",
@@ -281,10 +308,6 @@ class SearchIndex:
             spans, folded_start.tolist(), folded_length.tolist(), strict=True
         ):
             rows.append((base + at, document_id, number, start, length, speaker))
-        conn.executemany(
-            "INSERT INTO search_turns (gpos, document_id, number, start, length, speaker) VALUES (?, ?, ?, ?, ?, ?)",
-            rows,
-        )
         if rows:
             speaker_code = {name: i for i, name in enumerate(speakers)}
             for row in rows:
@@ -327,8 +350,8 @@ class SearchIndex:
         if whitespace.size:
             [blob] = postings.encode_groups(whitespace, np.array([0]), np.array([whitespace.size]), base)
             self.store.conn.execute(
-                "INSERT INTO search_postings (gram, batch, count, positions) VALUES (?, ?, ?, ?)",
-                (WS_GRAM, batch, int(whitespace.size), blob),
+                "INSERT INTO search_postings (key, count, positions) VALUES (?, ?, ?)",
+                (posting_key(batch, WS_GRAM), int(whitespace.size), blob),
             )
         if cps.size == 0:
             return
@@ -346,8 +369,8 @@ class SearchIndex:
         ends = np.concatenate([bounds, [keys.size]])
         blobs = postings.encode_groups(where, starts, ends, base)
         self.store.conn.executemany(
-            "INSERT INTO search_postings (gram, batch, count, positions) VALUES (?, ?, ?, ?)",
-            zip(keys[starts].tolist(), [batch] * starts.size, (ends - starts).tolist(), blobs, strict=True),
+            "INSERT INTO search_postings (key, count, positions) VALUES (?, ?, ?)",
+            zip(((batch << KEY_SHIFT) | (keys[starts] + 1)).tolist(), (ends - starts).tolist(), blobs, strict=True),
         )
 
     def rebuild(self) -> int:
@@ -407,6 +430,8 @@ class SearchIndex:
             self._turns = None
 
     def _write_pack(self, columns: dict[str, np.ndarray], speakers: list[str]) -> None:
+        """The pack is the turn table (schema 10): rows an older version left in search_turns go."""
+        self.store.conn.execute("DELETE FROM search_turns")
         self.store.conn.execute(
             "INSERT INTO search_packed (name, data) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET data = excluded.data",
             (PACK_NAME, pack_turns(columns, speakers)),
@@ -436,17 +461,20 @@ class SearchIndex:
             columns, speakers = self._columns()
             case_of = dict(self.store.conn.execute("SELECT id, case_id FROM documents").fetchall())
             cases = sorted(set(case_of.values()))
+            case_index = {case_id: i for i, case_id in enumerate(cases)}
             by_document = np.zeros(max(case_of, default=0) + 1, dtype=np.int64)
             for document_id, case_id in case_of.items():
-                by_document[document_id] = cases.index(case_id)
+                by_document[document_id] = case_index[case_id]
             # speakers in name order, as filters and messages list them
             order = sorted(range(len(speakers)), key=speakers.__getitem__)
             recode = np.empty(len(speakers), dtype=np.int64)
             recode[order] = np.arange(len(speakers))
-            speaker = recode[columns["speaker"]] if columns["speaker"].size else columns["speaker"]
+            # gpos and start in 64 bits (binary searches and offsets); the rest stay as stored
+            gpos, start = columns["gpos"].astype(np.int64), columns["start"].astype(np.int64)
             self._turns = TurnTable(
-                columns["gpos"], columns["length"], columns["document_id"], columns["number"], columns["start"],
-                by_document[columns["document_id"]], speaker, cases, [speakers[i] for i in order],
+                gpos, columns["length"], columns["document_id"], columns["number"], start,
+                Mapped(by_document, columns["document_id"]), Mapped(recode, columns["speaker"]), cases,
+                [speakers[i] for i in order],
                 lambda: self._gram_positions(WS_GRAM),
             )  # fmt: skip
             self._turns_key = key
@@ -457,20 +485,36 @@ class SearchIndex:
         conn = self.store.conn
         return (conn.execute("PRAGMA data_version").fetchone()[0], conn.total_changes)
 
+    def _batches(self) -> dict[int, int]:
+        """Each import batch's id and first position."""
+        key = self.version()
+        if self._batches_key != key:
+            self._batch_base = dict(self.store.conn.execute("SELECT id, first_gpos FROM search_batches").fetchall())
+            self._batches_key = key
+        return self._batch_base
+
+    def _gram_rows(self, gram: int, columns: str) -> list:
+        """Rows of search_postings for this gram in every batch, in batch order: one seek per batch."""
+        keys = [posting_key(batch, gram) for batch in sorted(self._batches())]
+        rows = []
+        for i in range(0, len(keys), 500):
+            chunk = keys[i : i + 500]
+            rows += self.store.conn.execute(
+                f"SELECT {columns} FROM search_postings WHERE key IN ({','.join('?' * len(chunk))}) ORDER BY key",
+                chunk,
+            ).fetchall()
+        return rows
+
     def _gram_positions(self, gram: int) -> np.ndarray:
-        rows = self.store.conn.execute(
-            "SELECT p.positions, b.first_gpos FROM search_postings p JOIN search_batches b ON b.id = p.batch "
-            "WHERE p.gram = ? ORDER BY p.batch",
-            (gram,),
-        ).fetchall()
+        rows = self._gram_rows(gram, "key, positions")
         if not rows:
             return np.empty(0, dtype=np.int64)
-        arrays = [postings.decode(blob, base) for blob, base in rows]
+        base = self._batches()
+        arrays = [postings.decode(blob, base[key >> KEY_SHIFT]) for key, blob in rows]
         return arrays[0] if len(arrays) == 1 else np.concatenate(arrays)
 
     def _gram_count(self, gram: int) -> int:
-        row = self.store.conn.execute("SELECT sum(count) FROM search_postings WHERE gram = ?", (gram,)).fetchone()
-        return row[0] or 0
+        return sum(row[0] for row in self._gram_rows(gram, "count"))
 
     def positions(self, term: str) -> np.ndarray:
         """Global start positions of every exact occurrence of `term` (already folded: fold_term) in any turn."""

@@ -95,30 +95,25 @@ class TranscriptImport:
         kept as a version, and the document's codings are carried to the new text (kept, moved, re-anchored
         for review, or orphaned). `dry_run` reports all of it and writes nothing.
         """
-        prepared = []
-        seen: dict[tuple[str, str], Path] = {}
-        for raw_path in paths:
-            path = Path(raw_path)
-            decoded = read_transcript(path)
-            parsed = parse(decoded.text)
-            if not parsed.turns:
-                raise BadInput(f"{path}: no speaker turns found (expected lines starting 問：/答：, Q:/A: or Name:)")
-            target_case = (case_id or parsed.metadata.get("interviewee") or path.stem).strip()
-            self.check_new_case(target_case, f"{path}: ")
-            key = (target_case, path.stem)
-            if key in seen:
-                raise BadInput(f"{path}: same case and title as {seen[key]} in this import")
-            seen[key] = path
-            prepared.append((path, decoded, parsed, target_case))
-        if not dry_run and self._replaces_coded_text(prepared):
-            for hook in self._before_reimport:
-                hook("before-reimport")
+        # One file at a time inside the transaction, so memory holds one file's text, not all of them (a
+        # bad file raises inside it: nothing is written). Only when a file may replace coded text are all
+        # files read and checked first, without keeping their texts, so the backup is taken before writing
+        # and only for an import that can succeed.
+        files = [Path(p) for p in paths]
+        if not dry_run and self._before_reimport and self._may_replace_coded_text(files):
+            seen: dict[tuple[str, str], Path] = {}
+            prepared = [self._prepare(path, case_id, seen) for path in files]
+            if any(self._replaces_coded_text(path, sha256, target) for path, sha256, target in prepared):
+                for hook in self._before_reimport:
+                    hook("before-reimport")
         results: list[ImportResult] = []
         try:
             with self._store.transaction():
-                results = [
-                    self._import_one(path, decoded, parsed, target, coder) for path, decoded, parsed, target in prepared
-                ]
+                seen = {}
+                for path in files:
+                    decoded, parsed, target = self._read(path, case_id, seen)
+                    results.append(self._import_one(path, decoded, parsed, target, coder))
+                    del decoded, parsed
                 self._changed(
                     [r.document_id for r in results if r.status == "replaced"],
                     [r.document_id for r in results if r.status != "unchanged"],
@@ -128,18 +123,47 @@ class TranscriptImport:
         except _DryRun:
             self._changed([], [])  # the caches saw the rolled-back texts
             return [replace(r, dry_run=True) for r in results]
+        except BaseException:
+            self._changed([], [])  # a bad file part-way: rolled back, and the caches may have seen it
+            raise
         return results
 
-    def _replaces_coded_text(self, prepared: list) -> bool:
-        for path, decoded, _, case_id in prepared:
-            row = self._conn.execute(
-                "SELECT d.sha256, (SELECT count(*) FROM codings c WHERE c.document_id = d.id) FROM documents d "
-                "WHERE d.case_id = ? AND d.title = ?",
-                (case_id, path.stem),
-            ).fetchone()
-            if row is not None and row[0] != decoded.sha256 and row[1]:
-                return True
-        return False
+    def _read(self, path: Path, case_id: str | None, seen: dict[tuple[str, str], Path]):
+        """A file's decoded text, its turns and its case, checked (refused with BadInput)."""
+        decoded = read_transcript(path)
+        parsed = parse(decoded.text)
+        if not parsed.turns:
+            raise BadInput(f"{path}: no speaker turns found (expected lines starting 問：/答：, Q:/A: or Name:)")
+        target_case = (case_id or parsed.metadata.get("interviewee") or path.stem).strip()
+        self.check_new_case(target_case, f"{path}: ")
+        key = (target_case, path.stem)
+        if key in seen:
+            raise BadInput(f"{path}: same case and title as {seen[key]} in this import")
+        seen[key] = path
+        return decoded, parsed, target_case
+
+    def _prepare(self, path: Path, case_id: str | None, seen: dict[tuple[str, str], Path]) -> tuple[Path, str, str]:
+        """_read, keeping only what deciding on a backup needs."""
+        decoded, _, target_case = self._read(path, case_id, seen)
+        return path, decoded.sha256, target_case
+
+    def _may_replace_coded_text(self, paths: list[Path]) -> bool:
+        """Whether a file's name is the title of a coded document (a cheap test before reading any file)."""
+        coded = {
+            r[0]
+            for r in self._conn.execute(
+                "SELECT DISTINCT d.title FROM documents d WHERE EXISTS (SELECT 1 FROM codings c WHERE c.document_id = d.id)"
+            )
+        }
+        return any(path.stem in coded for path in paths)
+
+    def _replaces_coded_text(self, path: Path, sha256: str, case_id: str) -> bool:
+        row = self._conn.execute(
+            "SELECT d.sha256, (SELECT count(*) FROM codings c WHERE c.document_id = d.id) FROM documents d "
+            "WHERE d.case_id = ? AND d.title = ?",
+            (case_id, path.stem),
+        ).fetchone()
+        return row is not None and row[0] != sha256 and bool(row[1])
 
     def _import_one(self, path: Path, decoded, parsed, case_id: str, coder: str) -> ImportResult:
         conn = self._conn

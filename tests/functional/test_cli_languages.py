@@ -292,7 +292,7 @@ STATUS = """documents: 5
   codings: 0
    coders: 
 """  # noqa: W291
-MERGE = """would merge other.db (a qualcode project, schema 9) into {target}
+MERGE = """would merge other.db (a qualcode project, schema 10) into {target}
             added  updated  re-anchored  skipped  conflicts  refused
 documents       0        0            0        5          0        0
 cases           0        0            0        5          0        0

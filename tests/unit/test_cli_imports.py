@@ -62,6 +62,24 @@ def test_status_loads_no_heavy_library(demo_db, tmp_path):
     assert sorted(loaded & set(HEAVY)) == []
 
 
+def test_status_reads_its_catalogue_without_the_yaml_parser(demo_db, tmp_path):
+    # As on a user's machine: bytecode and the parsed catalogue kept (here under a prefix in tmp_path).
+    env = {"PYTHONDONTWRITEBYTECODE": "", "PYTHONPYCACHEPREFIX": str(tmp_path / "pycache"), "QUALCODE_LANG": "zh"}
+    first, proc = modules_of(tmp_path, "-p", str(demo_db), "status", env=env)
+    assert proc.returncode == 0 and "文件" in proc.stdout, proc.stderr
+    loaded, again = modules_of(tmp_path, "-p", str(demo_db), "status", env=env)
+    assert again.stdout == proc.stdout
+    assert "yaml" in first and "yaml" not in loaded and "tomllib" not in loaded
+
+
+def test_a_query_split_into_words_loads_jieba_without_pkg_resources(demo_db, tmp_path):
+    env = {"XDG_CACHE_HOME": str(tmp_path / "cache")}  # where the dictionary's copy is made (platformdirs)
+    loaded, proc = modules_of(tmp_path, "-p", str(demo_db), "search", "中央政府經費補助", "--limit", "1", env=env)
+    assert proc.returncode == 0 and "searched for its words 中央政府 / 經費 / 補助" in proc.stderr, proc.stderr
+    assert "jieba" in loaded and "pkg_resources" not in loaded
+    assert sorted(loaded & set(HEAVY) - SEARCH_NEEDS - {"jieba"}) == []
+
+
 def test_search_loads_only_what_a_query_needs(demo_db, tmp_path):
     loaded, proc = modules_of(tmp_path, "-p", str(demo_db), "search", "經費", "--limit", "3")
     assert proc.returncode == 0, proc.stderr
@@ -216,3 +234,21 @@ def test_plain_search_lines_are_what_rich_text_writes(header, codes, hits):
     shown = fast.highlighted(header, spans)
     if isinstance(shown, str):
         assert shown + "\n" == _rich([Text(header)], {"markup": False})
+
+
+def test_a_reader_that_stops_reading_ends_the_command_quietly(tmp_path):
+    """`qualcode search … | head -1`: no traceback when the pipe closes, as with rg."""
+    import shutil
+
+    qualcode = shutil.which("qualcode") or str(Path(sys.executable).parent / "qualcode")
+    db = tmp_path / "p.db"
+    subprocess.run([qualcode, "--project", str(db), "demo", "--no-tui"], check=True, capture_output=True)
+    # every hit of 的, line by line (the fast path; it printed a BrokenPipeError traceback before), and typer's
+    for args in (["search", "的", "--limit", "100000"], ["kwic", "的"], ["show", "A"]):
+        run = subprocess.run(
+            f"{qualcode} --project {db} {' '.join(args)} | head -c 10",
+            shell=True,
+            capture_output=True,
+        )
+        errors = run.stderr.decode("utf-8", "replace")  # head -c cuts a character in half: bytes
+        assert "Traceback" not in errors and "BrokenPipe" not in errors, (args, errors)

@@ -75,27 +75,23 @@ def test_fresh_and_version_4_migrated_projects_have_the_same_schema(tmp_path):
     fresh.close()
 
 
-def test_migration_5_renames_the_index_batches_and_keeps_postings_and_constraints(tmp_path):
+def test_migrations_5_and_10_rename_the_index_batches_and_rekey_postings_by_batch(tmp_path):
     path = tmp_path / "old.db"
     _old_project(path, 4)
     store = Store(path)
     names = {r[0] for r in store.conn.execute("SELECT name FROM sqlite_master")}
     assert "search_batches" in names and "search_segments" not in names
+    assert "search_turns_by_document" not in names
     postings = store.db["search_postings"]
-    assert [c.name for c in postings.columns] == ["gram", "batch", "count", "positions"]
-    assert postings.pks == ["gram", "batch"]
-    [fk] = postings.foreign_keys
-    assert (fk.column, fk.other_table, fk.other_column) == ("batch", "search_batches", "id")
-    assert postings.schema.rstrip().endswith("WITHOUT ROWID")
-    on_delete = {
-        row["table"]: row["on_delete"] for row in store.conn.execute("PRAGMA foreign_key_list(search_postings)")
-    }
-    assert on_delete == {"search_batches": "CASCADE"}
+    assert [c.name for c in postings.columns] == ["key", "count", "positions"]
+    assert postings.pks == ["key"]
     assert _tuples(store, "SELECT id, first_gpos, end_gpos, characters FROM search_batches") == [(7, 1, 20, 19)]
-    assert sorted(_tuples(store, "SELECT gram, batch FROM search_postings")) == [(ord("經"), 7), (ord("費"), 7)]
-    with store.transaction() as conn:  # the cascade still holds
-        conn.execute("DELETE FROM search_batches")
-    assert store.conn.execute("SELECT count(*) FROM search_postings").fetchone()[0] == 0
+    from qualcode.search.index import posting_key
+
+    assert sorted(_tuples(store, "SELECT key, count, positions FROM search_postings")) == [
+        (posting_key(7, ord("經")), 1, b"\x01"),
+        (posting_key(7, ord("費")), 1, b"\x01"),
+    ]
     store.close()
 
 

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from qualcode.project import Project
 from qualcode.search.index import PACK_COLUMNS, pack_turns, unpack_turns
+from qualcode.zh.normalize import fold_term
 
 _counter = itertools.count()
 
@@ -25,7 +26,6 @@ def test_pack_round_trips_every_column(rows, speakers):
     unpacked, names = unpack_turns(pack_turns(columns, speakers))
     assert names == speakers
     for name in PACK_COLUMNS:
-        assert unpacked[name].dtype == np.int64
         assert unpacked[name].tolist() == columns[name].tolist()
 
 
@@ -36,13 +36,27 @@ def _write(tmp_path, name: str, turns: list[str]) -> object:
     return path
 
 
-def _from_rows(project: Project) -> dict[str, list[int]]:
-    """The turn table as search_turns' rows give it (the source the pack must agree with)."""
-    rows = project.store.conn.execute(
-        "SELECT gpos, length, document_id, number, start, speaker FROM search_turns ORDER BY gpos"
-    ).fetchall()
-    return {"gpos": [r[0] for r in rows], "length": [r[1] for r in rows], "document_id": [r[2] for r in rows],
-            "number": [r[3] for r in rows], "start": [r[4] for r in rows], "speaker": [r[5] for r in rows]}  # fmt: skip
+def _from_turns(project: Project) -> set[tuple]:
+    """Every turn as the turns table and the texts give it: (document, number, start, speaker, folded length)."""
+    conn = project.store.conn
+    texts = dict(conn.execute("SELECT id, text FROM documents").fetchall())
+    return {
+        (d, n, s, speaker, len(fold_term(texts[d][s:e])))
+        for d, n, speaker, s, e in conn.execute('SELECT document_id, number, speaker, start, "end" FROM turns')
+    }
+
+
+def _agrees(project: Project) -> bool:
+    """The pack holds every turn once, in disjoint, increasing position ranges, and nothing else; search_turns
+    is empty (the pack replaced its rows in schema 10)."""
+    table = _from_pack(project)
+    ends = [g + n for g, n in zip(table["gpos"], table["length"], strict=True)]
+    disjoint = all(e < g for e, g in zip(ends, table["gpos"][1:], strict=False))
+    packed = set(
+        zip(table["document_id"], table["number"], table["start"], table["speaker"], table["length"], strict=True)
+    )
+    empty = project.store.conn.execute("SELECT count(*) FROM search_turns").fetchone()[0] == 0
+    return disjoint and empty and len(packed) == len(table["gpos"]) and packed == _from_turns(project)
 
 
 def _from_pack(project: Project) -> dict[str, list]:
@@ -58,12 +72,12 @@ def test_the_pack_follows_imports_reimports_and_reindex(tmp_path):
     a = _write(tmp_path, "A", ["經費 從哪裡來", "中央 補助", "就業e網"])
     b = _write(tmp_path, "B", ["市府自籌", "人力\n不足"])
     project.documents.import_files([a, b])
-    assert _from_pack(project) == _from_rows(project)
+    assert _agrees(project)
     project.documents.import_files([_write(tmp_path, "A", ["經費從哪裡來？", "中央", "補助 很少", "第四輪"])])
-    assert _from_pack(project) == _from_rows(project)
+    assert _agrees(project)
     assert project.search.find("補助很少").total == 1
     project.search.reindex()
-    assert _from_pack(project) == _from_rows(project)
+    assert _agrees(project)
     assert project.search.find("人力不足").total == 1
     assert [r.speaker for r in project.search.find("市府", speaker="問").results] == ["問"]
     project.close()
@@ -74,13 +88,19 @@ def test_a_project_without_the_pack_searches_alike_and_gets_one(tmp_path):
     project.documents.import_files([_write(tmp_path, "A", ["經費 從哪裡來", "中央 補助", "經費"])])
     before = [(r.document, r.turn, r.start, r.end) for r in project.search.find("經費", limit=None).results]
     with project.store.transaction() as conn:
+        # as a version before schema 10 left it: the table in search_turns' rows, no pack
+        table = _from_pack(project)
         conn.execute("DELETE FROM search_packed")
+        conn.executemany(
+            "INSERT INTO search_turns (gpos, document_id, number, start, length, speaker) VALUES (?, ?, ?, ?, ?, ?)",
+            zip(*(table[k] for k in ("gpos", "document_id", "number", "start", "length", "speaker")), strict=True),
+        )
     project.close()
     project = Project.open(tmp_path / "p.db")
     index = project.search.index
     assert [(r.document, r.turn, r.start, r.end) for r in project.search.find("經費", limit=None).results] == before
     assert index._has_pack()  # the first search that may write packed it
-    assert _from_pack(project) == _from_rows(project)
+    assert _agrees(project)
     project.close()
 
 

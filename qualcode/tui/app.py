@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from textual import events
 from textual.app import App, ComposeResult, SystemCommand
 from textual.containers import Horizontal, Vertical
+from textual.notifications import Notification
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widgets import Static
@@ -23,12 +24,14 @@ from qualcode.tui.coding_actions import CodingActions
 from qualcode.tui.i18n import label, say_error
 from qualcode.tui.idle_gc import IdleCollector
 from qualcode.tui.screens.help import HelpScreen
+from qualcode.tui.widgets.flash import FlashRack
 from qualcode.tui.widgets.footer import Footer
 from qualcode.tui.widgets.panels import CodeTree, DocumentsTree, SegmentsList
-from qualcode.tui.widgets.textual_adapter import replace_bindings
+from qualcode.tui.widgets.textual_adapter import notifications_shown, on_app_thread, replace_bindings, start_screen
 from qualcode.tui.widgets.transcript import Paint, TranscriptView
 
 POLL_SECONDS = 0.5  # how often the app looks for other writers' changes: one PRAGMA, a few microseconds
+PREPARE_QUIET = 0.8  # seconds without a key before the dialogs are built ahead of their first showing
 
 
 class QualcodeApp(AssistActions, CodingActions, App):
@@ -94,6 +97,7 @@ class QualcodeApp(AssistActions, CodingActions, App):
         yield Static("", id="suggestions")
         yield Static("", id="status")
         yield Footer()
+        yield FlashRack()
 
     def on_mount(self) -> None:
         if self.keys:
@@ -126,6 +130,7 @@ class QualcodeApp(AssistActions, CodingActions, App):
         self.set_interval(0.5, self.idle_gc.tick, name="idle-gc")
         if self.ask_coder:
             self._ask_coder()
+        self.set_timer(PREPARE_QUIET, self._prepare_dialogs)
 
     async def on_event(self, event) -> None:
         if isinstance(event, events.Key):
@@ -134,6 +139,30 @@ class QualcodeApp(AssistActions, CodingActions, App):
 
     def on_unmount(self) -> None:
         self.idle_gc.stop()
+
+    def notify(self, message: str, *, title: str = "", severity="information", timeout=None, markup=True) -> None:
+        """On the coding screen, shown by its FlashRack in the frame of the key that raised it (widgets/flash.py);
+        elsewhere, and from other threads, as Textual's toasts."""
+        rack = self._flash_rack()
+        if rack is None or not on_app_thread(self):
+            super().notify(message, title=title, severity=severity, timeout=timeout, markup=markup)
+            return
+        if notifications_shown(self):
+            wait = self.NOTIFICATION_TIMEOUT if timeout is None else timeout
+            rack.show(Notification(message, title, severity, wait, markup=markup))
+
+    def clear_notifications(self) -> None:
+        super().clear_notifications()
+        rack = self._flash_rack()
+        if rack is not None:
+            rack.clear()
+
+    def _flash_rack(self) -> FlashRack | None:
+        """The coding screen's rack while that screen is the one shown."""
+        if not self.is_mounted or len(self.screen_stack) != 1:
+            return None
+        found = self.screen.query(FlashRack)
+        return found.first() if found else None
 
     def _ask_coder(self) -> None:
         """First run: who is coding? Saved as `coder` in the config file, so it is asked once."""
@@ -448,12 +477,27 @@ class QualcodeApp(AssistActions, CodingActions, App):
         self.view.focus()
 
     # -- navigation and other screens ------------------------------------------------------------
-    def action_search(self) -> None:
+    def search_screen(self) -> tuple[Screen, bool]:
         from qualcode.tui.screens.search import SearchScreen
 
-        screen, kept = self.keep_screen(
+        return self.keep_screen(
             "search", (id(self.work), self.language), lambda: SearchScreen(self.work, self.language, self.last_query)
         )
+
+    async def _prepare_dialogs(self) -> None:
+        """Build the code picker and the search screen while the user reads, so that the first `c` and `/` show
+        them as fast as every later one (building them took 60–130 ms: benchmarks/tui_keys.py). Waits while keys
+        are being pressed; a dialog opened before is simply built then, as it always was."""
+        if self.idle_gc.seconds_since_key() < PREPARE_QUIET:
+            self.set_timer(PREPARE_QUIET, self._prepare_dialogs)
+            return
+        for make in (self.picker_screen, self.search_screen):
+            screen, kept = make()
+            if not kept:
+                await start_screen(self, screen)
+
+    def action_search(self) -> None:
+        screen, kept = self.search_screen()
         if kept:
             screen.reopen()
 

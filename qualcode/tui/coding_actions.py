@@ -70,12 +70,16 @@ class CodingActions:
                 result = code.id
             self.apply_code(result)
 
-        picker, kept = self.keep_screen(
-            "code-picker", (id(self.codes), self.language), lambda: CodePicker(self.codes, self.language)
-        )
+        picker, kept = self.picker_screen()
         if kept:
             picker.reset()
         self.push_screen(picker, chosen)
+
+    def picker_screen(self):
+        """The code picker for today's codes and language: kept between showings (QualcodeApp.keep_screen)."""
+        return self.keep_screen(
+            "code-picker", (id(self.codes), self.language), lambda: CodePicker(self.codes, self.language)
+        )
 
     def action_select_turn(self) -> None:
         if self.document_id is None:

@@ -39,6 +39,9 @@ class IdleCollector:
     def key_pressed(self) -> None:
         self.last_key = time.monotonic()
 
+    def seconds_since_key(self) -> float:
+        return time.monotonic() - self.last_key
+
     def tick(self) -> bool:
         """Called now and then (a timer): collect if the keyboard is quiet or it has been too long."""
         now = time.monotonic()

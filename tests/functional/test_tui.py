@@ -20,7 +20,7 @@ def _toasts(app) -> list[str]:
 
     Textual's run_test shows no toasts unless asked: `run_test(..., notifications=True)`.
     """
-    return [str(toast.render()) for toast in app.screen.query("Toast")]
+    return [str(toast.render()) for toast in app.screen.query("Toast, Flash")]
 
 
 def _status(app) -> str:

@@ -30,7 +30,7 @@ def _code_two(project):
 
 
 def _toasts(app) -> str:
-    return " ".join(str(toast.render()) for toast in app.screen.query("Toast"))
+    return " ".join(str(toast.render()) for toast in app.screen.query("Toast, Flash"))
 
 
 def _rows(screen) -> list[str]:

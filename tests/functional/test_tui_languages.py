@@ -78,7 +78,7 @@ async def _visit(pilot, app, seen: dict[str, str], chrome: dict[str, str] | None
             await pilot.pause()
     await pilot.press("t", "5", "u")  # code and undo: the toast says what was undone
     await pilot.pause()
-    seen["undo"] = " ".join(str(t.render()) for t in app.screen.query("Toast"))
+    seen["undo"] = " ".join(str(t.render()) for t in app.screen.query("Toast, Flash"))
 
 
 @pytest.mark.slow

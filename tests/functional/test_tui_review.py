@@ -70,7 +70,7 @@ async def test_delete_an_orphan_and_attach_needs_a_selection(project, tmp_path):
         await pilot.pause()
         await pilot.press("a")  # nothing selected in the transcript
         await pilot.pause()
-        toasts = " ".join(str(t.render()) for t in app.screen.query("Toast"))
+        toasts = " ".join(str(t.render()) for t in app.screen.query("Toast, Flash"))
         assert "先在逐字稿選取新位置" in toasts
         assert [c.id for c in project.codings.select(orphaned=True)] == [orphan.id]
         await pilot.press("x")

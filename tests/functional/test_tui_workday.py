@@ -14,6 +14,9 @@ def _shown(app, widget_type) -> bool:
     return widget.display and widget.region.width > 0 and widget.region.height > 0
 
 
+TEXT_MEASURE = 100  # app.tcss: #transcript's max-width
+
+
 def _text_columns(app) -> int:
     """How many columns the transcript has for text (its content width, the gutter excluded)."""
     view = app.view
@@ -53,10 +56,21 @@ async def test_a_wide_terminal_shows_the_panels_beside_and_b_p_hide_them(project
         assert _shown(app, DocumentsTree) and _shown(app, CodeTree)
         beside = _text_columns(app)
         assert app.view.region.x >= app.query_one(DocumentsTree).region.right  # beside, not over
+        # a reading measure: the transcript is at most TEXT_MEASURE cells wide, the code panel takes the rest
+        assert app.view.region.width == TEXT_MEASURE and app.query_one(CodeTree).region.width > 46
         await pilot.press("b", "p")
         await pilot.pause()
         assert not _shown(app, DocumentsTree) and not _shown(app, CodeTree)
-        assert _text_columns(app) > beside + 50
+        assert _text_columns(app) == beside  # the measure holds: hiding a panel rewraps nothing
+        await pilot.resize_terminal(150, 40)  # under the measure with both panels: hiding them gives it back
+        await pilot.pause()
+        await pilot.press("b", "p")
+        await pilot.pause()
+        assert _shown(app, DocumentsTree) and _shown(app, CodeTree)
+        narrower = _text_columns(app)
+        await pilot.press("b", "p")
+        await pilot.pause()
+        assert _text_columns(app) == beside > narrower + 10
         await pilot.press("p")
         await pilot.pause()
         assert _shown(app, CodeTree) and not _shown(app, DocumentsTree)
@@ -185,7 +199,7 @@ async def test_y_copies_the_quote_with_its_citation(project):
         await pilot.press("y")
         await pilot.pause()
         assert app.clipboard == f"「根本就是希望」(A, 第 {number} 輪)"
-        assert any("已複製到剪貼簿" in str(t.render()) for t in app.screen.query("Toast"))
+        assert any("已複製到剪貼簿" in str(t.render()) for t in app.screen.query("Toast, Flash"))
         await pilot.press("left", "y")  # no selection: the coding under the cursor, whole
         await pilot.pause()
         assert app.clipboard == f"「{quote}」(A, 第 {number} 輪)"
@@ -196,7 +210,7 @@ async def test_y_copies_the_quote_with_its_citation(project):
         await pilot.press("y")
         await pilot.pause()
         assert app.clipboard == f"「{quote}」(A, turn {number})"  # unchanged, and said so
-        assert any("no quote to copy" in str(t.render()) for t in app.screen.query("Toast"))
+        assert any("no quote to copy" in str(t.render()) for t in app.screen.query("Toast, Flash"))
 
 
 async def test_first_run_asks_who_is_coding_once_and_keeps_the_config_file(project, tmp_path, monkeypatch):

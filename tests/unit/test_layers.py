@@ -97,6 +97,11 @@ WRAPPED = {
     "_line_index_to_offsets",
     "_tab_width_cache",
     "_bindings",
+    "_component_styles",
+    "_disable_notifications",
+    "_thread_id",
+    "_get_screen",
+    "_refresh_layout",
 }
 
 

@@ -20,6 +20,13 @@ A Textual upgrade that changes these internals should fail here, and only here. 
   `Widget.vertical_scrollbar` does), which drop a refresh that would draw what they drew last.
 - `SteadySize`: skips Textual's `Tree._on_resize`/`OptionList._on_resize` (private handlers) for a Resize to
   the size the widget already has.
+- `SteadyStyle` and `FastWrapTextArea.notify_style_update`: read a widget's private `_component_styles` to tell
+  a restyle that changes nothing its rows are drawn from.
+- `start_screen`: calls the private `App._get_screen` and `Screen._refresh_layout` to build and lay out a kept
+  dialog before it is first shown.
+- `notifications_shown`, `on_app_thread`: read an App's private `_disable_notifications` (run_test's
+  `notifications=False`) and `_thread_id` (as `App.call_from_thread` does), for the coding screen's own
+  notifications (widgets/flash.py).
 
 The only private module imported is `textual._wrap`; `Document`, `DocumentNavigator` and
 `WrappedDocument` are defined in private modules but imported by their public names in
@@ -29,6 +36,7 @@ The only private module imported is `textual._wrap`; `Document`, `DocumentNaviga
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable
 from typing import cast
 
@@ -38,6 +46,7 @@ from textual._wrap import compute_wrap_offsets
 from textual.app import App
 from textual.binding import Binding, BindingsMap
 from textual.expand_tabs import get_tab_widths
+from textual.screen import Screen
 from textual.scrollbar import ScrollBar
 from textual.widget import Widget
 from textual.widgets import TextArea
@@ -57,8 +66,12 @@ __all__ = [
     "SteadyScrollBar",
     "SteadyScrollbars",
     "SteadySize",
+    "SteadyStyle",
     "WrappedDocument",
+    "notifications_shown",
+    "on_app_thread",
     "replace_bindings",
+    "start_screen",
 ]
 
 
@@ -98,16 +111,19 @@ class SteadyScrollBar(ScrollBar):
 
     def render(self):
         self._drawn = self._drawing()
+        self._drawn_rules = self.styles.get_render_rules()
         return super().render()
 
     def refresh(self, *regions, repaint: bool = True, layout: bool = False, recompose: bool = False):
+        # A layout refresh comes from a restyle: Textual sets every rule again and refreshes (with layout) for
+        # each one that is absent, changed or not; it is dropped too when the bar's own rules are unchanged.
         if (
             not regions
-            and not layout
             and not recompose
             and self.parent is not None
             and self.is_attached
             and getattr(self, "_drawn", None) == self._drawing()
+            and (not layout or getattr(self, "_drawn_rules", None) == self.styles.get_render_rules())
         ):
             return self
         return super().refresh(*regions, repaint=repaint, layout=layout, recompose=recompose)
@@ -175,6 +191,35 @@ class SteadySize:
             event.prevent_default()  # Textual dispatches a handler per class of the MRO until this is set
             return
         self._steady_size = event.size
+
+
+class SteadyStyle:
+    """An OptionList that repaints on a style update only when its styles changed.
+
+    Textual restyles every widget of a screen shown again (`Screen._on_screen_resume`), and
+    `OptionList.notify_style_update` refreshes on every restyle; the screen's first frame draws the list anyway,
+    so that refresh was a frame of its own, 20–40 ms after the key that opened the picker or the search, to the
+    same pixels. Here the update (Textual's, below this mixin) runs only when the list's render rules or its
+    components' differ from the last ones. Mix in before the Textual class.
+    """
+
+    def notify_style_update(self) -> None:
+        seen = _drawing_rules(cast(Widget, self))
+        if getattr(self, "_steady_style", None) == seen:
+            return
+        self._steady_style = seen
+        super().notify_style_update()  # type: ignore[misc]
+
+
+def _drawing_rules(widget: Widget, *, frame: bool = True) -> list:
+    """What a widget's drawing reads from its styles: its render rules (without the border's and outline's
+    when `frame` is false: Textual draws those around the content) and its components' rules."""
+    own = widget.styles.get_render_rules()
+    if not frame:
+        own = {k: v for k, v in own.items() if not k.startswith(("border", "outline"))}  # type: ignore[assignment]
+    # Private DOMNode._component_styles: the styles Textual computed for each COMPONENT_CLASSES name (the
+    # highlighted option's colours, the text area's selection...), so that any visible change repaints.
+    return [own, *(styles.get_render_rules() for _, styles in sorted(widget._component_styles.items()))]
 
 
 class FastWrappedDocument(WrappedDocument):
@@ -320,6 +365,19 @@ class FastWrapTextArea(SteadyScrollbars, TextArea):
         if self.show_vertical_scrollbar:
             self.vertical_scrollbar.window_virtual_size = self.virtual_size.height
 
+    def notify_style_update(self) -> None:
+        """Textual's TextArea drops every rendered row on any restyle, and gaining or losing focus restyles it
+        (its border's colour): every row was drawn again (~0.3 ms each) when a panel took the focus or gave it
+        back. When nothing the rows are drawn from changed (the rules but the border's and outline's, the
+        components'), only the cursor's rows are dropped (Textual draws the cursor only while focused)."""
+        seen = _drawing_rules(self, frame=False)
+        if seen == getattr(self, "_steady_rows", None):
+            Widget.notify_style_update(self)  # the style caches, without TextArea's clearing of every row
+            self.forget_rendered_lines([self.cursor_location[0]])
+            return
+        self._steady_rows = seen
+        super().notify_style_update()
+
     def clear_rendered_lines(self) -> None:
         """Drop every cached rendered row, so each is drawn again (get_line is called anew)."""
         # Private TextArea._line_cache: the LRU cache of rendered strips; no public way to invalidate it.
@@ -350,6 +408,31 @@ class FastWrapTextArea(SteadyScrollbars, TextArea):
             if i + 1 == len(visible) or visible[i + 1] != y + 1:
                 self.refresh_lines(start, y - start + 1)
                 start = None
+
+
+async def start_screen(app: App, screen: Screen) -> None:
+    """Compose, mount, style and lay out an installed screen's widgets now, without showing it: its first
+    showing (push_screen) then costs what every later one does."""
+    # Private App._get_screen: what push_screen calls first; it starts (registers) a screen that is not running,
+    # which composes and mounts its children. Private Screen._refresh_layout(size): what the screen's first
+    # ScreenResume does when its size is not the app's (Screen._on_screen_resume); a screen that is not the
+    # current one lays out and sends Resize/Show to its widgets without drawing anything.
+    started, mounted = app._get_screen(screen)
+    await mounted
+    started.update_node_styles(animate=False)
+    started._refresh_layout(app.size)
+
+
+def notifications_shown(app: App) -> bool:
+    """Whether the app shows notifications at all (Textual's run_test hides them unless asked)."""
+    # Private App._disable_notifications: set by App.run_test(notifications=False); Screen reads it too.
+    return not app._disable_notifications
+
+
+def on_app_thread(app: App) -> bool:
+    """Whether this code runs on the app's own thread (widgets may be touched), not a worker's."""
+    # Private App._thread_id: the thread App.run started on; App.call_from_thread compares it the same way.
+    return app._thread_id == threading.get_ident()
 
 
 def replace_bindings(app: App, bindings: list[Binding]) -> None:

@@ -102,6 +102,7 @@ WRAPPED = {
     "_thread_id",
     "_get_screen",
     "_refresh_layout",
+    "_option_render_cache",
 }
 
 

@@ -194,21 +194,50 @@ class SteadySize:
 
 
 class SteadyStyle:
-    """An OptionList that repaints on a style update only when its styles changed.
+    """An OptionList or Tree that repaints on a style update only when its styles changed, and without a new
+    layout when only colours changed.
 
-    Textual restyles every widget of a screen shown again (`Screen._on_screen_resume`), and
-    `OptionList.notify_style_update` refreshes on every restyle; the screen's first frame draws the list anyway,
-    so that refresh was a frame of its own, 20–40 ms after the key that opened the picker or the search, to the
-    same pixels. Here the update (Textual's, below this mixin) runs only when the list's render rules or its
-    components' differ from the last ones. Mix in before the Textual class.
+    Textual restyles every widget of a screen shown again (`Screen._on_screen_resume`) and the widgets whose
+    focus changed, and `OptionList.notify_style_update` refreshes on every restyle (a frame of its own, 20–40 ms
+    after the key that opened the picker or the search, to the same pixels), `Tree.notify_style_update`
+    invalidates every line and lays the tree out again (a tree taking the focus: its border's and cursor's
+    colours) a frame after the key's. Here Textual's update (below this mixin) runs only when the widget's or
+    its components' rules changed in more than colour; a change of colours only drops the rendered rows and
+    repaints. Mix in before the Textual class.
     """
 
     def notify_style_update(self) -> None:
-        seen = _drawing_rules(cast(Widget, self))
-        if getattr(self, "_steady_style", None) == seen:
+        widget = cast(Widget, self)
+        seen = _drawing_rules(widget)
+        last = getattr(self, "_steady_style", None)
+        if last == seen:
             return
         self._steady_style = seen
+        if last is not None and [_shape(r) for r in last] == [_shape(r) for r in seen]:
+            Widget.notify_style_update(widget)  # the style caches
+            # Private Tree._line_cache / OptionList._option_render_cache: their rendered rows (strips), keyed
+            # without the colours; dropped so the next frame draws every row in the new ones, without a layout.
+            for cache in ("_line_cache", "_option_render_cache"):
+                if hasattr(widget, cache):
+                    getattr(widget, cache).clear()
+            widget.refresh()
+            return
         super().notify_style_update()  # type: ignore[misc]
+
+
+_COLOUR_RULES = ("color", "background", "tint", "opacity", "text_style")
+
+
+def _shape(rules: dict) -> dict:
+    """Render rules without what only colours a widget: a change to these needs a repaint, not a layout."""
+    shape = {}
+    for key, value in rules.items():
+        if any(word in key for word in _COLOUR_RULES):
+            continue
+        if key.startswith(("border", "outline")) and isinstance(value, tuple):
+            value = value[0]  # the edge's type; its colour is value[1]
+        shape[key] = value
+    return shape
 
 
 def _drawing_rules(widget: Widget, *, frame: bool = True) -> list:

@@ -24,7 +24,8 @@ Each app sits READ_FIRST seconds after it opens before the first key, as a user 
 qualcode builds its code picker and search screen in such a pause (the bare app gets the same pause).
 Each key starts from a quiet screen: toasts cleared and pending frames drawn first (not timed), so a toast that
 expires or a frame left over from the key before is not charged to it. The text area's cursor blink is off in
-both apps (a read-only TextArea draws no blink, but its timer repaints the cursor row twice a second).
+both apps (a read-only TextArea draws no blink, but its timer repaints the cursor row twice a second), and so is
+that of the picker's and the search's text boxes (a blink landing within a key's frames was counted as its own).
 Full (generation 2) garbage collections that ran inside a press are counted (gc.callbacks) and their longest pause
 printed, so a tail made of collector pauses is told apart from the app's own work.
 
@@ -200,6 +201,8 @@ async def press_round(pilot, frames: list[float], samples: Samples, *, focus, be
 
 
 async def run_qualcode(db: Path, size: tuple[int, int], offsets: list[int], samples: Samples, profile=None) -> None:
+    from textual.widgets import Input
+
     from qualcode.project import Project
     from qualcode.tui.app import QualcodeApp
 
@@ -211,6 +214,9 @@ async def run_qualcode(db: Path, size: tuple[int, int], offsets: list[int], samp
             frames = watch_frames(app)
             await asyncio.sleep(READ_FIRST)  # the user reads before the first key (the app prepares its dialogs)
             await pilot.pause()
+            for kept in app.kept_screens.values():  # the dialogs' text boxes blink no more than the text area
+                for box in kept.query(Input):
+                    box.cursor_blink = False
             # the first document, whatever place `]`/`[` saved last time: the bare app holds the same text
             home = project.documents.documents()[0].id
             codings = 0

@@ -103,6 +103,10 @@ WRAPPED = {
     "_get_screen",
     "_refresh_layout",
     "_option_render_cache",
+    "_size_updated",
+    "_check_refresh",
+    "_repaint_required",
+    "_layout_required",
 }
 
 

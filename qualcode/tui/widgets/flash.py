@@ -16,11 +16,13 @@ from textual.events import Click
 from textual.notifications import Notification
 from textual.widgets import Static
 
+from qualcode.tui.widgets.textual_adapter import SteadyLayout
+
 SEVERITIES = ("information", "warning", "error")
 MAX_SHOWN = 5  # the newest messages shown together; older ones go first
 
 
-class Flash(Static):
+class Flash(SteadyLayout, Static):
     """One message, as a Textual toast draws it."""
 
     DEFAULT_CSS = """

@@ -20,6 +20,7 @@ A Textual upgrade that changes these internals should fail here, and only here. 
   `Widget.vertical_scrollbar` does), which drop a refresh that would draw what they drew last.
 - `SteadySize`: skips Textual's `Tree._on_resize`/`OptionList._on_resize` (private handlers) for a Resize to
   the size the widget already has.
+- `SteadyLayout`: overrides the private `Widget._size_updated` to take a new size without a second layout.
 - `SteadyStyle` and `FastWrapTextArea.notify_style_update`: read a widget's private `_component_styles` to tell
   a restyle that changes nothing its rows are drawn from.
 - `start_screen`: calls the private `App._get_screen` and `Screen._refresh_layout` to build and lay out a kept
@@ -63,6 +64,7 @@ __all__ = [
     "Document",
     "FastWrapTextArea",
     "FastWrappedDocument",
+    "SteadyLayout",
     "SteadyScrollBar",
     "SteadyScrollbars",
     "SteadySize",
@@ -128,6 +130,22 @@ class SteadyScrollBar(ScrollBar):
             return self
         return super().refresh(*regions, repaint=repaint, layout=layout, recompose=recompose)
 
+    def _check_refresh(self) -> None:
+        # Private Widget._check_refresh: run when the bar's messages are handled, it turns a pending repaint
+        # (_repaint_required) into an Update for the screen. A restyle sets the parent's rules one at a time, so
+        # a refresh asked for halfway through saw colours between the old and the new; decided again here,
+        # with the restyle done, a repaint to what the bar drew last is dropped instead of costing a frame.
+        # A bar with no size (its widget hidden) draws nothing: the layout that gives it one repaints it.
+        if (
+            self._repaint_required
+            and not self._layout_required
+            and self.parent is not None
+            and self.is_attached
+            and (self.size.area == 0 or getattr(self, "_drawn", None) == self._drawing())
+        ):
+            self._repaint_required = False
+        super()._check_refresh()
+
 
 class SteadyScrollbars:
     """A scrolling widget whose scrollbars repaint only when they change.
@@ -191,6 +209,22 @@ class SteadySize:
             event.prevent_default()  # Textual dispatches a handler per class of the MRO until this is set
             return
         self._steady_size = event.size
+
+
+class SteadyLayout:
+    """A widget that takes a new size without asking for another layout.
+
+    When a layout gives a widget a new size, Textual's `Widget._size_updated` sets its `virtual_size` reactive,
+    which asks for a layout again (`layout=True`): the screen is laid out a second time a frame later, to the
+    same arrangement (a toast or a panel shown: every such key drew a frame more, 20–40 ms later). The size is
+    set here as Textual does for a scroll (`layout=False`); the layout in hand has already placed the widget
+    at that size. Mix in before the Textual class.
+    """
+
+    def _size_updated(self, size, virtual_size, container_size, layout: bool = True) -> bool:
+        # Private Widget._size_updated(size, virtual_size, container_size, layout): called by Screen._refresh_layout
+        # for every widget of the arrangement; layout=False sets virtual_size without its layout refresh.
+        return super()._size_updated(size, virtual_size, container_size, layout=False)  # type: ignore[misc]
 
 
 class SteadyStyle:

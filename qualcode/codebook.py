@@ -6,12 +6,26 @@ import difflib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
-
-import yaml
+from typing import TYPE_CHECKING, Any
 
 from qualcode.errors import BadInput, CodebookInvalid
 from qualcode.model import Code, Facet, ScaleStep
+
+if TYPE_CHECKING:
+    import yaml
+else:
+
+    class _Yaml:
+        """PyYAML, imported when a codebook is first read or written (~12 ms): importing this module for its
+        constants (services/codebook.py, on every command that touches the codebook) does not load it."""
+
+        def __getattr__(self, name: str) -> Any:
+            import yaml as module
+
+            globals()["yaml"] = module
+            return getattr(module, name)
+
+    yaml = _Yaml()
 
 ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 COLOR_RE = re.compile(r"^#[0-9A-Fa-f]{6}$")
@@ -326,19 +340,25 @@ def to_data(codebook: Codebook) -> dict[str, Any]:
     return data
 
 
-class _Dumper(yaml.SafeDumper):
-    pass
-
-
 def _str(dumper: yaml.SafeDumper, value: str) -> yaml.Node:
     # U+0085 (NEXT LINE) is a line break to YAML: outside double quotes, which escape it, it reads back as a space.
     style = '"' if "\x85" in value else "|" if "\n" in value else None
     return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
 
 
-_Dumper.add_representer(str, _str)
+_DUMPER: type[yaml.SafeDumper] | None = None
+
+
+def _dumper() -> type[yaml.SafeDumper]:
+    """SafeDumper writing multi-line strings as blocks (made on first dump: PyYAML loads lazily)."""
+    global _DUMPER
+    if _DUMPER is None:
+        dumper: type[yaml.SafeDumper] = type("_Dumper", (yaml.SafeDumper,), {})
+        dumper.add_representer(str, _str)
+        _DUMPER = dumper
+    return _DUMPER
 
 
 def dumps(codebook: Codebook) -> str:
     header = "# qualcode codebook: codes (parent gives the tree), rating facets and scale. Edit and `qualcode codebook check` it.\n"
-    return header + yaml.dump(to_data(codebook), Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=100)
+    return header + yaml.dump(to_data(codebook), Dumper=_dumper(), allow_unicode=True, sort_keys=False, width=100)

@@ -82,7 +82,8 @@ class Project:
     def search(self) -> SearchService:
         from qualcode.services.search import SearchService
 
-        return SearchService(self.store, self.documents, self.codebook, self.codings)
+        # the other services built (and imported) only when a search needs them: a plain query needs none
+        return SearchService(self.store, lambda: self.documents, lambda: self.codebook, lambda: self.codings)
 
     @cached_property
     def keywords(self) -> KeywordService:

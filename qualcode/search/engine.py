@@ -13,15 +13,17 @@ words they hold, then by how close those words stand, then in document order.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
 from qualcode.errors import BadInput
-from qualcode.search.concepts import Concepts
 from qualcode.search.index import SearchIndex, TurnTable
 from qualcode.search.query import Query, parse_query
 from qualcode.zh.normalize import fold_term
+
+if TYPE_CHECKING:
+    from qualcode.search.concepts import Concepts
 
 SNIPPET_RADIUS = 30
 SPLIT_MIN_LENGTH = 3
@@ -192,6 +194,12 @@ def _present(turns: TurnTable, hits: _TermHits, units: _Units) -> np.ndarray:
     rows of the hits. Coded segments: the first occurrence at or after a unit's start decides (if it
     does not end inside the unit, no later one can)."""
     if units.coding_ids is None:
+        if hits.rows is None and hits.positions.size > turns.gpos.size:
+            # More hits than turns (every hit in a live turn: see term_hits): search the turn starts among
+            # the hits instead, one binary search per turn; a turn holds a hit if the next turn's first
+            # hit comes later than its own.
+            first = np.searchsorted(hits.positions, turns.gpos)
+            return np.flatnonzero(np.diff(first, append=hits.positions.size) > 0)
         return _unique_sorted(_rows(turns, hits))
     p = hits.positions
     if p.size == 0:
@@ -316,7 +324,18 @@ def search(
     """Match a query against an up-to-date index; rank and build the results (see the module docstring).
 
     `concepts` is the codebook for `@code` terms (the search service passes it)."""
-    query = parse_query(query_text)
+    with index.one_query():
+        return _search(index, source, parse_query(query_text), filters, limit, concepts)
+
+
+def _search(
+    index: SearchIndex,
+    source: SearchSource,
+    query: Query,
+    filters: Filters,
+    limit: int | None,
+    concepts: Concepts | None,
+) -> SearchResults:
     turns = index.turns()
     allowed = turn_filter(turns, filters)
     if filters.segments:
@@ -334,7 +353,7 @@ def search(
         starts = selected if units.coding_ids is None else units.start[selected]
         ordered = selected[np.lexsort((starts, prox, -matched.held, ~matched.phrase))]
     chosen = ordered if limit is None else ordered[:limit]
-    results = [_result(source, turns, units, int(u), matched.terms) for u in chosen.tolist()]
+    results = _results(source, turns, units, chosen, matched.terms)
     return SearchResults(query=query, results=results, total=total, notices=matched.notices)
 
 
@@ -349,9 +368,49 @@ class _Matched:
 
 
 def _union(sets: list[np.ndarray]) -> np.ndarray:
+    """The union of sorted id arrays: merged (a stable sort of sorted runs is a merge), then deduplicated
+    (np.unique would hash them all, and import numpy.ma)."""
     if not sets:
         return np.empty(0, dtype=np.int64)
-    return sets[0] if len(sets) == 1 else np.unique(np.concatenate(sets))
+    if len(sets) == 1:
+        return sets[0]
+    merged = np.concatenate(sets)
+    merged.sort(kind="stable")
+    return _unique_sorted(merged)
+
+
+def _contains(selected: np.ndarray, present: np.ndarray, units: int) -> np.ndarray:
+    """Whether each of the selected ids (sorted) is in `present` (sorted ids below `units`): binary searches,
+    or a mask over all the units when most of them are selected."""
+    if selected.size * 16 < units:
+        return _member(selected, present)
+    mask = np.zeros(units, dtype=bool)
+    mask[present] = True
+    return mask[selected]
+
+
+def _present_in(turns: TurnTable, hits: _TermHits, units: _Units, candidates: np.ndarray) -> np.ndarray:
+    """Whether each candidate unit (sorted ids) holds a whole occurrence of the term: the first occurrence
+    at or after the unit's start must start early enough to end inside it. Two binary searches per
+    candidate, however many hits the term has."""
+    p = hits.positions
+    if p.size == 0 or candidates.size == 0:
+        return np.zeros(candidates.size, dtype=bool)
+    if units.coding_ids is None:
+        lo = turns.gpos[candidates]
+        hi = lo + turns.length[candidates]
+    else:
+        lo, hi = units.start[candidates], units.end[candidates]
+    first = np.searchsorted(p, lo, side="left")
+    return (first < p.size) & (p[np.minimum(first, p.size - 1)] + hits.length <= hi)
+
+
+def _word_present(turns: TurnTable, word: list[_TermHits], units: _Units, candidates: np.ndarray) -> np.ndarray:
+    """Whether each candidate holds the query word (a concept: any of its keywords)."""
+    held = np.zeros(candidates.size, dtype=bool)
+    for hits in word:
+        held |= _present_in(turns, hits, units, candidates)
+    return held
 
 
 def _match(
@@ -362,47 +421,62 @@ def _match(
     allowed: TurnFilter | None,
     concepts: Concepts | None = None,
 ) -> _Matched:
-    """Boolean matching: groups ANDed, terms in a group ORed, exclusions removed. Each term's units are
-    a sorted id array from its hits, so the cost follows the hits, not the number of turns."""
+    """Boolean matching: groups ANDed, terms in a group ORed, exclusions removed. The group with the fewest
+    hits gives the candidate units (a sorted id array from its hits); every other group, exclusion and
+    query word is then tested on the candidates only, so the cost follows the rarest group's hits and the
+    candidates, not the number of turns or the common words' hits."""
     notices: list[str] = []
     terms: list[_TermHits] = []
     ranked: list[_TermHits] = []
-    words: list[np.ndarray] = []  # the units holding each query word
-    selected: np.ndarray | None = None
+    groups: list[list[list[_TermHits]]] = []  # per group, its query words, each one or more hit lists
     for group in query.groups:
-        group_sets = []
+        group_words: list[list[_TermHits]] = []
         for term in group:
             lists = _term_or_words(index, turns, term, allowed, notices, concepts)
             if term.concept:  # one query word, present when any of its keywords is
-                present = _union([_present(turns, hits, units) for hits in lists])
-                group_sets.append(present)
-                words.append(present)
+                group_words.append(lists)
                 terms.extend(lists)
                 ranked.append(_merged(term.text, lists))
                 continue
             for hits in lists:
-                present = _present(turns, hits, units)
-                group_sets.append(present)
-                words.append(present)
+                group_words.append([hits])
                 terms.append(hits)
                 ranked.append(hits)
-        group_present = _union(group_sets)
-        selected = group_present if selected is None else selected[_member(selected, group_present)]
-    if selected is None:
-        selected = np.empty(0, dtype=np.int64)
+        groups.append(group_words)
+    selected = np.empty(0, dtype=np.int64)
+    first_words: list[np.ndarray] = []  # the units of each word of the group with the fewest hits
+    if groups:
+        order = sorted(groups, key=lambda g: sum(h.positions.size for word in g for h in word))
+        first_words = [_union([_present(turns, hits, units) for hits in word]) for word in order[0]]
+        selected = _union(first_words)
+        for group_words in order[1:]:
+            if not selected.size:
+                break
+            keep = np.zeros(selected.size, dtype=bool)
+            for word in group_words:
+                keep |= _word_present(turns, word, units, selected)
+            selected = selected[keep]
     for term in query.excluded:
         for hits in _term_or_words(index, turns, term, allowed, [], concepts, split=False):
             if selected.size:
-                selected = selected[~_member(selected, _present(turns, hits, units))]
+                selected = selected[~_present_in(turns, hits, units, selected)]
     held = np.zeros(selected.size, dtype=np.int64)
-    for present in words:
-        held += _member(selected, present)
+    count = turns.gpos.size if units.coding_ids is None else units.start.size
+    for group_words in groups:
+        if group_words is order[0] and len(group_words) == 1:
+            held += 1  # the candidates are this word's units
+        elif group_words is order[0]:
+            for present in first_words:
+                held += _contains(selected, present, count)
+        else:
+            for word in group_words:
+                held += _word_present(turns, word, units, selected)
     positive = query.positive_terms
     if len(positive) > 1 and any(t.concept for t in positive):
         phrase = np.zeros(selected.size, dtype=bool)  # a concept is no phrase
     elif len(positive) > 1:
         joined = "".join(t.text for t in positive)
-        phrase = _member(selected, _present(turns, term_hits(index, turns, joined, allowed), units))
+        phrase = _present_in(turns, term_hits(index, turns, joined, allowed), units, selected)
     else:
         phrase = np.ones(selected.size, dtype=bool)
     return _Matched(selected, held, phrase, terms, notices, ranked)
@@ -447,70 +521,99 @@ def _term_or_words(
     return [term_hits(index, turns, word, allowed) for word in words]
 
 
-def _result(source: SearchSource, turns: TurnTable, units: _Units, unit: int, terms: list[_TermHits]) -> SearchResult:
+def _results(
+    source: SearchSource, turns: TurnTable, units: _Units, chosen: np.ndarray, terms: list[_TermHits]
+) -> list[SearchResult]:
+    """The result rows of the chosen units, worked out together: a few binary searches per term for all of
+    them, one mapping of every hit back to document offsets, each document's text fetched once and the codes
+    of every unit read in one query (`codes_in_spans`) where the source offers it."""
+    count = int(chosen.size)
+    if count == 0:
+        return []
     if units.coding_ids is None:
-        lo, hi = int(turns.gpos[unit]), int(turns.gpos[unit] + turns.length[unit])
+        lo = turns.gpos[chosen]
+        hi = lo + turns.length[chosen]
     else:
-        lo, hi = int(units.start[unit]), int(units.end[unit])
-    global_hits: list[tuple[int, int]] = []
+        lo, hi = units.start[chosen], units.end[chosen]
+    unit_hits: list[list[tuple[int, int]]] = [[] for _ in range(count)]
+    matched: list[list[dict]] = [[] for _ in range(count)]
     for term in terms:
-        a = np.searchsorted(term.positions, lo, side="left")
-        b = np.searchsorted(term.positions, hi - term.length, side="right")
-        global_hits.extend((int(p), int(p) + term.length) for p in term.positions[a:b].tolist())
-    global_hits.sort()
-    first = global_hits[0][0] if global_hits else lo
-    row = int(np.searchsorted(turns.gpos, first, side="right") - 1)
-    document = int(turns.document_id[row])
-    g_start, g_end = int(turns.gpos[row]), int(turns.gpos[row] + turns.length[row])
-    turn_start = int(turns.start[row])
-    turn_end = turn_start + int(turns.text_length_of([row])[0])
-    inside = [(s, e) for s, e in global_hits if g_start <= s and e <= g_end]
-    if inside:  # folded positions back to document offsets, whitespace inside a hit included
-        firsts = turns.to_document(np.full(len(inside), row), [s for s, _ in inside]).tolist()
-        lasts = turns.to_document(np.full(len(inside), row), [e - 1 for _, e in inside]).tolist()
-        hits = [(a, b + 1) for a, b in zip(firsts, lasts, strict=True)]
-    else:
-        hits = []
-    text = source.text(document)
-    start, end = hits[0] if hits else (turn_start, turn_start)
-    snippet_start = max(turn_start, start - SNIPPET_RADIUS)
-    snippet_end = min(turn_end, end + SNIPPET_RADIUS)
-    snippet = text[snippet_start:snippet_end]
-    snippet_hits = [
-        (max(s, snippet_start) - snippet_start, min(e, snippet_end) - snippet_start)
-        for s, e in hits
-        if s < snippet_end and e > snippet_start
-    ]
-    prefix = "…" if snippet_start > turn_start else ""
-    suffix = "…" if snippet_end < turn_end else ""
-    snippet_hits = [(s + len(prefix), e + len(prefix)) for s, e in snippet_hits]
-    matched = []
-    for term in terms:
-        if term.concept is None:
-            continue
-        a = np.searchsorted(term.positions, lo, side="left")
-        b = np.searchsorted(term.positions, hi - term.length, side="right")
-        if b > a:
-            matched.append({"concept": term.concept, "code": term.code, "keyword": term.keyword})
-    coding = units.coding_ids[unit] if units.coding_ids is not None else None
-    if coding is not None and units.coding_spans is not None:
-        unit_start, unit_end = units.coding_spans[unit]
-    else:
-        unit_start, unit_end = turn_start, turn_end
-    return SearchResult(
-        case=turns.cases[int(turns.case[row])],
-        document=document,
-        turn=int(turns.number[row]),
-        speaker=turns.speakers[int(turns.speaker[row])],
-        start=start,
-        end=end,
-        text=text[start:end],
-        snippet=prefix + snippet.replace("\n", " ") + suffix,
-        snippet_hits=snippet_hits,
-        hits=hits,
-        codes=source.codes_in_span(document, turn_start, turn_end),
-        unit_start=unit_start,
-        unit_end=unit_end,
-        coding=coding,
-        matched=matched,
+        a = np.searchsorted(term.positions, lo, side="left").tolist()
+        b = np.searchsorted(term.positions, hi - term.length, side="right").tolist()
+        for i in range(count):
+            if b[i] > a[i]:
+                unit_hits[i].extend((p, p + term.length) for p in term.positions[a[i] : b[i]].tolist())
+                if term.concept is not None:
+                    matched[i].append({"concept": term.concept, "code": term.code, "keyword": term.keyword})
+    for found in unit_hits:
+        found.sort()
+    firsts = np.array(
+        [found[0][0] if found else start for found, start in zip(unit_hits, lo.tolist(), strict=True)], np.int64
     )
+    rows = turns.rows_of(firsts)
+    row_list = rows.tolist()
+    g_start = turns.gpos[rows].tolist()
+    g_end = (turns.gpos[rows] + turns.length[rows]).tolist()
+    turn_start = turns.start[rows].tolist()
+    turn_end = (turns.start[rows] + turns.text_length_of(rows)).tolist()
+    inside = [[(s, e) for s, e in found if g_start[i] <= s and e <= g_end[i]] for i, found in enumerate(unit_hits)]
+    # folded positions back to document offsets, whitespace inside a hit included: all hits at once
+    hit_rows = [row_list[i] for i, found in enumerate(inside) for _ in found]
+    hit_firsts = turns.to_document(hit_rows, [s for found in inside for s, _ in found]).tolist()
+    hit_lasts = turns.to_document(hit_rows, [e - 1 for found in inside for _, e in found]).tolist()
+    documents = turns.document_id[rows].tolist()
+    spans = list(zip(documents, turn_start, turn_end, strict=True))
+    batch = getattr(source, "codes_in_spans", None)
+    codes = batch(spans) if batch is not None else [source.codes_in_span(*span) for span in spans]
+    pieces, at = [], 0  # per result: its hits, the first one's offsets, and the snippet's
+    for i in range(count):
+        n = len(inside[i])
+        hits = [(a, b + 1) for a, b in zip(hit_firsts[at : at + n], hit_lasts[at : at + n], strict=True)]
+        at += n
+        start, end = hits[0] if hits else (turn_start[i], turn_start[i])
+        pieces.append(
+            (hits, start, end, max(turn_start[i], start - SNIPPET_RADIUS), min(turn_end[i], end + SNIPPET_RADIUS))
+        )
+    # the text of each snippet (which holds the first hit): only these characters are read
+    wanted = [(documents[i], piece[3], piece[4]) for i, piece in enumerate(pieces)]
+    passages = getattr(source, "passages", None)
+    if passages is not None:
+        snippets = passages(wanted)
+    else:
+        snippets = [source.text(document)[a:b] for document, a, b in wanted]
+    results = []
+    for i, (hits, start, end, snippet_start, snippet_end) in enumerate(pieces):
+        row, document, snippet = row_list[i], documents[i], snippets[i]
+        prefix = "…" if snippet_start > turn_start[i] else ""
+        suffix = "…" if snippet_end < turn_end[i] else ""
+        snippet_hits = [
+            (max(s, snippet_start) - snippet_start + len(prefix), min(e, snippet_end) - snippet_start + len(prefix))
+            for s, e in hits
+            if s < snippet_end and e > snippet_start
+        ]
+        unit = int(chosen[i])
+        coding = units.coding_ids[unit] if units.coding_ids is not None else None
+        if coding is not None and units.coding_spans is not None:
+            unit_start, unit_end = units.coding_spans[unit]
+        else:
+            unit_start, unit_end = turn_start[i], turn_end[i]
+        results.append(
+            SearchResult(
+                case=turns.cases[int(turns.case[row])],
+                document=document,
+                turn=int(turns.number[row]),
+                speaker=turns.speakers[int(turns.speaker[row])],
+                start=start,
+                end=end,
+                text=snippet[start - snippet_start : end - snippet_start],
+                snippet=prefix + snippet.replace("\n", " ") + suffix,
+                snippet_hits=snippet_hits,
+                hits=hits,
+                codes=codes[i],
+                unit_start=unit_start,
+                unit_end=unit_end,
+                coding=coding,
+                matched=matched[i],
+            )
+        )
+    return results

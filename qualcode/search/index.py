@@ -17,7 +17,9 @@ turn, and from there to a code-point offset in the original document text.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+import unicodedata
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -31,13 +33,18 @@ from qualcode.zh.normalize import fold_signature, normalizer, whitespace_codepoi
 SEPARATOR_GAP = 1
 WS_GRAM = -1  # the posting list of removed whitespace (no code point or pair key is negative)
 FOLD_KEY = "search.fold"  # the project table's record of the folding the index was built with
-BATCH_CHARACTERS = 1_000_000  # bounds memory while indexing: about 150 bytes per character
+# Recorded after the folding's signature once the index holds a list in the patched encodings (postings.py):
+# a version that does not know them sees another signature and rebuilds the index in its own encodings,
+# instead of failing on the first list it cannot read. This version reads either.
+POSTINGS_TAG = ";postings2"
+BATCH_CHARACTERS = 4_000_000  # bounds memory while indexing: about 40 bytes per character
 PAIR_SHIFT = 21  # code points need 21 bits
 # search_postings.key (schema 10) = batch << KEY_SHIFT | (gram + 1): a batch's lists are appended in key
 # order, so the table's pages fill up (the (gram, batch) key of schema 2 split pages on every batch, and
 # its blobs overflowed with half-empty pages): 107 -> 80 MB at 20 M characters.
 KEY_SHIFT = 43  # gram + 1 < 2**43 (pair keys need 42 bits; WS_GRAM is -1)
 MAX_BATCH = 1 << 20  # batch ids above need more than 63 bits: the index is rebuilt (renumbered) first
+ENCODE_CHUNK = 1 << 18  # positions encoded at a time while indexing
 
 
 def posting_key(batch: int, gram: int) -> int:
@@ -220,9 +227,60 @@ def _whitespace_lut() -> np.ndarray:
     return _WHITESPACE_LUT
 
 
+def _term_codepoints(term: str) -> np.ndarray:
+    """normalizer().codepoints of a query term. A short NFC one (any query) is folded as a string: the same
+    code points, without sorting them through np.unique, which imports numpy.ma (~8 ms of a CLI search)."""
+    if len(term) <= 256 and unicodedata.is_normalized("NFC", term):
+        return np.array([ord(ch) for ch in normalizer()(term)], dtype=np.int64)
+    return normalizer().codepoints(term)
+
+
 def gram_keys(codepoints: np.ndarray) -> np.ndarray:
     """Keys of the pairs (c[i], c[i+1]) of a code point array."""
     return (codepoints[:-1].astype(np.int64) << PAIR_SHIFT) | codepoints[1:].astype(np.int64)
+
+
+def sorted_grams(cps: np.ndarray) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """The single characters, then the pairs, of a folded batch (code point 0 separates turns and is never
+    part of one) as (gram keys, positions from 0) sorted by key, then position.
+
+    Each code point is replaced by its rank among the batch's distinct code points (a few thousand), so
+    the sorts are numpy's radix sorts of 16-bit ranks (a stable sort of the ranks of the second character,
+    then of the first) instead of a comparison sort of 64-bit keys: about 5x faster, and no 64-bit key
+    array of every pair is kept beside the order."""
+    present = np.zeros(0x110000, dtype=bool)
+    present[cps] = True
+    present[0] = False
+    distinct = np.flatnonzero(present)
+    del present
+    if distinct.size > 0xFFFF:  # not a transcript: sort 64-bit keys
+        yield from _sorted_grams_wide(cps)
+        return
+    lut = np.zeros(0x110000, dtype=np.uint16)
+    lut[distinct] = np.arange(distinct.size, dtype=np.uint16)
+    rank = lut[cps]
+    del lut
+    # positions in 32 bits where they fit (a batch of a few million characters): half the memory
+    width = np.int32 if cps.size < 1 << 31 else np.int64
+    where = np.flatnonzero(cps != 0).astype(width)
+    where = where[np.argsort(rank[where], kind="stable")]
+    yield distinct[rank[where]], where
+    del where
+    where = np.flatnonzero((cps[:-1] != 0) & (cps[1:] != 0)).astype(width)
+    where = where[np.argsort(rank[1:][where], kind="stable")]
+    where = where[np.argsort(rank[where], kind="stable")]
+    yield (distinct[rank[where]] << PAIR_SHIFT) | distinct[rank[1:][where]], where
+
+
+def _sorted_grams_wide(cps: np.ndarray) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    where = np.flatnonzero(cps != 0)
+    keys = cps[where].astype(np.int64)
+    order = np.argsort(keys, kind="stable")
+    yield keys[order], where[order]
+    where = np.flatnonzero((cps[:-1] != 0) & (cps[1:] != 0))
+    keys = (cps[where].astype(np.int64) << PAIR_SHIFT) | cps[where + 1].astype(np.int64)
+    order = np.argsort(keys, kind="stable")
+    yield keys[order], where[order]
 
 
 class SearchIndex:
@@ -237,6 +295,7 @@ class SearchIndex:
         self.coded_units: dict = {}  # engine.coded_units' last result, keyed by filters and version()
         self._stale = False
         self._batch_base: dict[int, int] = {}
+        self._decoded: dict[int, np.ndarray] | None = None  # within one_query(): positions by gram
         self._batches_key: tuple | None = None
 
     # -- building --------------------------------------------------------------------------------
@@ -267,13 +326,15 @@ class SearchIndex:
         )
         columns, speakers = self._columns()
         pieces = {name: [values] for name, values in columns.items()}
-        total, batch, batch_size = 0, [], 0
+        total, batch_size = 0, 0
+        batch: list[int] = []
         for document_id in document_ids:
-            batch.append(document_id)
-            batch_size += sizes.get(document_id, 0)
-            if batch_size >= BATCH_CHARACTERS:
+            size = sizes.get(document_id, 0)
+            if batch and batch_size + size > BATCH_CHARACTERS:  # only a document alone may be larger
                 total += self._add_batch(batch, pieces, speakers)
                 batch, batch_size = [], 0
+            batch.append(document_id)
+            batch_size += size
         if batch:
             total += self._add_batch(batch, pieces, speakers)
         self._write_pack({name: np.concatenate(parts) for name, parts in pieces.items()}, speakers)
@@ -319,27 +380,33 @@ class SearchIndex:
                 table[name].append(data[:, i])
             table["speaker"].append(np.array([speaker_code[row[5]] for row in rows], dtype=np.int64))
         folded = cps[~white]
+        whitespace = base + kept_before[np.flatnonzero(white)]
         characters = int(folded.size) - max(len(pieces) - 1, 0)  # the NUL separators are not characters
-        if conn.execute("SELECT count(*) FROM search_batches").fetchone()[0] == 0:
-            self._set_signature()
+        del texts, pieces, joined, cps, white, kept_before  # the batch's text, before its postings are built
+        self._set_signature()  # (also marks an older index this batch joins as holding the newer encodings)
         batch = conn.execute(
             "INSERT INTO search_batches (first_gpos, end_gpos, characters, created_at) VALUES (?, ?, ?, ?)",
             (base, base + int(folded.size), characters, now()),
         ).lastrowid
         assert batch is not None
-        self._write_postings(batch, base, folded, base + kept_before[np.flatnonzero(white)])
+        self._write_postings(batch, base, folded, whitespace)
         self._turns = None
         return characters
 
     def _set_signature(self) -> None:
         self.store.conn.execute(
             "INSERT INTO project (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-            (FOLD_KEY, self.signature()),
+            (FOLD_KEY, self.signature() + POSTINGS_TAG),
         )
 
     def signature(self) -> str:
         """The folding this index is built with (zh/normalize.py `fold_signature`)."""
         return fold_signature()
+
+    def _built_here(self, recorded: str) -> bool:
+        """Whether an index recorded with this signature is one this version reads: built with this folding,
+        in its posting encodings or the older ones (search/postings.py reads both)."""
+        return recorded in (self.signature(), self.signature() + POSTINGS_TAG)
 
     def dropped(self, cps: np.ndarray) -> np.ndarray:
         """Which code points of a folded text the index leaves out: whitespace (zh/normalize.py `fold`).
@@ -355,26 +422,30 @@ class SearchIndex:
             )
         if cps.size == 0:
             return
-        positions = np.arange(base, base + cps.size, dtype=np.int64)
-        singles = cps.astype(np.int64)
-        keep = singles != 0
-        pairs = gram_keys(cps)
-        pair_keep = (cps[:-1] != 0) & (cps[1:] != 0)
-        keys = np.concatenate([singles[keep], pairs[pair_keep]])
-        where = np.concatenate([positions[keep], positions[:-1][pair_keep]])
-        order = np.argsort(keys, kind="stable")
-        keys, where = keys[order], where[order]
-        bounds = np.flatnonzero(np.diff(keys)) + 1
-        starts = np.concatenate([[0], bounds])
-        ends = np.concatenate([bounds, [keys.size]])
-        blobs = postings.encode_groups(where, starts, ends, base)
-        self.store.conn.executemany(
-            "INSERT INTO search_postings (key, count, positions) VALUES (?, ?, ?)",
-            zip(((batch << KEY_SHIFT) | (keys[starts] + 1)).tolist(), (ends - starts).tolist(), blobs, strict=True),
-        )
+        for keys, where in sorted_grams(cps):
+            if not keys.size:
+                continue
+            bounds = np.flatnonzero(keys[1:] != keys[:-1]) + 1
+            starts = np.concatenate([[0], bounds])
+            ends = np.concatenate([bounds, [keys.size]])
+            first_keys = ((batch << KEY_SHIFT) | (keys[starts] + 1)).tolist()
+            del keys, bounds
+            # encoded ENCODE_CHUNK positions' lists at a time, so the encoder's temporaries stay small
+            chunk_of = ends // ENCODE_CHUNK
+            cuts = np.flatnonzero(np.diff(chunk_of)) + 1
+            for lo, hi in zip([0, *cuts.tolist()], [*cuts.tolist(), starts.size], strict=True):
+                first = int(starts[lo])
+                blobs = postings.encode_groups(
+                    where[first : ends[hi - 1]], starts[lo:hi] - first, ends[lo:hi] - first, 0
+                )
+                self.store.conn.executemany(
+                    "INSERT INTO search_postings (key, count, positions) VALUES (?, ?, ?)",
+                    zip(first_keys[lo:hi], (ends[lo:hi] - starts[lo:hi]).tolist(), blobs, strict=True),
+                )
+            del where
 
     def rebuild(self) -> int:
-        """Drop and rebuild the whole index as one import batch (also compacts removed documents away)."""
+        """Drop and rebuild the whole index, in import batches (also compacts removed documents away)."""
         conn = self.store.conn
         with self.store.transaction():
             conn.execute("DELETE FROM search_postings")
@@ -413,7 +484,7 @@ class SearchIndex:
         if current and conn.execute("SELECT 1 FROM search_batches LIMIT 1").fetchone():
             # built with another folding (before whitespace was dropped, or another variant table)
             row = conn.execute("SELECT value FROM project WHERE key = ?", (FOLD_KEY,)).fetchone()
-            current = row is not None and row[0] == self.signature()
+            current = row is not None and self._built_here(row[0])
         if current:
             self._current_key = key
         return current
@@ -493,32 +564,59 @@ class SearchIndex:
             self._batches_key = key
         return self._batch_base
 
-    def _gram_rows(self, gram: int, columns: str) -> list:
-        """Rows of search_postings for this gram in every batch, in batch order: one seek per batch."""
-        keys = [posting_key(batch, gram) for batch in sorted(self._batches())]
-        rows = []
+    def _gram_rows(self, grams: list[int]) -> dict[int, list[tuple[int, int, bytes]]]:
+        """Per gram, its (batch, count, positions) rows of search_postings in batch order: one query for all
+        the grams, one seek per batch and gram."""
+        batches = sorted(self._batches())
+        keys = [posting_key(batch, gram) for gram in grams for batch in batches]
+        found: dict[int, list[tuple[int, int, bytes]]] = {gram: [] for gram in grams}
+        mask = (1 << KEY_SHIFT) - 1
         for i in range(0, len(keys), 500):
             chunk = keys[i : i + 500]
-            rows += self.store.conn.execute(
-                f"SELECT {columns} FROM search_postings WHERE key IN ({','.join('?' * len(chunk))}) ORDER BY key",
+            for key, count, blob in self.store.conn.execute(
+                f"SELECT key, count, positions FROM search_postings WHERE key IN ({','.join('?' * len(chunk))}) "
+                "ORDER BY key",
                 chunk,
-            ).fetchall()
-        return rows
+            ):
+                found[(key & mask) - 1].append((key >> KEY_SHIFT, count, blob))
+        return found
 
-    def _gram_positions(self, gram: int) -> np.ndarray:
-        rows = self._gram_rows(gram, "key, positions")
+    def _decode(self, rows: list[tuple[int, int, bytes]]) -> np.ndarray:
+        """The positions of a gram's rows (in batch order) as one sorted array."""
         if not rows:
             return np.empty(0, dtype=np.int64)
         base = self._batches()
-        arrays = [postings.decode(blob, base[key >> KEY_SHIFT]) for key, blob in rows]
-        return arrays[0] if len(arrays) == 1 else np.concatenate(arrays)
+        return postings.decode_many([r[2] for r in rows], [base[r[0]] for r in rows], [r[1] for r in rows])
 
-    def _gram_count(self, gram: int) -> int:
-        return sum(row[0] for row in self._gram_rows(gram, "count"))
+    @contextmanager
+    def one_query(self) -> Iterator[None]:
+        """Within it, a gram's positions are decoded once (a query's phrase check reads its words' pairs
+        again); forgotten at its end, so no query is answered from another's work."""
+        outer = self._decoded is not None
+        if not outer:
+            self._decoded = {}
+        try:
+            yield
+        finally:
+            if not outer:
+                self._decoded = None
+
+    def _positions_of(self, gram: int, rows: list[tuple[int, int, bytes]] | None = None) -> np.ndarray:
+        """A gram's positions (rows: its rows if already read)."""
+        memo = self._decoded
+        if memo is not None and gram in memo:
+            return memo[gram]
+        found = self._decode(rows if rows is not None else self._gram_rows([gram])[gram])
+        if memo is not None:
+            memo[gram] = found
+        return found
+
+    def _gram_positions(self, gram: int) -> np.ndarray:
+        return self._positions_of(gram)
 
     def positions(self, term: str) -> np.ndarray:
         """Global start positions of every exact occurrence of `term` (already folded: fold_term) in any turn."""
-        cps = normalizer().codepoints(term)
+        cps = _term_codepoints(term)
         if cps.size == 0:
             return np.empty(0, dtype=np.int64)
         if cps.size == 1:
@@ -526,16 +624,22 @@ class SearchIndex:
         keys = gram_keys(cps)
         # Pairs at offsets 0, 2, 4, … and the last one cover every character of the term.
         offsets = sorted(set(range(0, keys.size, 2)) | {keys.size - 1})
-        counted = sorted((self._gram_count(int(keys[o])), o) for o in offsets)
-        if counted[0][0] == 0:
-            return np.empty(0, dtype=np.int64)
-        _, first = counted[0]
-        hits = self._gram_positions(int(keys[first])) - first
-        for _, offset in counted[1:]:
-            if hits.size == 0:
-                break
-            other = self._gram_positions(int(keys[offset])) - offset
-            at = np.searchsorted(other, hits)
-            at_clipped = np.minimum(at, other.size - 1)
-            hits = hits[(at < other.size) & (other[at_clipped] == hits)]
+        grams = [int(keys[o]) for o in offsets]
+        with self.one_query():  # a gram twice in the term (哈哈哈哈) is decoded once
+            memo = self._decoded or {}
+            rows = self._gram_rows(sorted(set(grams) - memo.keys()))
+            counts = {gram: found.size for gram, found in memo.items()}
+            counts.update((gram, sum(r[1] for r in found)) for gram, found in rows.items())
+            counted = sorted((counts[gram], o, gram) for o, gram in zip(offsets, grams, strict=True))
+            if counted[0][0] == 0:
+                return np.empty(0, dtype=np.int64)
+            _, first, gram = counted[0]
+            hits = self._positions_of(gram, rows.get(gram)) - first
+            for _, offset, gram in counted[1:]:
+                if hits.size == 0:
+                    break
+                other = self._positions_of(gram, rows.get(gram)) - offset
+                at = np.searchsorted(other, hits)
+                at_clipped = np.minimum(at, other.size - 1)
+                hits = hits[(at < other.size) & (other[at_clipped] == hits)]
         return hits

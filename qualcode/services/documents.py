@@ -137,6 +137,8 @@ class DocumentService(TranscriptImport):
 
     def check_cases(self, case_ids: Sequence[str]) -> None:
         """Refuse the first id that is not a case."""
+        if not case_ids:
+            return
         known = {r[0] for r in self._conn.execute("SELECT id FROM cases")}
         for case_id in case_ids:
             if case_id not in known:

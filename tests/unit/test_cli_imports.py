@@ -38,8 +38,11 @@ run()
 """
 
 
-def modules_of(tmp_path: Path, *args: str, env: dict | None = None) -> tuple[set[str], subprocess.CompletedProcess]:
-    """The top-level packages a `qualcode ARGS` process had loaded when it exited, and the process."""
+def modules_of(
+    tmp_path: Path, *args: str, env: dict | None = None, full: bool = False
+) -> tuple[set[str], subprocess.CompletedProcess]:
+    """The top-level packages (every module, with `full`) a `qualcode ARGS` process had loaded when it exited,
+    and the process."""
     report = tmp_path / "modules.txt"
     proc = subprocess.run(
         [sys.executable, "-c", PROBE, str(report), *args],
@@ -49,7 +52,8 @@ def modules_of(tmp_path: Path, *args: str, env: dict | None = None) -> tuple[set
         env={**os.environ, **(env or {})},
         timeout=120,
     )
-    return {name.split(".")[0] for name in report.read_text().split()}, proc
+    names = report.read_text().split()
+    return (set(names) if full else {name.split(".")[0] for name in names}), proc
 
 
 def test_status_loads_no_heavy_library(demo_db, tmp_path):
@@ -88,6 +92,18 @@ def test_search_loads_only_what_a_query_needs(demo_db, tmp_path):
     loaded, proc = modules_of(tmp_path, "-p", str(demo_db), "search", "經費", "--case", "A", "--json")
     assert {r["case"] for r in json.loads(proc.stdout)} == {"A"}
     assert sorted(loaded & set(HEAVY) - SEARCH_NEEDS) == []
+
+
+def test_a_plain_search_imports_no_other_service(demo_db, tmp_path):
+    """The search service gets the documents, codebook and codings services as functions: a query without
+    --case, --code or @code imports none of them, nor the codebook's YAML module."""
+    loaded, proc = modules_of(tmp_path, "-p", str(demo_db), "search", "經費 中央", "--limit", "3", full=True)
+    assert proc.returncode == 0 and "showing 3" in proc.stdout, proc.stderr
+    services = {"qualcode.services.documents", "qualcode.services.codebook", "qualcode.services.codings"}
+    assert sorted(loaded & (services | {"qualcode.codebook", "qualcode.search.concepts"})) == []
+    loaded, proc = modules_of(tmp_path, "-p", str(demo_db), "search", "經費", "--code", "budget", full=True)
+    assert proc.returncode == 0, proc.stderr
+    assert services <= loaded  # built when asked for
 
 
 def test_other_commands_and_help_still_go_through_typer(demo_db, tmp_path):

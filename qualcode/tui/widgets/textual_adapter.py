@@ -484,6 +484,9 @@ async def start_screen(app: App, screen: Screen) -> None:
     await mounted
     started.update_node_styles(animate=False)
     started._refresh_layout(app.size)
+    # Private Screen._compositor: rendered once, off screen (the update is dropped), so that the widgets' first
+    # rendering and what it sets off (option lists measuring their options, refreshing once more) happen now.
+    started._compositor.render_update(full=True)
 
 
 def notifications_shown(app: App) -> bool:

@@ -283,12 +283,12 @@ class DocumentService(TranscriptImport):
         return row[0]
 
     def turns(self, document_id: int) -> list[Turn]:
-        return [
-            Turn(document_id, r["number"], r["speaker"], r["start"], r["end"])
-            for r in self._conn.execute(
-                'SELECT number, speaker, start, "end" FROM turns WHERE document_id = ? ORDER BY number', (document_id,)
-            )
-        ]
+        cursor = self._conn.cursor()
+        cursor.row_factory = None  # plain tuples: a long transcript has thousands of turns (Row lookups: 2x)
+        rows = cursor.execute(
+            'SELECT number, speaker, start, "end" FROM turns WHERE document_id = ? ORDER BY number', (document_id,)
+        )
+        return [Turn(document_id, number, speaker, start, end) for number, speaker, start, end in rows]
 
     def all_turns(self) -> dict[int, list[Turn]]:
         """Every document's turns, in one query (for work over the whole project)."""

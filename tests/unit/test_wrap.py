@@ -446,7 +446,7 @@ def test_the_numpy_and_the_plain_python_paths_agree(text, wrap_offsets):
     saved = wrap_module.NUMPY_FROM
     wrap_module.NUMPY_FROM = 0  # everything through numpy
     try:
-        assert cumulative_widths(text) == plain_widths
+        assert list(cumulative_widths(text)) == plain_widths
         assert row_maps(wrap_offsets) == plain_rows
     finally:
         wrap_module.NUMPY_FROM = saved

@@ -38,7 +38,7 @@ The only private module imported is `textual._wrap`; `Document`, `DocumentNaviga
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import cast
 
 # Private: the function TextArea's own WrappedDocument wraps with; used for lines holding tabs so that
@@ -292,7 +292,7 @@ class FastWrappedDocument(WrappedDocument):
     full `wrap` (a resize) wraps them ours again.
     """
 
-    _cumulative: list[int] | None = None
+    _cumulative: Sequence[int] | None = None
 
     @property
     def height(self) -> int:
@@ -359,7 +359,7 @@ class FastWrappedDocument(WrappedDocument):
         self._cumulative = None
         super().wrap_range(start, old_end, new_end)
 
-    def _cumulative_widths(self) -> list[int]:
+    def _cumulative_widths(self) -> Sequence[int]:
         if self._cumulative is None:
             self._cumulative = cumulative_widths("\n".join(self.document.lines))
         return self._cumulative

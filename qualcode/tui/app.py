@@ -27,7 +27,13 @@ from qualcode.tui.screens.help import HelpScreen
 from qualcode.tui.widgets.flash import FlashRack
 from qualcode.tui.widgets.footer import Footer
 from qualcode.tui.widgets.panels import CodeTree, DocumentsTree, SegmentsList
-from qualcode.tui.widgets.textual_adapter import notifications_shown, on_app_thread, replace_bindings, start_screen
+from qualcode.tui.widgets.textual_adapter import (
+    SettledScreen,
+    notifications_shown,
+    on_app_thread,
+    replace_bindings,
+    start_screen,
+)
 from qualcode.tui.widgets.transcript import Paint, TranscriptView
 
 POLL_SECONDS = 0.5  # how often the app looks for other writers' changes: one PRAGMA, a few microseconds
@@ -139,6 +145,9 @@ class QualcodeApp(AssistActions, CodingActions, App):
 
     def on_unmount(self) -> None:
         self.idle_gc.stop()
+
+    def get_default_screen(self) -> Screen:
+        return SettledScreen(id="_default")
 
     def notify(self, message: str, *, title: str = "", severity="information", timeout=None, markup=True) -> None:
         """On the coding screen, shown by its FlashRack in the frame of the key that raised it (widgets/flash.py);

@@ -105,6 +105,7 @@ WRAPPED = {
     "_option_render_cache",
     "_size_updated",
     "_check_refresh",
+    "_on_update",
     "_repaint_required",
     "_layout_required",
 }

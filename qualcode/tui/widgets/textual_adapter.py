@@ -20,6 +20,8 @@ A Textual upgrade that changes these internals should fail here, and only here. 
   `Widget.vertical_scrollbar` does), which drop a refresh that would draw what they drew last.
 - `SteadySize`: skips Textual's `Tree._on_resize`/`OptionList._on_resize` (private handlers) for a Resize to
   the size the widget already has.
+- `SettledRepaint` and `SettledScreen`: override the private `Screen._on_update` to drop a widget's Update that
+  a frame has already answered by drawing the whole widget.
 - `SteadyLayout`: overrides the private `Widget._size_updated` to take a new size without a second layout.
 - `SteadyStyle` and `FastWrapTextArea.notify_style_update`: read a widget's private `_component_styles` to tell
   a restyle that changes nothing its rows are drawn from.
@@ -37,6 +39,7 @@ The only private module imported is `textual._wrap`; `Document`, `DocumentNaviga
 
 from __future__ import annotations
 
+import itertools
 import threading
 from collections.abc import Iterable, Sequence
 from typing import cast
@@ -64,6 +67,8 @@ __all__ = [
     "Document",
     "FastWrapTextArea",
     "FastWrappedDocument",
+    "SettledRepaint",
+    "SettledScreen",
     "SteadyLayout",
     "SteadyScrollBar",
     "SteadyScrollbars",
@@ -77,7 +82,37 @@ __all__ = [
 ]
 
 
-class SteadyScrollBar(ScrollBar):
+_ticks = itertools.count(1)
+
+
+class SettledRepaint:
+    """A widget whose late repaint is dropped when a frame has already drawn it whole since it asked.
+
+    Textual tells the screen of a refresh by an Update message, posted when the widget's own message queue
+    next runs dry (`Widget._check_refresh`); a widget refreshed by another's handler (a tree taking the focus
+    as its panel is shown) is often drawn whole by the key's frame anyway (its region was laid out or
+    exposed), and the screen handled its Update after that frame: a frame of its own, 20–40 ms later, to the
+    same pixels. The widget notes when it asked and when every row of it was last rendered; `SettledScreen`
+    drops an Update that such a frame has answered. Mix in before the Textual class.
+    """
+
+    def refresh(self, *regions, repaint: bool = True, layout: bool = False, recompose: bool = False):
+        if repaint:
+            self._asked_at = next(_ticks)
+        return super().refresh(*regions, repaint=repaint, layout=layout, recompose=recompose)  # type: ignore[misc]
+
+    def render_lines(self, crop):
+        widget = cast(Widget, self)
+        if crop.x == 0 and crop.y == 0 and crop.size == widget.outer_size:
+            self._drawn_at = next(_ticks)
+        return super().render_lines(crop)  # type: ignore[misc]
+
+    @property
+    def drawn_since_asked(self) -> bool:
+        return getattr(self, "_drawn_at", 0) > getattr(self, "_asked_at", 0)
+
+
+class SteadyScrollBar(SettledRepaint, ScrollBar):
     """A scrollbar that skips a refresh which would draw exactly what it drew last.
 
     Textual refreshes a widget's scrollbars whenever the widget is restyled (every scrollbar colour is set
@@ -209,6 +244,19 @@ class SteadySize:
             event.prevent_default()  # Textual dispatches a handler per class of the MRO until this is set
             return
         self._steady_size = event.size
+
+
+class SettledScreen(Screen):
+    """The coding screen (App.get_default_screen): an Update from a `SettledRepaint` widget that a frame has
+    drawn whole since it asked is dropped."""
+
+    async def _on_update(self, message) -> None:
+        # Private Screen._on_update: adds the message's widget to the screen's dirty widgets for the next frame.
+        if isinstance(message.widget, SettledRepaint) and message.widget.drawn_since_asked:
+            message.stop()
+            message.prevent_default()
+            return
+        await super()._on_update(message)
 
 
 class SteadyLayout:
@@ -365,7 +413,7 @@ class FastWrappedDocument(WrappedDocument):
         return self._cumulative
 
 
-class FastWrapTextArea(SteadyScrollbars, TextArea):
+class FastWrapTextArea(SettledRepaint, SteadyScrollbars, TextArea):
     """A TextArea on a FastWrappedDocument (plain text only), with public hooks into its render cache."""
 
     wrapped_document: FastWrappedDocument

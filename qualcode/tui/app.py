@@ -90,6 +90,7 @@ class QualcodeApp(AssistActions, CodingActions, App):
         self._revision: tuple[int, int] | None = None  # project.revision() when the screen last showed the file
         self.panels = {"cases": True, "codes": True}  # shown? (reset to the size's default when it changes)
         self._status_text = ""
+        self._panels_aside: list = []  # panels laid out off screen by _prepare_panels
         self._assist_init()
 
     # -- layout ----------------------------------------------------------------------------------
@@ -504,6 +505,22 @@ class QualcodeApp(AssistActions, CodingActions, App):
             screen, kept = make()
             if not kept:
                 await start_screen(self, screen)
+        self._prepare_panels()
+
+    def _prepare_panels(self) -> None:
+        """On a narrow screen, lay the hidden overlay panels out once, off the screen's edge, so that the first
+        `p` or `b` does not pay for their trees' first layout (two frames more than every later showing).
+        (`visibility: hidden` is not laid out at all.)"""
+        if not self.narrow or len(self.screen_stack) != 1:
+            return
+        hidden = [panel for panel in self.query("#documents, #side") if not panel.display]
+        if not hidden:
+            return
+        for panel in hidden:
+            panel.styles.offset = (self.size.width, 0)  # laid out beside the screen: sized, never drawn
+            panel.display = True
+        self._panels_aside = hidden
+        self.set_timer(0.1, self._layout_panels)  # after the layout that arranges them (a few frames)
 
     def action_search(self) -> None:
         screen, kept = self.search_screen()
@@ -698,6 +715,9 @@ class QualcodeApp(AssistActions, CodingActions, App):
         the whole width and a panel asked for with b/p lies over it."""
         if reset:
             self.panels = {"cases": not self.narrow, "codes": not self.narrow}
+        for panel in self._panels_aside:  # back from _prepare_panels (or a key came first)
+            panel.styles.offset = (0, 0)
+        self._panels_aside = []
         main = self.query_one("#main")
         main.set_class(self.narrow, "narrow")
         # shown or hidden on the panel itself: a class on #main restyled every widget under it (10-15 ms a key)

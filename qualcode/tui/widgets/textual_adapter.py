@@ -53,7 +53,7 @@ from textual.expand_tabs import get_tab_widths
 from textual.screen import Screen
 from textual.scrollbar import ScrollBar
 from textual.widget import Widget
-from textual.widgets import TextArea, Tree
+from textual.widgets import OptionList, TextArea, Tree
 
 # Public names (textual.widgets.text_area.__all__) for classes defined in private modules
 # (textual.document._document, _document_navigator, _wrapped_document). Importing them is public API;
@@ -236,16 +236,22 @@ class SteadySize:
     clears its rendered options, on every Resize event; a panel that is hidden and shown again (b, p) gets one
     with its old size, after its first frame, so it was laid out and drawn a second time, a frame later, to
     the same result. The event's default handlers (Textual's, in the classes below this mixin) are skipped
-    when the size is unchanged. A tree given a new size is only repainted: its lines do not depend on its size
+    when the size is unchanged, and for an option list when only its height changed. A tree given a new size is only repainted: its lines do not depend on its size
     (its rendered rows are cached by width), so Textual's invalidation and second layout are skipped too.
     Mix in before the Textual class.
     """
 
     def _on_resize(self, event) -> None:
-        if getattr(self, "_steady_size", None) == event.size:
+        before = getattr(self, "_steady_size", None)
+        if before == event.size:
             event.prevent_default()  # Textual dispatches a handler per class of the MRO until this is set
             return
         self._steady_size = event.size
+        if isinstance(self, OptionList) and before is not None and before.width == event.size.width:
+            # Only taller or shorter: the options' rendering (wrapped to the width) stands; the layout that sent
+            # this event marked the list for drawing at its new size in its own frame.
+            event.prevent_default()
+            return
         if isinstance(self, Tree):
             # What Tree._on_resize does but its _invalidate: its private row cache (keyed by width) grows to
             # the new height. The layout that sent this event has placed the tree and marked it for drawing

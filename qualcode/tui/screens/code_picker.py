@@ -19,6 +19,7 @@ from qualcode.model import Code
 from qualcode.tui import keymap
 from qualcode.tui.i18n import label
 from qualcode.tui.widgets.panels import Options
+from qualcode.tui.widgets.textual_adapter import SettledUpdates
 from qualcode.zh.normalize import normalize
 
 NEW = "__new__"
@@ -121,7 +122,7 @@ class NewCode:
     color: str
 
 
-class CodePicker(ModalScreen[str | NewCode | None]):
+class CodePicker(SettledUpdates, ModalScreen[str | NewCode | None]):
     KEYS = keymap.PICKER_KEYS
     BINDINGS = keymap.bindings(keymap.PICKER_KEYS)
     DEFAULT_CSS = """

@@ -17,6 +17,7 @@ from qualcode.tui import keymap
 from qualcode.tui.i18n import label, say_error
 from qualcode.tui.widgets.footer import Footer
 from qualcode.tui.widgets.panels import Options
+from qualcode.tui.widgets.textual_adapter import SettledUpdates
 
 
 @dataclass(frozen=True)
@@ -63,7 +64,7 @@ def complete_term(value: str, complete) -> str | None:
     return None
 
 
-class SearchScreen(Screen[SearchOutcome | None]):
+class SearchScreen(SettledUpdates, Screen[SearchOutcome | None]):
     KEYS = keymap.SEARCH_KEYS
     BINDINGS = keymap.bindings(keymap.SEARCH_KEYS)
     DEFAULT_CSS = """

@@ -69,6 +69,7 @@ __all__ = [
     "FastWrappedDocument",
     "SettledRepaint",
     "SettledScreen",
+    "SettledUpdates",
     "SteadyLayout",
     "SteadyScrollBar",
     "SteadyScrollbars",
@@ -260,9 +261,9 @@ class SteadySize:
             event.prevent_default()
 
 
-class SettledScreen(Screen):
-    """The coding screen (App.get_default_screen): an Update from a `SettledRepaint` widget that a frame has
-    drawn whole since it asked is dropped."""
+class SettledUpdates:
+    """A screen that drops an Update from a `SettledRepaint` widget that a frame has drawn whole since it asked
+    (the coding screen, the picker, the search). Mix in before the Textual Screen class."""
 
     async def _on_update(self, message) -> None:
         # Private Screen._on_update: adds the message's widget to the screen's dirty widgets for the next frame.
@@ -270,7 +271,11 @@ class SettledScreen(Screen):
             message.stop()
             message.prevent_default()
             return
-        await super()._on_update(message)
+        await super()._on_update(message)  # type: ignore[misc]
+
+
+class SettledScreen(SettledUpdates, Screen):
+    """The coding screen (App.get_default_screen)."""
 
 
 class SteadyLayout:

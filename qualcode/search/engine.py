@@ -12,6 +12,7 @@ words they hold, then by how close those words stand, then in document order.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
@@ -107,7 +108,13 @@ class SearchSource(Protocol):
         """(coding id, document id, start, end) of the codings that pass the filters, in document order."""
         ...
 
-    def codes_in_span(self, document_id: int, start: int, end: int) -> list[str]: ...
+    def passages(self, spans: Sequence[tuple[int, int, int]]) -> list[str]:
+        """text(document)[start:end] of each (document, start, end)."""
+        ...
+
+    def codes_in_spans(self, spans: Sequence[tuple[int, int, int]]) -> list[list[str]]:
+        """The codes of the codings overlapping each (document, start, end), in codebook order."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -559,16 +566,16 @@ def _results(
     inside = [[(s, e) for s, e in found if g_start[i] <= s and e <= g_end[i]] for i, found in enumerate(unit_hits)]
     # folded positions back to document offsets, whitespace inside a hit included: all hits at once
     hit_rows = [row_list[i] for i, found in enumerate(inside) for _ in found]
-    hit_firsts = turns.to_document(hit_rows, [s for found in inside for s, _ in found]).tolist()
-    hit_lasts = turns.to_document(hit_rows, [e - 1 for found in inside for _, e in found]).tolist()
+    hit_firsts, hit_ends = turns.spans_to_document(
+        hit_rows, [s for found in inside for s, _ in found], [e for found in inside for _, e in found]
+    )
     documents = turns.document_id[rows].tolist()
     spans = list(zip(documents, turn_start, turn_end, strict=True))
-    batch = getattr(source, "codes_in_spans", None)
-    codes = batch(spans) if batch is not None else [source.codes_in_span(*span) for span in spans]
+    codes = source.codes_in_spans(spans)
     pieces, at = [], 0  # per result: its hits, the first one's offsets, and the snippet's
     for i in range(count):
         n = len(inside[i])
-        hits = [(a, b + 1) for a, b in zip(hit_firsts[at : at + n], hit_lasts[at : at + n], strict=True)]
+        hits = list(zip(hit_firsts[at : at + n], hit_ends[at : at + n], strict=True))
         at += n
         start, end = hits[0] if hits else (turn_start[i], turn_start[i])
         pieces.append(
@@ -576,11 +583,7 @@ def _results(
         )
     # the text of each snippet (which holds the first hit): only these characters are read
     wanted = [(documents[i], piece[3], piece[4]) for i, piece in enumerate(pieces)]
-    passages = getattr(source, "passages", None)
-    if passages is not None:
-        snippets = passages(wanted)
-    else:
-        snippets = [source.text(document)[a:b] for document, a, b in wanted]
+    snippets = source.passages(wanted)
     results = []
     for i, (hits, start, end, snippet_start, snippet_end) in enumerate(pieces):
         row, document, snippet = row_list[i], documents[i], snippets[i]

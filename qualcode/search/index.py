@@ -99,11 +99,14 @@ class TurnTable:
         before = np.searchsorted(self.ws, positions, side="right") - self._ws_from(rows)
         return self.start[rows] + (positions - self.gpos[rows]) + before
 
-    def span_to_document(self, row: int, start: int, end: int) -> tuple[int, int]:
-        """The document [start, end) of the folded [start, end) in this row: from its first character to
-        just after its last, whitespace between them included."""
-        first, last = self.to_document([row, row], [start, end - 1]).tolist()
-        return first, last + 1
+    def spans_to_document(self, rows, starts, ends) -> tuple[list[int], list[int]]:
+        """The document [start, end) of each folded [start, end) in its row: from its first character to just
+        after its last, whitespace between them included."""
+        if not len(starts):
+            return [], []
+        firsts = self.to_document(rows, starts)
+        lasts = self.to_document(rows, np.asarray(ends, dtype=np.int64) - 1)
+        return firsts.tolist(), (lasts + 1).tolist()
 
     @cached_property
     def ws_keys(self) -> np.ndarray:

@@ -72,8 +72,7 @@ def kwic(
             inside[a:b] = True
         positions = positions[inside]
     rows, _ = turns.locate(positions, hits.length)
-    starts = turns.to_document(rows, positions).tolist() if positions.size else []
-    ends = (turns.to_document(rows, positions + hits.length - 1) + 1).tolist() if positions.size else []
+    starts, ends = turns.spans_to_document(rows, positions, positions + hits.length)
     turn_ends = (turns.start[rows] + turns.text_length_of(rows)).tolist() if positions.size else []
     lines = []
     for row, start, end, turn_end in zip(rows.tolist(), starts, ends, turn_ends, strict=True):

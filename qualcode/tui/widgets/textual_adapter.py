@@ -152,15 +152,20 @@ class SteadyScrollBar(SettledRepaint, ScrollBar):
         self._drawn_rules = self.styles.get_render_rules()
         return super().render()
 
+    def _unchanged(self) -> bool:
+        """Whether a repaint now would draw what the bar drew last: the same inputs, or nothing at all (a bar
+        with no size, its widget hidden: the layout that gives it one repaints it)."""
+        if self.parent is None or not self.is_attached:
+            return False
+        return self.size.area == 0 or getattr(self, "_drawn", None) == self._drawing()
+
     def refresh(self, *regions, repaint: bool = True, layout: bool = False, recompose: bool = False):
         # A layout refresh comes from a restyle: Textual sets every rule again and refreshes (with layout) for
         # each one that is absent, changed or not; it is dropped too when the bar's own rules are unchanged.
         if (
             not regions
             and not recompose
-            and self.parent is not None
-            and self.is_attached
-            and getattr(self, "_drawn", None) == self._drawing()
+            and self._unchanged()
             and (not layout or getattr(self, "_drawn_rules", None) == self.styles.get_render_rules())
         ):
             return self
@@ -171,14 +176,7 @@ class SteadyScrollBar(SettledRepaint, ScrollBar):
         # (_repaint_required) into an Update for the screen. A restyle sets the parent's rules one at a time, so
         # a refresh asked for halfway through saw colours between the old and the new; decided again here,
         # with the restyle done, a repaint to what the bar drew last is dropped instead of costing a frame.
-        # A bar with no size (its widget hidden) draws nothing: the layout that gives it one repaints it.
-        if (
-            self._repaint_required
-            and not self._layout_required
-            and self.parent is not None
-            and self.is_attached
-            and (self.size.area == 0 or getattr(self, "_drawn", None) == self._drawing())
-        ):
+        if self._repaint_required and not self._layout_required and self._unchanged():
             self._repaint_required = False
         super()._check_refresh()
 
@@ -237,9 +235,9 @@ class SteadySize:
     clears its rendered options, on every Resize event; a panel that is hidden and shown again (b, p) gets one
     with its old size, after its first frame, so it was laid out and drawn a second time, a frame later, to
     the same result. The event's default handlers (Textual's, in the classes below this mixin) are skipped
-    when the size is unchanged, and for an option list when only its height changed. A tree given a new size is only repainted: its lines do not depend on its size
-    (its rendered rows are cached by width), so Textual's invalidation and second layout are skipped too.
-    Mix in before the Textual class.
+    when the size is unchanged, and for an option list when only its height changed. A tree given a new size
+    is only repainted: its lines do not depend on its size (its rendered rows are cached by width), so
+    Textual's invalidation and second layout are skipped too. Mix in before the Textual class.
     """
 
     def _on_resize(self, event) -> None:

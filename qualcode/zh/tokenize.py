@@ -73,10 +73,7 @@ def tokenizer(extra_words: Iterable[str] = ()):
     key = frozenset(extra_words)
     with _lock:
         if key not in _tokenizers:
-            jieba = _jieba()
-            jieba.setLogLevel(logging.WARNING)
-            tk = jieba.Tokenizer()
-            tk.initialize()
+            tk = tokenizer_without_terms()
             for word in [*domain_terms(), *key]:
                 folded = fold_term(str(word))
                 if folded:

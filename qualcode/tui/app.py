@@ -47,7 +47,9 @@ class QualcodeApp(AssistActions, CodingActions, App):
     TITLE = "qualcode"
     BINDINGS = keymap.bindings(keymap.APP_KEYS)
 
-    language = reactive("zh")
+    language = reactive(
+        "zh", repaint=False
+    )  # watch_language relabels what shows it; a repaint of the screen redrew the same
     only_mine = reactive(False)
     narrow = reactive(False)  # under keymap.WIDE columns: the side panels are overlays, hidden until asked for
 

@@ -108,6 +108,17 @@ WRAPPED = {
     "_on_update",
     "_repaint_required",
     "_layout_required",
+    "_render_line",
+    "_theme",
+    "_highlights",
+    "_matching_bracket_location",
+    "_has_cursor",
+    "_draw_cursor",
+    "_tree_lines",
+    "_updates",
+    "_selected",
+    "_hover",
+    "_update_lines",
 }
 
 

@@ -19,7 +19,15 @@ from textual.widgets import OptionList, Tree
 from textual.widgets.option_list import Option
 
 from qualcode.model import Code, Coding
-from qualcode.tui.widgets.textual_adapter import SettledRepaint, SteadyLayout, SteadyScrollbars, SteadySize, SteadyStyle
+from qualcode.tui.widgets.textual_adapter import (
+    SettledRepaint,
+    SteadyLayout,
+    SteadyLines,
+    SteadyRows,
+    SteadyScrollbars,
+    SteadySize,
+    SteadyStyle,
+)
 from qualcode.tui.widgets.wrap import wrap_lines
 
 
@@ -43,7 +51,7 @@ def _keep_cursor(tree: Tree, data) -> None:
         tree.move_cursor(node)
 
 
-class DocumentsTree(SettledRepaint, SteadyLayout, SteadyStyle, SteadySize, SteadyScrollbars, Tree):
+class DocumentsTree(SettledRepaint, SteadyLayout, SteadyStyle, SteadySize, SteadyRows, SteadyScrollbars, Tree):
     """Cases (data "case:ID") with their documents (data: the document id)."""
 
     def fill(self, project) -> None:
@@ -65,7 +73,7 @@ class DocumentsTree(SettledRepaint, SteadyLayout, SteadyStyle, SteadySize, Stead
             _keep_cursor(self, document_id)
 
 
-class CodeTree(SettledRepaint, SteadyLayout, SteadyStyle, SteadySize, SteadyScrollbars, Tree):
+class CodeTree(SettledRepaint, SteadyLayout, SteadyStyle, SteadySize, SteadyRows, SteadyScrollbars, Tree):
     """Codes with their shortcut, colour and number of codings. A parent's number counts the coded passages of
     it and its subtree, each passage once; its own codings follow in brackets when they differ."""
 
@@ -180,7 +188,7 @@ def quote_prompt(text: Text, quote: str, case_id: str) -> Text:
     return text
 
 
-class SegmentsList(SettledRepaint, SteadyLayout, SteadyStyle, SteadySize, SteadyScrollbars, OptionList):
+class SegmentsList(SteadyLines, SettledRepaint, SteadyLayout, SteadyStyle, SteadySize, SteadyScrollbars, OptionList):
     """Codings under the cursor, or every quote of the selected code; the option id is the coding id."""
 
     _shown: tuple = ()
@@ -238,5 +246,5 @@ class SegmentsList(SettledRepaint, SteadyLayout, SteadyStyle, SteadySize, Steady
                 self.highlighted = ids.index(highlighted)
 
 
-class Options(SettledRepaint, SteadyLayout, SteadyStyle, SteadySize, SteadyScrollbars, OptionList):
+class Options(SteadyLines, SettledRepaint, SteadyLayout, SteadyStyle, SteadySize, SteadyScrollbars, OptionList):
     """An OptionList whose scrollbar repaints only when it changes (the picker's and the search's lists)."""

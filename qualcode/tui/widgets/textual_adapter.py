@@ -44,14 +44,19 @@ import threading
 from collections.abc import Iterable, Sequence
 from typing import cast
 
+from rich.style import Style
+from rich.text import Text
+
 # Private: the function TextArea's own WrappedDocument wraps with; used for lines holding tabs so that
 # they wrap exactly as Textual expands and draws tabs. No public equivalent.
 from textual._wrap import compute_wrap_offsets
 from textual.app import App
 from textual.binding import Binding, BindingsMap
 from textual.expand_tabs import get_tab_widths
+from textual.reactive import Reactive
 from textual.screen import Screen
 from textual.scrollbar import ScrollBar
+from textual.strip import Strip
 from textual.widget import Widget
 from textual.widgets import OptionList, TextArea, Tree
 
@@ -71,6 +76,8 @@ __all__ = [
     "SettledScreen",
     "SettledUpdates",
     "SteadyLayout",
+    "SteadyLines",
+    "SteadyRows",
     "SteadyScrollBar",
     "SteadyScrollbars",
     "SteadySize",
@@ -259,9 +266,107 @@ class SteadySize:
             event.prevent_default()
 
 
+class SteadyRows:
+    """A Tree whose rows stay drawn when it gains or loses the focus, but the rows the focus shows on.
+
+    Textual's Tree keys each rendered row by the widget's pseudo-classes (`Tree._render_line`), so a tree taking
+    the focus drew every row again (~0.25 ms each; showing the codes panel with `p` focuses its tree). Only the
+    cursor's row, the rows under the cursor's node (their guides) and the hovered rows look different with the
+    focus; every other row is kept here by what it is drawn from: Textual's own key but the pseudo-classes, and
+    the styles the row reads (the tree's, its guides' and labels'), so a real change of colours draws it anew.
+    Mix in before the Textual class.
+    """
+
+    _STEADY_ROWS_LIMIT = 1024  # rows kept (Textual keeps as many in its own cache)
+
+    def render_lines(self, crop):
+        tree = cast(Tree, self)
+        self._steady_look = (
+            tree.rich_style,
+            tree.get_component_rich_style("tree--guides", partial=True),
+            tree.get_component_rich_style("tree--guides-hover", partial=True),
+            tree.get_component_rich_style("tree--label", partial=True),
+            tree.get_component_rich_style("tree--highlight-line"),
+            tree.show_guides,
+            tree.guide_depth,
+            tree.virtual_size.width,
+        )
+        return super().render_lines(crop)  # type: ignore[misc]
+
+    def render_line(self, y: int):
+        tree = cast(Tree, self)
+        scroll_x, scroll_y = tree.scroll_offset
+        row = y + scroll_y
+        # Private Tree._tree_lines (the rows as node paths) and TreeNode._updates/_selected/_hover: what Textual's
+        # row cache is keyed by and decides the focus-dependent styles from (Textual 8.2.8 Tree._render_line).
+        lines = tree._tree_lines
+        if row >= len(lines) or row in (tree.cursor_line, tree.hover_line):
+            return super().render_line(y)  # type: ignore[misc]
+        path = lines[row].path
+        if any(node._selected or node._hover for node in path):
+            return super().render_line(y)  # type: ignore[misc]
+        key = (row, scroll_x, tree.size.width, tree._updates, tuple(node._updates for node in path))
+        kept = getattr(self, "_steady_rows", None)
+        if kept is None:
+            kept = self._steady_rows = {}
+        look = getattr(self, "_steady_look", None)
+        found = kept.get(key)
+        if found is not None and found[0] == look:
+            return found[1]
+        strip = super().render_line(y)  # type: ignore[misc]
+        if len(kept) >= self._STEADY_ROWS_LIMIT:
+            kept.clear()
+        kept[key] = (look, strip)
+        return strip
+
+
+class SteadyLines:
+    """An OptionList of a set size that takes its options' new height without a second layout of the screen.
+
+    Textual's OptionList measures its options when it is next drawn (`_update_lines`, from `render_lines`; not
+    while hidden: it has no width then) and sets its `virtual_size`, a reactive that lays the screen out again:
+    a panel shown after its list changed (the codings under the cursor, while the panel was hidden) drew a frame
+    more, 20–40 ms after the key's. A list whose size its styles set (not `auto`) is placed the same whatever its
+    options: only its scrollbars follow them (`_update_lines` tells them), and a scrollbar appearing still lays it
+    out. The measuring is done before the row drawing starts, so that the repaint it asks for is the one
+    `SettledRepaint` sees answered by the drawing. Mix in before SettledRepaint and the Textual class.
+    """
+
+    def render_lines(self, crop):
+        self._update_lines()
+        return super().render_lines(crop)  # type: ignore[misc]
+
+    def _update_lines(self) -> None:
+        # Private OptionList._update_lines (Textual 8.2.8): measures new options, sets virtual_size, tells the bars.
+        widget = cast(OptionList, self)
+        if widget.styles.auto_dimensions:
+            super()._update_lines()  # type: ignore[misc]
+            return
+        bars = (widget.show_vertical_scrollbar, widget.show_horizontal_scrollbar)
+        self._steady_lines = True
+        try:
+            super()._update_lines()  # type: ignore[misc]
+        finally:
+            self._steady_lines = False
+        if (widget.show_vertical_scrollbar, widget.show_horizontal_scrollbar) != bars:
+            widget.refresh(layout=True)
+
+    def refresh(self, *regions, repaint: bool = True, layout: bool = False, recompose: bool = False):
+        if layout and getattr(self, "_steady_lines", False):
+            layout = False  # the virtual size (or the bars, laid out above) changing within _update_lines
+        return super().refresh(*regions, repaint=repaint, layout=layout, recompose=recompose)  # type: ignore[misc]
+
+
 class SettledUpdates:
     """A screen that drops an Update from a `SettledRepaint` widget that a frame has drawn whole since it asked
-    (the coding screen, the picker, the search). Mix in before the Textual Screen class."""
+    (the coding screen, the picker, the search), and that is not repainted whole when the focus moves. Mix in
+    before the Textual Screen class.
+
+    Textual's `Screen.focused` is a reactive that repaints the screen when it changes: the key's frame then
+    composed all the screen's cells twice (~3 ms at 200×60), the second time to the same picture; the widgets
+    that gain and lose the focus are restyled and repaint themselves. Here it sets without a repaint."""
+
+    focused: Reactive[Widget | None] = Reactive(None, repaint=False)
 
     async def _on_update(self, message) -> None:
         # Private Screen._on_update: adds the message's widget to the screen's dirty widgets for the next frame.
@@ -492,6 +597,75 @@ class FastWrapTextArea(SettledRepaint, SteadyScrollbars, TextArea):
         super()._refresh_size()
         if self.show_vertical_scrollbar:
             self.vertical_scrollbar.window_virtual_size = self.virtual_size.height
+
+    def get_section(self, line_index: int, start: int, end: int) -> Text:
+        """Document line `line_index` from code point `start` to `end`, styled as `get_line` styles the whole line:
+        the characters of one wrapped row. A subclass that styles `get_line` overrides this too, building the
+        row from its own characters (see `_render_line`)."""
+        return self.get_line(line_index)[start:end]
+
+    def _render_line(self, y: int) -> Strip:
+        """One wrapped row of a plain soft-wrapped text, built from its own characters.
+
+        Textual's `TextArea._render_line` builds and styles the whole document line for each of its rows and then
+        divides it into all its rows to keep one: a turn of n rows cost n whole-turn builds (`Text` strips control
+        codes character by character: ~0.3 ms a row on the transcripts, most of a new document's frame). Here the
+        row's own characters are built (`get_section`) and styled as Textual styles the line (the cursor's line,
+        the selection, the cursor), in its coordinates. Anything this path does not draw (tabs, line numbers,
+        syntax highlights, a suggestion, matched brackets, an empty line's selection mark) goes to Textual's."""
+        # Overrides private TextArea._render_line (Textual 8.2.8), reading the private _theme, _highlights,
+        # _matching_bracket_location, _has_cursor and _draw_cursor as it does; the styling below follows its order.
+        wrapped = self.wrapped_document
+        info = wrapped.row_info(y + self.scroll_offset.y)
+        if (
+            info is None
+            or not self.soft_wrap
+            or self.show_line_numbers
+            or self._highlights
+            or self.suggestion
+            or self._matching_bracket_location is not None
+        ):
+            return super()._render_line(y)
+        line_index, section = info
+        text = self.document.get_line(line_index)
+        if not text or "\t" in text:
+            return super()._render_line(y)
+        bounds = [0, *wrapped.get_offsets(line_index), len(text)]
+        start, end = bounds[section], bounds[section + 1]
+        piece = self.get_section(line_index, start, end)
+        if section + 2 == len(bounds):
+            piece.set_length(end - start + 1)  # the cell after the line's end, for the cursor (as Textual)
+        stop = start + len(piece)
+
+        def paint(style: Style, a: int, b: int) -> None:
+            a, b = max(a, start), min(b, stop)
+            if a < b:
+                piece.stylize(style, a - start, b - start)
+
+        theme = self._theme
+        has_cursor = self._has_cursor
+        cursor_line_style = theme.cursor_line_style if (theme and self.highlight_cursor_line and has_cursor) else None
+        selection = self.selection
+        cursor_row, cursor_column = selection.end
+        if has_cursor and cursor_line_style and cursor_row == line_index:
+            piece.stylize(cursor_line_style)
+        (top_row, top_column), (bottom_row, bottom_column) = sorted(selection)
+        selection_style = theme.selection_style if theme else None
+        if selection.start != selection.end and top_row <= line_index <= bottom_row and selection_style:
+            first = top_column if line_index == top_row else 0
+            last = bottom_column if line_index == bottom_row else len(text)
+            paint(selection_style, first, last)
+        if cursor_row == line_index and self._draw_cursor and theme and theme.cursor_style:
+            paint(theme.cursor_style, cursor_column, cursor_column + 1)
+        piece.end = ""
+        strip = Strip(piece.render(self.app.console), cell_length=piece.cell_len)
+        if cursor_row == line_index and self.highlight_cursor_line:
+            line_style = cursor_line_style
+        else:
+            line_style = theme.base_style if theme else None
+        strip = strip.extend_cell_length(self.scrollable_content_region.size.width - self.gutter_width, line_style)
+        base_style = theme.base_style if theme and theme.base_style is not None else self.rich_style
+        return strip.apply_style(base_style)
 
     def notify_style_update(self) -> None:
         """Textual's TextArea drops every rendered row on any restyle, and gaining or losing focus restyles it

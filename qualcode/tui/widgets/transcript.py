@@ -87,6 +87,7 @@ class TranscriptView(FastWrapTextArea):
         self._styles: dict[str, Style] = {}
         self._line_paint: dict[int, list[tuple[int, int, Style]]] = {}
         self._gutter: dict[int, tuple[str, str]] = {}
+        self._joined: dict[int, tuple[Strip, str, str | None, Strip]] = {}  # render_line's, per screen row
         self._built: set[int] = set()
         self._labels: dict[int, tuple[int, Style]] = {}
         self._keyword_rows: dict[int, list[tuple[int, int]]] = {}  # row -> keyword spans, in row columns
@@ -242,7 +243,30 @@ class TranscriptView(FastWrapTextArea):
             line.stylize(KEYWORD_STYLE, start, end)
         return line
 
+    def get_section(self, line_index: int, start: int, end: int) -> Text:
+        """The characters of one wrapped row with get_line's styles (speaker label, codings, keywords) clipped to them."""
+        self._row(line_index)
+        piece = Text(self.document.get_line(line_index)[start:end], end="", no_wrap=True)
+        size = end - start
+
+        def paint(style: Style | str, a: int, b: int) -> None:
+            a, b = max(a - start, 0), min(b - start, size)
+            if a < b:
+                piece.stylize(style, a, b)
+
+        label = self._labels.get(line_index)
+        if label and label[0]:
+            paint(label[1], 0, label[0])
+        for a, b, style in self._line_paint.get(line_index, ()):
+            paint(style, a, b)
+        for a, b in self._keyword_rows.get(line_index, ()):
+            paint(KEYWORD_STYLE, a, b)
+        return piece
+
     def render_line(self, y: int) -> Strip:
+        """TextArea's row (from its row cache when drawn before) after the gutter's mark. The joined row is kept per
+        screen row with what it was joined from, so a row drawn again unchanged (the transcript restyled when the
+        focus leaves it: every row) is not joined again."""
         strip = super().render_line(y)
         mark, color = " ", None
         info = self.wrapped_document.row_info(y + self.scroll_offset.y)
@@ -251,8 +275,13 @@ class TranscriptView(FastWrapTextArea):
             self._row(line_index)
             if line_index in self._gutter:
                 mark, color = self._gutter[line_index]
+        kept = self._joined.get(y)
+        if kept is not None and kept[0] is strip and kept[1] == mark and kept[2] == color:
+            return kept[3]
         gutter = Strip([Segment(mark + " " * (GUTTER - 1), Style(color=color) if color else None)], GUTTER)
-        return Strip.join([gutter, strip]).simplify()
+        joined = Strip.join([gutter, strip]).simplify()
+        self._joined[y] = (strip, mark, color, joined)
+        return joined
 
     # -- positions -------------------------------------------------------------------------------
     @property

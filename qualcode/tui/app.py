@@ -32,6 +32,7 @@ from qualcode.tui.widgets.textual_adapter import (
     notifications_shown,
     on_app_thread,
     replace_bindings,
+    settle_screen,
     start_screen,
 )
 from qualcode.tui.widgets.transcript import Paint, TranscriptView
@@ -503,10 +504,14 @@ class QualcodeApp(AssistActions, CodingActions, App):
         if self.idle_gc.seconds_since_key() < PREPARE_QUIET:
             self.set_timer(PREPARE_QUIET, self._prepare_dialogs)
             return
+        started = []
         for make in (self.picker_screen, self.search_screen):
             screen, kept = make()
             if not kept:
                 await start_screen(self, screen)
+                started.append(screen)
+        if started:
+            self.set_timer(0.1, lambda: [settle_screen(screen) for screen in started])
         self._prepare_panels()
 
     def _prepare_panels(self) -> None:

@@ -119,6 +119,8 @@ WRAPPED = {
     "_selected",
     "_hover",
     "_update_lines",
+    "_layout_widgets",
+    "_dirty_widgets",
 }
 
 

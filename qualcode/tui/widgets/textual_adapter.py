@@ -86,6 +86,7 @@ __all__ = [
     "notifications_shown",
     "on_app_thread",
     "replace_bindings",
+    "settle_screen",
     "start_screen",
 ]
 
@@ -168,12 +169,17 @@ class SteadyScrollBar(SettledRepaint, ScrollBar):
 
     def refresh(self, *regions, repaint: bool = True, layout: bool = False, recompose: bool = False):
         # A layout refresh comes from a restyle: Textual sets every rule again and refreshes (with layout) for
-        # each one that is absent, changed or not; it is dropped too when the bar's own rules are unchanged.
+        # each one that is absent, changed or not; it is dropped too when the bar's own rules are unchanged, or
+        # when the bar is not shown (no size: its widget places it, when it shows it, by a layout of its own).
         if (
             not regions
             and not recompose
             and self._unchanged()
-            and (not layout or getattr(self, "_drawn_rules", None) == self.styles.get_render_rules())
+            and (
+                not layout
+                or self.size.area == 0
+                or getattr(self, "_drawn_rules", None) == self.styles.get_render_rules()
+            )
         ):
             return self
         return super().refresh(*regions, repaint=repaint, layout=layout, recompose=recompose)
@@ -721,11 +727,34 @@ async def start_screen(app: App, screen: Screen) -> None:
     # current one lays out and sends Resize/Show to its widgets without drawing anything.
     started, mounted = app._get_screen(screen)
     await mounted
+    # Textual's toast rack of each screen is hidden by its CSS, and the screen's first showing hides it again
+    # inline (ToastRack.show: `display = False`), a new rule that lays the dialog out a second time, in a frame
+    # of its own; hidden inline here, that showing changes nothing.
+    for rack in started.query("#textual-toastrack"):
+        rack.display = False
     started.update_node_styles(animate=False)
     started._refresh_layout(app.size)
     # Private Screen._compositor: rendered once, off screen (the update is dropped), so that the widgets' first
     # rendering and what it sets off (option lists measuring their options, refreshing once more) happen now.
     started._compositor.render_update(full=True)
+
+
+def settle_screen(screen: Screen) -> None:
+    """Lay out and draw again, off screen, a screen `start_screen` started, once the messages that its first layout
+    and drawing set off (widgets told their sizes, option lists their options' height: each asks for a layout)
+    have reached it, and leave nothing pending: its first showing laid it out again a frame after the key's.
+    Call it a moment after `start_screen`, while the screen is still not shown."""
+    if screen.is_current or not screen.is_mounted:
+        return
+    # Private Screen._refresh_layout and _compositor as in start_screen; the private _layout_required,
+    # _layout_widgets, _dirty_widgets and _repaint_required are what a frame of the screen (Screen._on_timer_update)
+    # clears once it has laid out and drawn: the layout just done answers them. Showing the screen repaints it.
+    screen._refresh_layout(screen.app.size)
+    screen._compositor.render_update(full=True)
+    screen._layout_required = False
+    screen._layout_widgets.clear()
+    screen._dirty_widgets.clear()
+    screen._repaint_required = False
 
 
 def notifications_shown(app: App) -> bool:

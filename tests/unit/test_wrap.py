@@ -376,6 +376,24 @@ def test_fast_wrapped_document_is_consistent(text, width):
     check_consistent(wrapped, lines)
 
 
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(st.one_of(texts, st.sampled_from(["\r\n", "\r", "\u2028", "\x85", "\x0c", "\n", "\n\n"])), max_size=6).map(
+        "".join
+    ),
+    widths,
+)
+def test_the_whole_text_given_wraps_as_the_lines_do(text, width):
+    """The text area hands the wrap its whole text (joining the lines again cost 6 ms a million characters):
+    the rows are the same as from the document's lines, whatever line breaks the text holds."""
+    given_text = FastWrappedDocument(Document(text), width=width, text=text)
+    from_lines = FastWrappedDocument(Document(text), width=width)
+    lines = Document(text).lines
+    assert [given_text.get_offsets(i) for i in range(len(lines))] == [
+        from_lines.get_offsets(i) for i in range(len(lines))
+    ]
+
+
 # Where Textual's wrap and ours must agree: lines without spaces that are all ASCII letters and digits
 # (one word, folded at the width by both) or hold no two adjacent ones (Textual folds an unspaced run
 # per character, as ours does outside words). With spaces, or words inside CJK, they differ on purpose.

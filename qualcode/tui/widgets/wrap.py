@@ -42,7 +42,6 @@ uses it, `FastWrappedDocument`, lives in `textual_adapter.py` with the rest of t
 from __future__ import annotations
 
 import string
-from array import array
 from bisect import bisect_right
 from collections.abc import Callable, Collection, Sequence
 from itertools import accumulate
@@ -97,9 +96,9 @@ def cell_widths(text: str) -> np.ndarray:
 
     _width_table, _known = _numpy_tables()
     cps = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
-    if cps.size:
-        present = np.flatnonzero(np.bincount(cps, minlength=0x110000)) if cps.size > 65536 else np.unique(cps)
-        fresh = present[~_known[present]]
+    unknown = cps[~_known[cps]]  # most texts hold no character not measured before
+    if unknown.size:
+        fresh = np.flatnonzero(np.bincount(unknown)) if unknown.size > 65536 else np.unique(unknown)
         for cp in fresh.tolist():
             _width_table[cp] = get_character_cell_size(chr(cp))
         _known[fresh] = True
@@ -109,8 +108,9 @@ def cell_widths(text: str) -> np.ndarray:
 def cumulative_widths(text: str) -> Sequence[int]:
     """`result[i]` is the cell width of `text[:i]`, for i in 0..len(text).
 
-    A long text's sums are an `array` copied from numpy's in one go: a list of a million Python ints took
-    30 of the 40 ms (the wrap reads a few entries a row, so building every int up front was the waste)."""
+    A long text's sums are numpy's, read through a memoryview (indexing and bisect give Python ints): a list of a
+    million Python ints took 30 of the 40 ms (the wrap reads a few entries a row, so building every int up front
+    was the waste), and copying them into an `array` another 1.3 ms."""
     if len(text) < NUMPY_FROM:
         widths = _char_widths
         for ch in set(text).difference(widths):
@@ -118,9 +118,10 @@ def cumulative_widths(text: str) -> Sequence[int]:
         return list(accumulate(map(widths.__getitem__, text), initial=0))
     import numpy as np
 
-    sums = array("q")
-    sums.frombytes(np.cumsum(np.concatenate(([0], cell_widths(text))), dtype=np.int64).tobytes())
-    return sums
+    sums = np.empty(len(text) + 1, dtype=np.int64)
+    sums[0] = 0
+    np.cumsum(cell_widths(text), dtype=np.int64, out=sums[1:])
+    return memoryview(sums)
 
 
 class _Line:

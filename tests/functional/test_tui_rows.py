@@ -1,16 +1,20 @@
-"""The transcript draws each wrapped row from that row's own characters (textual_adapter.FastWrapTextArea's
+"""Rows drawn once and kept: the transcript draws each wrapped row from that row's own characters (textual_adapter.FastWrapTextArea's
 `_render_line` and TranscriptView.get_section): every row must be exactly the row Textual's TextArea draws by
 styling the whole line (TranscriptView.get_line) and dividing it, whatever the text (CJK, characters outside the
 BMP, empty lines, tabs), codings, keywords, speaker labels, selection, cursor, focus, width and scroll."""
 
 from __future__ import annotations
 
+import html
 import random
+import re
 from types import SimpleNamespace
 
 from textual.app import App, ComposeResult
 from textual.widgets import Button, TextArea
 
+from qualcode.tui.app import QualcodeApp
+from qualcode.tui.widgets.panels import CodeTree
 from qualcode.tui.widgets.transcript import Paint, TranscriptView
 
 CHARACTERS = "中央根本就是希望我們關掉，。、「」（）？！ab cd 12 𠀋𡃁問答"
@@ -86,3 +90,34 @@ async def test_every_row_is_the_row_textual_draws_from_the_whole_line():
                     assert _cells(ours) == _cells(textual), (text, y)
                     checked += 1
     assert checked > 500  # rows of many documents were compared, not a handful
+
+
+def _screen_text(app) -> str:
+    """What the screen shows, without spaces (a screenshot splits a row into runs of one style)."""
+    svg = app.export_screenshot()
+    return re.sub(r"\s+", "", html.unescape("".join(re.findall(r">([^<>]+)</text>", svg))))
+
+
+async def test_the_code_tree_on_screen_follows_counts_and_language_across_focus_changes(project):
+    """The trees keep rows drawn while they gain and lose the focus (textual_adapter.SteadyRows): what the
+    screen shows must still be every change of a row: a count after a coding, the names after `L`, back."""
+    app = QualcodeApp(project, coder="alice")
+    async with app.run_test(size=(150, 45)) as pilot:
+        await pilot.pause()
+        assert "6預算0" in _screen_text(app)
+        await pilot.press("p", "p")  # hidden, then shown with the focus on the code tree: rows kept
+        await pilot.pause()
+        assert "6預算0" in _screen_text(app) and app.focused is app.query_one(CodeTree)
+        await pilot.press("p", "t", "6", "p")  # back to the transcript, code turn 1 with budget, the tree again
+        await pilot.pause()
+        shown = _screen_text(app)
+        assert "6預算1" in shown and "現有資源1" in shown and "6預算0" not in shown
+        await pilot.press("L")
+        await pilot.pause()
+        shown = _screen_text(app)
+        assert "6Budget1" in shown and "6預算" not in shown
+        await pilot.press("L", "p", "p")
+        await pilot.pause()
+        shown = _screen_text(app)
+        assert "6預算1" in shown and "6Budget" not in shown
+        assert project.codings.counts()["budget"] == 1

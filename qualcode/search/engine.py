@@ -20,57 +20,12 @@ import numpy as np
 
 from qualcode.errors import BadInput
 from qualcode.search.index import SearchIndex, TurnTable
-from qualcode.search.query import Query, parse_query
+from qualcode.search.query import Query, parse_query, splittable
+from qualcode.search.results import SearchResult, SearchResults, result_row, snippet_window
 from qualcode.zh.normalize import fold_term
 
 if TYPE_CHECKING:
     from qualcode.search.concepts import Concepts
-
-SNIPPET_RADIUS = 30
-SPLIT_MIN_LENGTH = 3
-
-
-@dataclass(frozen=True)
-class SearchResult:
-    case: str
-    document: int
-    turn: int
-    speaker: str
-    start: int  # first hit, code points into the document text
-    end: int
-    text: str  # the first hit as written in the document
-    snippet: str
-    snippet_hits: list[tuple[int, int]]  # hit ranges inside `snippet`
-    hits: list[tuple[int, int]]  # every hit in the unit, document offsets
-    codes: list[str]
-    unit_start: int  # the turn (or coded segment) in document offsets
-    unit_end: int
-    coding: str | None = None
-    matched: list[dict] = field(default_factory=list)  # concept terms: {"concept", "code", "keyword"} found
-
-    def to_json(self) -> dict:
-        return {
-            "case": self.case,
-            "document": self.document,
-            "turn": self.turn,
-            "start": self.start,
-            "end": self.end,
-            "text": self.text,
-            "snippet": self.snippet,
-            "codes": self.codes,
-            "speaker": self.speaker,
-            "hits": [list(h) for h in self.hits],
-            "coding": self.coding,
-            "matched": self.matched,
-        }
-
-
-@dataclass
-class SearchResults:
-    query: Query
-    results: list[SearchResult]
-    total: int
-    notices: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -295,19 +250,6 @@ def _proximity(turns: TurnTable, units: _Units, unit_rows: np.ndarray, term_list
     return best
 
 
-def _is_cjk(ch: str) -> bool:
-    return "\u3400" <= ch <= "\u9fff" or "\uf900" <= ch <= "\ufaff" or "\U00020000" <= ch <= "\U0003134f"
-
-
-def _splittable(term: str) -> bool:
-    """A long unspaced Chinese phrase (not code-like text such as a*b:c) may be split into words."""
-    return (
-        len(term) >= SPLIT_MIN_LENGTH
-        and sum(map(_is_cjk, term)) >= 2
-        and all(_is_cjk(ch) or ch.isalnum() for ch in term)
-    )
-
-
 def split_words(term: str) -> list[str]:
     """jieba's words of an unspaced phrase, punctuation dropped."""
     from qualcode.zh.tokenize import tokenize
@@ -517,7 +459,7 @@ def _term_or_words(
             found.append(hits)
         return found
     hits = term_hits(index, turns, term.text, allowed)
-    if not split or hits.positions.size or term.phrase or not _splittable(term.text):
+    if not split or hits.positions.size or term.phrase or not splittable(term.text):
         return [hits]
     if index.positions(fold_term(term.text)).size:  # present, just not under the filters
         return [hits]
@@ -572,49 +514,35 @@ def _results(
     documents = turns.document_id[rows].tolist()
     spans = list(zip(documents, turn_start, turn_end, strict=True))
     codes = source.codes_in_spans(spans)
-    pieces, at = [], 0  # per result: its hits, the first one's offsets, and the snippet's
+    pieces, at = [], 0  # per result: its hits and its snippet's window
     for i in range(count):
         n = len(inside[i])
         hits = list(zip(hit_firsts[at : at + n], hit_ends[at : at + n], strict=True))
         at += n
-        start, end = hits[0] if hits else (turn_start[i], turn_start[i])
-        pieces.append(
-            (hits, start, end, max(turn_start[i], start - SNIPPET_RADIUS), min(turn_end[i], end + SNIPPET_RADIUS))
-        )
+        pieces.append((hits, snippet_window(hits, turn_start[i], turn_end[i])))
     # the text of each snippet (which holds the first hit): only these characters are read
-    wanted = [(documents[i], piece[3], piece[4]) for i, piece in enumerate(pieces)]
-    snippets = source.passages(wanted)
+    snippets = source.passages([(documents[i], *window) for i, (_, window) in enumerate(pieces)])
     results = []
-    for i, (hits, start, end, snippet_start, snippet_end) in enumerate(pieces):
-        row, document, snippet = row_list[i], documents[i], snippets[i]
-        prefix = "…" if snippet_start > turn_start[i] else ""
-        suffix = "…" if snippet_end < turn_end[i] else ""
-        snippet_hits = [
-            (max(s, snippet_start) - snippet_start + len(prefix), min(e, snippet_end) - snippet_start + len(prefix))
-            for s, e in hits
-            if s < snippet_end and e > snippet_start
-        ]
+    for i, (hits, window) in enumerate(pieces):
+        row = row_list[i]
         unit = int(chosen[i])
         coding = units.coding_ids[unit] if units.coding_ids is not None else None
         if coding is not None and units.coding_spans is not None:
-            unit_start, unit_end = units.coding_spans[unit]
+            unit_span = units.coding_spans[unit]
         else:
-            unit_start, unit_end = turn_start[i], turn_end[i]
+            unit_span = (turn_start[i], turn_end[i])
         results.append(
-            SearchResult(
+            result_row(
                 case=turns.cases[int(turns.case[row])],
-                document=document,
+                document=documents[i],
                 turn=int(turns.number[row]),
                 speaker=turns.speakers[int(turns.speaker[row])],
-                start=start,
-                end=end,
-                text=snippet[start - snippet_start : end - snippet_start],
-                snippet=prefix + snippet.replace("\n", " ") + suffix,
-                snippet_hits=snippet_hits,
                 hits=hits,
+                turn_span=(turn_start[i], turn_end[i]),
+                window=window,
+                passage=snippets[i],
                 codes=codes[i],
-                unit_start=unit_start,
-                unit_end=unit_end,
+                unit=unit_span,
                 coding=coding,
                 matched=matched[i],
             )

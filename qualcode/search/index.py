@@ -26,29 +26,27 @@ from functools import cached_property
 import numpy as np
 
 from qualcode.search import postings
+from qualcode.search.layout import (
+    FOLD_KEY,
+    KEY_SHIFT,
+    PACK_COLUMNS,
+    PACK_MAGIC,
+    PACK_NAME,
+    PAIR_SHIFT,
+    POSTINGS_TAG,
+    WS_GRAM,
+    pack_layout,
+    pair_grams,
+    posting_key,
+)
 from qualcode.store import Store
 from qualcode.timeutil import now
 from qualcode.zh.normalize import fold_signature, normalizer, whitespace_codepoints
 
 SEPARATOR_GAP = 1
-WS_GRAM = -1  # the posting list of removed whitespace (no code point or pair key is negative)
-FOLD_KEY = "search.fold"  # the project table's record of the folding the index was built with
-# Recorded after the folding's signature once the index holds a list in the patched encodings (postings.py):
-# a version that does not know them sees another signature and rebuilds the index in its own encodings,
-# instead of failing on the first list it cannot read. This version reads either.
-POSTINGS_TAG = ";postings2"
 BATCH_CHARACTERS = 4_000_000  # bounds memory while indexing: about 40 bytes per character
-PAIR_SHIFT = 21  # code points need 21 bits
-# search_postings.key (schema 10) = batch << KEY_SHIFT | (gram + 1): a batch's lists are appended in key
-# order, so the table's pages fill up (the (gram, batch) key of schema 2 split pages on every batch, and
-# its blobs overflowed with half-empty pages): 107 -> 80 MB at 20 M characters.
-KEY_SHIFT = 43  # gram + 1 < 2**43 (pair keys need 42 bits; WS_GRAM is -1)
 MAX_BATCH = 1 << 20  # batch ids above need more than 63 bits: the index is rebuilt (renumbered) first
 ENCODE_CHUNK = 1 << 18  # positions encoded at a time while indexing
-
-
-def posting_key(batch: int, gram: int) -> int:
-    return (batch << KEY_SHIFT) | (gram + 1)
 
 
 class Mapped:
@@ -168,12 +166,8 @@ class TurnTable:
         return rows, valid
 
 
-# The packed turn table (search_packed, name "turns"): a header, then each column as raw little-endian
-# integers in the narrowest width that holds it, 8-byte aligned. Reading it is one blob and a few
-# np.frombuffer calls: milliseconds at hundreds of thousands of turns.
-PACK_NAME = "turns"
-PACK_COLUMNS = ("gpos", "length", "document_id", "number", "start", "speaker")
-_PACK_MAGIC = b"QCTT1\0\0\0"
+# The packed turn table (layout.py): reading it is one blob and a few np.frombuffer calls, milliseconds at
+# hundreds of thousands of turns.
 
 
 def _narrow(values: np.ndarray) -> np.dtype:
@@ -198,23 +192,17 @@ def pack_turns(columns: dict[str, np.ndarray], speakers: list[str]) -> bytes:
         layout.append([name, dtype.str, int(values.size)])
     header = json.dumps({"columns": layout, "speakers": speakers}, ensure_ascii=False).encode()
     header += b" " * (-(len(header) + 12) % 8)
-    return _PACK_MAGIC + len(header).to_bytes(4, "little") + header + b"".join(parts)
+    return PACK_MAGIC + len(header).to_bytes(4, "little") + header + b"".join(parts)
 
 
 def unpack_turns(blob: bytes) -> tuple[dict[str, np.ndarray], list[str]]:
     """The columns (read-only views of the blob, each in its stored width) and speaker names of a pack_turns
     blob. Converting them all to 64 bits took longer than reading the blob."""
-    if blob[:8] != _PACK_MAGIC:
-        raise ValueError("not a packed turn table")
-    size = int.from_bytes(blob[8:12], "little")
-    header = json.loads(blob[12 : 12 + size])
-    offset, columns = 12 + size, {}
-    for name, dtype, count in header["columns"]:
-        dt = np.dtype(dtype)
-        columns[name] = np.frombuffer(blob, dtype=dt, count=count, offset=offset)
-        offset += count * dt.itemsize
-        offset += -offset % 8
-    return columns, header["speakers"]
+    layout, speakers = pack_layout(blob)
+    columns = {
+        name: np.frombuffer(blob, dtype=np.dtype(dtype), count=count, offset=at) for name, dtype, count, at in layout
+    }
+    return columns, speakers
 
 
 _WHITESPACE_LUT: np.ndarray | None = None
@@ -625,8 +613,7 @@ class SearchIndex:
         if cps.size == 1:
             return self._gram_positions(int(cps[0]))
         keys = gram_keys(cps)
-        # Pairs at offsets 0, 2, 4, … and the last one cover every character of the term.
-        offsets = sorted(set(range(0, keys.size, 2)) | {keys.size - 1})
+        offsets = pair_grams(keys.size)
         grams = [int(keys[o]) for o in offsets]
         with self.one_query():  # a gram twice in the term (哈哈哈哈) is decoded once
             memo = self._decoded or {}

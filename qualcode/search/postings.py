@@ -23,10 +23,10 @@ from collections.abc import Iterator, Sequence
 
 import numpy as np
 
+from qualcode.search.layout import PATCHED as _PATCHED
+from qualcode.search.layout import VARINT
+
 _WIDTHS: dict[int, np.dtype] = {1: np.dtype("<u1"), 2: np.dtype("<u2"), 4: np.dtype("<u4")}
-VARINT = 0
-# patched formats: (delta width, exception width) by format byte
-_PATCHED: dict[int, tuple[int, int]] = {0x11: (1, 2), 0x14: (1, 4), 0x24: (2, 4)}
 _MAX_VARINT_BYTES = 5  # a delta fits in 32 bits (a batch spans less than 2**32 positions)
 VARINT_LIMIT = 4096  # longer lists are varints only where that saves a tenth: decoding costs a pass per byte
 

@@ -110,3 +110,20 @@ def parse_query(query: str) -> Query:
     if not result.groups:
         raise BadInput(f"query {query!r} only excludes: add at least one word to look for")
     return result
+
+
+SPLIT_MIN_LENGTH = 3
+
+
+def _is_cjk(ch: str) -> bool:
+    return "\u3400" <= ch <= "\u9fff" or "\uf900" <= ch <= "\ufaff" or "\U00020000" <= ch <= "\U0003134f"
+
+
+def splittable(term: str) -> bool:
+    """A long unspaced Chinese phrase (not code-like text such as a*b:c) that occurs nowhere as written may be
+    searched as its words instead (search/engine.py)."""
+    return (
+        len(term) >= SPLIT_MIN_LENGTH
+        and sum(map(_is_cjk, term)) >= 2
+        and all(_is_cjk(ch) or ch.isalnum() for ch in term)
+    )

@@ -6,6 +6,7 @@ Project: this service hands them the index and a small source of texts and codin
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING
 
@@ -14,9 +15,10 @@ from qualcode.store import Store
 
 if TYPE_CHECKING:  # numpy, the engine and the other services load only when a search uses them
     from qualcode.search.concepts import Completion, Concepts
-    from qualcode.search.engine import Filters, SearchResults
+    from qualcode.search.engine import Filters
     from qualcode.search.index import SearchIndex
     from qualcode.search.kwic import KwicLine
+    from qualcode.search.results import SearchResults
     from qualcode.search.words import Keyness, WordCount
     from qualcode.services.codebook import CodebookService
     from qualcode.services.codings import CodingService
@@ -176,6 +178,16 @@ class SearchService:
 
         `@code` in the query (`@budget`, `@預算`, `@budget/` with the codes below) stands for any of the
         code's names and keywords; each result's `matched` says which keyword it holds."""
+        if not (cases or code is not None or coder is not None or speaker is not None or coded_only) and (
+            "numpy" not in sys.modules
+        ):
+            # A process that has not loaded numpy (a command-line search) answers one term without it when it
+            # can (search/plain.py: the same results); the TUI and long-running work have numpy loaded already.
+            from qualcode.search import plain
+
+            found = plain.find(self._store.conn, self._source, query, limit)
+            if found is not None:
+                return found
         from qualcode.search.engine import search
 
         filters = self.filters(cases, code, coder, speaker, coded_only)

@@ -120,6 +120,7 @@ def run(args: list[str]) -> int | None:
                     coder=options.get("coder"),
                     speaker=options.get("speaker"),
                     coded_only=options.get("coded", False),
+                    one_off=True,
                 )
     except Exception:  # a QualcodeError, or anything else: typer runs the same code, fails the same way and says it
         lang.reset()

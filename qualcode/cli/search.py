@@ -39,7 +39,7 @@ def search(
 ) -> None:
     """Search transcripts (台/臺, Traditional/Simplified, full/half width fold together; spaces and line breaks inside the text are ignored)."""
     with open_project(ctx) as project:
-        found = project.search.find(query, limit=limit, **_filters(case, code_id, coder, speaker, coded))
+        found = project.search.find(query, limit=limit, one_off=True, **_filters(case, code_id, coder, speaker, coded))
     print_search(found, json_)
 
 

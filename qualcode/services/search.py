@@ -173,16 +173,21 @@ class SearchService:
         speaker: str | None = None,
         coded_only: bool = False,
         limit: int | None = 50,
+        one_off: bool = False,
     ) -> SearchResults:
         """Turns (or coded segments, given a code, a coder or coded_only) that match the query, best first.
 
         `@code` in the query (`@budget`, `@預算`, `@budget/` with the codes below) stands for any of the
-        code's names and keywords; each result's `matched` says which keyword it holds."""
-        if not (cases or code is not None or coder is not None or speaker is not None or coded_only) and (
-            "numpy" not in sys.modules
+        code's names and keywords; each result's `matched` says which keyword it holds.
+
+        `one_off`: the only query of a process that has not loaded numpy (the command line): one term without
+        filters is answered without importing it where it can be (search/plain.py, the same results). A process
+        that searches again (the TUI) imports numpy once and then answers each query faster with the engine."""
+        if (
+            one_off
+            and "numpy" not in sys.modules
+            and not (cases or code is not None or coder is not None or speaker is not None or coded_only)
         ):
-            # A process that has not loaded numpy (a command-line search) answers one term without it when it
-            # can (search/plain.py: the same results); the TUI and long-running work have numpy loaded already.
             from qualcode.search import plain
 
             found = plain.find(self._store.conn, self._source, query, limit)

@@ -70,8 +70,8 @@ def _term_table(tables, counts: bool) -> None:
 
     for table in tables:
         grid = Table(title=table.facet.name, show_lines=False)
-        grid.add_column("影響因素", style="bold")
-        grid.add_column("因素")
+        grid.add_column(say("column_dimension"), style="bold")
+        grid.add_column(say("column_factor"))
         for case in table.cases:
             grid.add_column(case.name or case.id, justify="center")
         for dimension, rows in table.groups():

@@ -189,6 +189,7 @@ def test_in_chinese_no_command_prints_english_prose(cli, demo_db, tmp_path, copy
     cli.fast(*p, "code", "A", "budget", "--turn", "8", "--coder", "bob")
     run("agree", *p, "agree")
     run("export-table", *p, "export", "table", "-o", str(tmp_path / "table.md"))
+    run("export-table-term", *p, "export", "table", "--format", "term")
     run("export-quotes", *p, "export", "quotes", "-o", str(tmp_path / "quotes.md"))
     run("backup", *p, "backup")
     run("backups", *p, "backups")
@@ -210,7 +211,7 @@ def test_in_chinese_no_command_prints_english_prose(cli, demo_db, tmp_path, copy
     monkeypatch.setenv("QUALCODE_CONFIG", str(tmp_path / "config.toml"))
     run("bad-config", *p, "codes", "merge", "positioning-private", "positioning", ok=False, status=2)
 
-    assert len(seen) == 34
+    assert len(seen) == 35
     for name, text in seen.items():
         assert text.strip(), name
         assert not _english_words(text, also), (name, _english_words(text, also), text[:2000])
@@ -222,6 +223,7 @@ def test_in_chinese_no_command_prints_english_prose(cli, demo_db, tmp_path, copy
     assert seen["undo"].startswith("已復原：「") and seen["redo"].startswith("已重做：「")
     assert "試跑：沒有寫入任何東西" in seen["merge"]
     assert "     文件：5" in seen["status"]
+    assert "影響因素" in seen["export-table-term"]
 
 
 def test_json_is_the_same_in_both_languages(cli, demo_db, tmp_path, copy_db, monkeypatch):
@@ -342,6 +344,10 @@ def test_in_english_the_command_line_prints_what_it_printed_before(cli, demo_db,
     }
     for args, line in errors.items():
         assert cli.fast(*p, *args, ok=False).stderr == line
+    table = cli.fast(*p, "export", "table", "--format", "term").stdout  # headings in English; names are data
+    heading = next(line for line in table.splitlines() if "臺北市" in line)
+    assert [c.strip() for c in heading.strip("┃").split("┃")][:3] == ["dimension", "factor", "臺北市"]
+    assert "影響因素" not in table
 
 
 def test_the_english_catalogue_agrees_with_the_agreement_export():

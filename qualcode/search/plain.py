@@ -12,6 +12,7 @@ a term found nowhere that the engine would split into words (jieba), or lists to
 
 from __future__ import annotations
 
+import sys
 import unicodedata
 from array import array
 from bisect import bisect_left, bisect_right
@@ -108,8 +109,8 @@ class _TurnTable:
         for name, dtype, count, at in layout:
             width = int(dtype[2:])
             values = array("q" if dtype[1] == "i" else _ARRAY_CODES[width])
-            if values.itemsize != width:  # a platform whose C types differ: the engine reads it
-                return None
+            if values.itemsize != width or sys.byteorder != "little":  # the columns are little-endian: the engine
+                return None  # reads them on a platform whose C types or byte order differ
             values.frombytes(view[at : at + count * width])
             columns[name] = values
         cases = dict(conn.execute("SELECT id, case_id FROM documents").fetchall())

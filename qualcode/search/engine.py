@@ -71,6 +71,10 @@ class SearchSource(Protocol):
         """The codes of the codings overlapping each (document, start, end), in codebook order."""
         ...
 
+    def turn_texts(self, turns: Sequence[tuple[int, int]]) -> list[tuple[int, int, str]]:
+        """(start, end, text) of each (document, turn number) (for the search that needs no numpy: plain.py)."""
+        ...
+
 
 @dataclass(frozen=True)
 class Filters:
@@ -474,8 +478,8 @@ def _results(
     source: SearchSource, turns: TurnTable, units: _Units, chosen: np.ndarray, terms: list[_TermHits]
 ) -> list[SearchResult]:
     """The result rows of the chosen units, worked out together: a few binary searches per term for all of
-    them, one mapping of every hit back to document offsets, each document's text fetched once and the codes
-    of every unit read in one query (`codes_in_spans`) where the source offers it."""
+    them, one mapping of every hit back to document offsets, and the snippets' characters (`passages`) and every
+    unit's codes (`codes_in_spans`) read in a query each."""
     count = int(chosen.size)
     if count == 0:
         return []

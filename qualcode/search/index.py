@@ -35,9 +35,11 @@ from qualcode.search.layout import (
     PAIR_SHIFT,
     POSTINGS_TAG,
     WS_GRAM,
+    gram_rows,
     pack_layout,
     pair_grams,
     posting_key,
+    readable,
 )
 from qualcode.store import Store
 from qualcode.timeutil import now
@@ -394,11 +396,6 @@ class SearchIndex:
         """The folding this index is built with (zh/normalize.py `fold_signature`)."""
         return fold_signature()
 
-    def _built_here(self, recorded: str) -> bool:
-        """Whether an index recorded with this signature is one this version reads: built with this folding,
-        in its posting encodings or the older ones (search/postings.py reads both)."""
-        return recorded in (self.signature(), self.signature() + POSTINGS_TAG)
-
     def dropped(self, cps: np.ndarray) -> np.ndarray:
         """Which code points of a folded text the index leaves out: whitespace (zh/normalize.py `fold`).
         (The search benchmark overrides it to time an index that keeps whitespace, as before.)"""
@@ -475,7 +472,7 @@ class SearchIndex:
         if current and conn.execute("SELECT 1 FROM search_batches LIMIT 1").fetchone():
             # built with another folding (before whitespace was dropped, or another variant table)
             row = conn.execute("SELECT value FROM project WHERE key = ?", (FOLD_KEY,)).fetchone()
-            current = row is not None and self._built_here(row[0])
+            current = row is not None and readable(row[0])
         if current:
             self._current_key = key
         return current
@@ -537,7 +534,7 @@ class SearchIndex:
                 gpos, columns["length"], columns["document_id"], columns["number"], start,
                 Mapped(by_document, columns["document_id"]), Mapped(recode, columns["speaker"]), cases,
                 [speakers[i] for i in order],
-                lambda: self._gram_positions(WS_GRAM),
+                lambda: self._positions_of(WS_GRAM),
             )  # fmt: skip
             self._turns_key = key
         return self._turns
@@ -556,21 +553,7 @@ class SearchIndex:
         return self._batch_base
 
     def _gram_rows(self, grams: list[int]) -> dict[int, list[tuple[int, int, bytes]]]:
-        """Per gram, its (batch, count, positions) rows of search_postings in batch order: one query for all
-        the grams, one seek per batch and gram."""
-        batches = sorted(self._batches())
-        keys = [posting_key(batch, gram) for gram in grams for batch in batches]
-        found: dict[int, list[tuple[int, int, bytes]]] = {gram: [] for gram in grams}
-        mask = (1 << KEY_SHIFT) - 1
-        for i in range(0, len(keys), 500):
-            chunk = keys[i : i + 500]
-            for key, count, blob in self.store.conn.execute(
-                f"SELECT key, count, positions FROM search_postings WHERE key IN ({','.join('?' * len(chunk))}) "
-                "ORDER BY key",
-                chunk,
-            ):
-                found[(key & mask) - 1].append((key >> KEY_SHIFT, count, blob))
-        return found
+        return gram_rows(self.store.conn, self._batches(), grams)
 
     def _decode(self, rows: list[tuple[int, int, bytes]]) -> np.ndarray:
         """The positions of a gram's rows (in batch order) as one sorted array."""
@@ -602,16 +585,13 @@ class SearchIndex:
             memo[gram] = found
         return found
 
-    def _gram_positions(self, gram: int) -> np.ndarray:
-        return self._positions_of(gram)
-
     def positions(self, term: str) -> np.ndarray:
         """Global start positions of every exact occurrence of `term` (already folded: fold_term) in any turn."""
         cps = _term_codepoints(term)
         if cps.size == 0:
             return np.empty(0, dtype=np.int64)
         if cps.size == 1:
-            return self._gram_positions(int(cps[0]))
+            return self._positions_of(int(cps[0]))
         keys = gram_keys(cps)
         offsets = pair_grams(keys.size)
         grams = [int(keys[o]) for o in offsets]

@@ -1,5 +1,5 @@
 """How the index is laid out in the project file: the keys of its posting lists, their encodings' format bytes,
-the packed turn table's header, and the record of the folding it was built with.
+the packed turn table's header, and the record of the folding it was built with; and reading those rows.
 
 Plain Python (no numpy): the index's writer and reader (index.py, postings.py) and the search that needs no
 numpy (plain.py) read the same tables through these names.
@@ -8,6 +8,10 @@ numpy (plain.py) read the same tables through these names.
 from __future__ import annotations
 
 import json
+import sqlite3
+from collections.abc import Iterable, Sequence
+
+from qualcode.zh.normalize import fold_signature
 
 WS_GRAM = -1  # the posting list of removed whitespace (no code point or pair key is negative)
 FOLD_KEY = "search.fold"  # the project table's record of the folding the index was built with
@@ -61,3 +65,29 @@ def pack_layout(blob: bytes) -> tuple[list[tuple[str, str, int, int]], list[str]
         offset += count * int(dtype[2:])
         offset += -offset % 8
     return columns, header["speakers"]
+
+
+def readable(recorded: str) -> bool:
+    """Whether an index recorded (FOLD_KEY) with this signature is one this version reads: built with this
+    folding, in the patched posting encodings or the older ones (postings.py reads both)."""
+    return recorded in (fold_signature(), fold_signature() + POSTINGS_TAG)
+
+
+def gram_rows(
+    conn: sqlite3.Connection, batches: Iterable[int], grams: Sequence[int]
+) -> dict[int, list[tuple[int, int, bytes]]]:
+    """Per gram, its (batch, count, positions) rows of search_postings in batch order: one query for all the
+    grams (500 keys a query), one seek per batch and gram."""
+    ordered = sorted(batches)
+    keys = [posting_key(batch, gram) for gram in grams for batch in ordered]
+    found: dict[int, list[tuple[int, int, bytes]]] = {gram: [] for gram in grams}
+    mask = (1 << KEY_SHIFT) - 1
+    for i in range(0, len(keys), 500):
+        chunk = keys[i : i + 500]
+        for key, count, blob in conn.execute(
+            f"SELECT key, count, positions FROM search_postings WHERE key IN ({','.join('?' * len(chunk))}) "
+            "ORDER BY key",
+            chunk,
+        ):
+            found[(key & mask) - 1].append((key >> KEY_SHIFT, count, blob))
+    return found

@@ -23,19 +23,18 @@ from typing import TYPE_CHECKING
 from qualcode.search.layout import (
     FIXED_WIDTHS,
     FOLD_KEY,
-    KEY_SHIFT,
     PACK_NAME,
     PATCHED,
-    POSTINGS_TAG,
     VARINT,
+    gram_rows,
     pack_layout,
     pair_grams,
     pair_key,
-    posting_key,
+    readable,
 )
 from qualcode.search.query import parse_query, splittable
 from qualcode.search.results import SearchResult, SearchResults, result_row, snippet_window
-from qualcode.zh.normalize import WHITESPACE, fold_signature, fold_term, normalizer
+from qualcode.zh.normalize import WHITESPACE, fold_term, normalizer
 
 if TYPE_CHECKING:
     import sqlite3
@@ -73,7 +72,7 @@ def find(conn: sqlite3.Connection, source: SearchSource, query_text: str, limit:
     if len(hits) > MAX_HITS:
         return None
     rows = table.rows_of(hits, len(folded))
-    results = _results(conn, source, table, rows if limit is None else rows[:limit], hits, len(folded))
+    results = _results(source, table, rows if limit is None else rows[:limit], hits, len(folded))
     return None if results is None else SearchResults(query=query, results=results, total=len(rows))
 
 
@@ -85,7 +84,7 @@ def _current(conn: sqlite3.Connection) -> bool:
     if conn.execute("SELECT 1 FROM search_batches LIMIT 1").fetchone() is None:
         return False
     row = conn.execute("SELECT value FROM project WHERE key = ?", (FOLD_KEY,)).fetchone()
-    return row is not None and row[0] in (fold_signature(), fold_signature() + POSTINGS_TAG)
+    return row is not None and readable(row[0])
 
 
 class _TurnTable:
@@ -144,18 +143,11 @@ def _positions(conn: sqlite3.Connection, folded: str) -> list[int] | None:
     else:
         offsets = pair_grams(len(cps) - 1)
         grams = [pair_key(cps[o], cps[o + 1]) for o in offsets]
-    batches = dict(conn.execute("SELECT id, first_gpos FROM search_batches").fetchall())
-    wanted = sorted(set(grams))
-    keys = [posting_key(batch, gram) for gram in wanted for batch in sorted(batches)]
-    lists: dict[int, list[tuple[int, int, bytes]]] = {gram: [] for gram in wanted}
-    mask = (1 << KEY_SHIFT) - 1
-    for i in range(0, len(keys), 500):
-        chunk = keys[i : i + 500]
-        marks = ",".join("?" * len(chunk))
-        for key, count, blob in conn.execute(
-            f"SELECT key, count, positions FROM search_postings WHERE key IN ({marks}) ORDER BY key", chunk
-        ):
-            lists[(key & mask) - 1].append((batches[key >> KEY_SHIFT], count, blob))
+    bases = dict(conn.execute("SELECT id, first_gpos FROM search_batches").fetchall())
+    lists = {
+        gram: [(bases[batch], count, blob) for batch, count, blob in rows]
+        for gram, rows in gram_rows(conn, bases, sorted(set(grams))).items()
+    }
     counts = {gram: sum(r[1] for r in rows) for gram, rows in lists.items()}
     if sum(counts.values()) > MAX_POSITIONS:
         return None
@@ -221,7 +213,6 @@ def _varints(blob: bytes) -> list[int]:
 
 
 def _results(
-    conn: sqlite3.Connection,
     source: SearchSource,
     table: _TurnTable,
     rows: list[int],
@@ -233,18 +224,7 @@ def _results(
     is not what was indexed (the engine's answer stands then)."""
     if not rows:
         return []
-    texts: list[tuple[int, int, str]] = [(0, 0, "")] * len(rows)
-    for first in range(0, len(rows), 200):  # the turns' offsets and text, 200 turns a query
-        chunk = rows[first : first + 200]
-        params = [v for i, row in enumerate(chunk, first) for v in (i, table.document_id[row], table.number[row])]
-        for i, start, end, text in conn.execute(
-            f"WITH wanted(i, d, n) AS (VALUES {','.join(['(?, ?, ?)'] * len(chunk))}) "
-            'SELECT wanted.i, t.start, t."end", substr(documents.text, t.start + 1, t."end" - t.start) FROM wanted '
-            "JOIN turns t ON t.document_id = wanted.d AND t.number = wanted.n "
-            "JOIN documents ON documents.id = wanted.d",
-            params,
-        ):
-            texts[i] = (start, end, text)
+    texts = source.turn_texts([(table.document_id[row], table.number[row]) for row in rows])
     codes = source.codes_in_spans([(table.document_id[row], *texts[i][:2]) for i, row in enumerate(rows)])
     results = []
     for i, row in enumerate(rows):

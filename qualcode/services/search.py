@@ -54,11 +54,26 @@ class _Source:
             found[n] = text
         return found
 
-    def _over_spans(self, spans: Sequence[tuple[int, int, int]], columns: str, select: str, values) -> Iterator[tuple]:
+    def turn_texts(self, turns: Sequence[tuple[int, int]]) -> list[tuple[int, int, str]]:
+        """(start, end, text) of each (document, turn number), in a query for a page of results."""
+        found: list[tuple[int, int, str]] = [(0, 0, "")] * len(turns)
+        rows = self._over_spans(
+            turns,
+            "i, d, n",
+            'SELECT spans.i, t.start, t."end", substr(documents.text, t.start + 1, t."end" - t.start) FROM spans '
+            "JOIN turns t ON t.document_id = spans.d AND t.number = spans.n JOIN documents ON documents.id = spans.d",
+            lambda d, n: (d, n),
+        )
+        for n, start, end, text in rows:
+            found[n] = (start, end, text)
+        return found
+
+    def _over_spans(self, spans: Sequence[tuple], columns: str, select: str, values) -> Iterator[tuple]:
         """The rows of `select` over a CTE `spans(columns)` of (index, *values(span)) per span, 200 spans a query."""
+        width = columns.count(",") + 1
         for i in range(0, len(spans), 200):
             chunk = spans[i : i + 200]
-            marks = ",".join(["(?, ?, ?, ?)"] * len(chunk))
+            marks = ",".join([f"({', '.join('?' * width)})"] * len(chunk))
             params = [value for n, span in enumerate(chunk, start=i) for value in (n, *values(*span))]
             yield from self._store.conn.execute(f"WITH spans({columns}) AS (VALUES {marks}) {select}", params)
 

@@ -14,7 +14,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGE = ROOT / "qualcode"
 # Only these run SQL: the store, the services, Project's own keys, the search index, and the Datasette views.
-SQL_OWNERS = ("store/", "services/", "project.py", "search/index.py", "search/plain.py")
+SQL_OWNERS = ("store/", "services/", "project.py", "search/index.py", "search/layout.py", "search/plain.py")
 ADAPTER = "tui/widgets/textual_adapter.py"
 
 

@@ -32,7 +32,6 @@ from qualcode.tui.widgets.textual_adapter import (
     notifications_shown,
     on_app_thread,
     replace_bindings,
-    settle_screen,
     start_screen,
 )
 from qualcode.tui.widgets.transcript import Paint, TranscriptView
@@ -48,9 +47,8 @@ class QualcodeApp(AssistActions, CodingActions, App):
     TITLE = "qualcode"
     BINDINGS = keymap.bindings(keymap.APP_KEYS)
 
-    language = reactive(
-        "zh", repaint=False
-    )  # watch_language relabels what shows it; a repaint of the screen redrew the same
+    # watch_language relabels what shows the language; a repaint of the whole screen redrew the same
+    language = reactive("zh", repaint=False)
     only_mine = reactive(False)
     narrow = reactive(False)  # under keymap.WIDE columns: the side panels are overlays, hidden until asked for
 
@@ -504,14 +502,10 @@ class QualcodeApp(AssistActions, CodingActions, App):
         if self.idle_gc.seconds_since_key() < PREPARE_QUIET:
             self.set_timer(PREPARE_QUIET, self._prepare_dialogs)
             return
-        started = []
         for make in (self.picker_screen, self.search_screen):
             screen, kept = make()
             if not kept:
                 await start_screen(self, screen)
-                started.append(screen)
-        if started:
-            self.set_timer(0.1, lambda: [settle_screen(screen) for screen in started])
         self._prepare_panels()
 
     def _prepare_panels(self) -> None:

@@ -15,19 +15,11 @@ from textual.css.styles import RulesMap
 from textual.strip import Strip
 from textual.style import Style
 from textual.visual import RenderOptions, Visual
-from textual.widgets import OptionList, Tree
+from textual.widgets import Tree
 from textual.widgets.option_list import Option
 
 from qualcode.model import Code, Coding
-from qualcode.tui.widgets.textual_adapter import (
-    SettledRepaint,
-    SteadyLayout,
-    SteadyLines,
-    SteadyRows,
-    SteadyScrollbars,
-    SteadySize,
-    SteadyStyle,
-)
+from qualcode.tui.widgets.textual_adapter import SteadyOptionList, SteadyTree
 from qualcode.tui.widgets.wrap import wrap_lines
 
 
@@ -51,7 +43,7 @@ def _keep_cursor(tree: Tree, data) -> None:
         tree.move_cursor(node)
 
 
-class DocumentsTree(SettledRepaint, SteadyLayout, SteadyStyle, SteadySize, SteadyRows, SteadyScrollbars, Tree):
+class DocumentsTree(SteadyTree):
     """Cases (data "case:ID") with their documents (data: the document id)."""
 
     def fill(self, project) -> None:
@@ -73,7 +65,7 @@ class DocumentsTree(SettledRepaint, SteadyLayout, SteadyStyle, SteadySize, Stead
             _keep_cursor(self, document_id)
 
 
-class CodeTree(SettledRepaint, SteadyLayout, SteadyStyle, SteadySize, SteadyRows, SteadyScrollbars, Tree):
+class CodeTree(SteadyTree):
     """Codes with their shortcut, colour and number of codings. A parent's number counts the coded passages of
     it and its subtree, each passage once; its own codings follow in brackets when they differ."""
 
@@ -188,7 +180,7 @@ def quote_prompt(text: Text, quote: str, case_id: str) -> Text:
     return text
 
 
-class SegmentsList(SteadyLines, SettledRepaint, SteadyLayout, SteadyStyle, SteadySize, SteadyScrollbars, OptionList):
+class SegmentsList(SteadyOptionList):
     """Codings under the cursor, or every quote of the selected code; the option id is the coding id."""
 
     _shown: tuple = ()
@@ -246,5 +238,5 @@ class SegmentsList(SteadyLines, SettledRepaint, SteadyLayout, SteadyStyle, Stead
                 self.highlighted = ids.index(highlighted)
 
 
-class Options(SteadyLines, SettledRepaint, SteadyLayout, SteadyStyle, SteadySize, SteadyScrollbars, OptionList):
+class Options(SteadyOptionList):
     """An OptionList whose scrollbar repaints only when it changes (the picker's and the search's lists)."""

@@ -11,7 +11,8 @@ A Textual upgrade that changes these internals should fail here, and only here. 
   `_build_highlight_map` as Textual does) and `_rewrap_and_refresh_virtual_size` (calling
   `_refresh_size`, which it also overrides to tell the scrollbar at once), and that exposes its render cache `_line_cache` through public methods.
   Its `text` property returns the text kept from the last load (Textual joins every line for it, and its
-  render_line asks for it on every row).
+  render_line asks for it on every row). It overrides the private `_render_line` to draw a row from its own
+  characters, reading `_theme`, `_highlights`, `_matching_bracket_location`, `_has_cursor` and `_draw_cursor`.
 - `replace_bindings`: writes an App's private `_bindings`.
 - `SteadyScrollbars`: overrides the private `Widget._scroll_update` of a scrolling widget (reading the private
   `scrollbar_size_horizontal`/`_vertical` as Textual does) so that a layout of the screen repaints a scrollbar
@@ -25,8 +26,13 @@ A Textual upgrade that changes these internals should fail here, and only here. 
 - `SteadyLayout`: overrides the private `Widget._size_updated` to take a new size without a second layout.
 - `SteadyStyle` and `FastWrapTextArea.notify_style_update`: read a widget's private `_component_styles` to tell
   a restyle that changes nothing its rows are drawn from.
+- `SteadyRows`: reads a Tree's private `_tree_lines`, `_updates` and its nodes' `_updates`, `_selected` and
+  `_hover` (Textual's row-cache key) to keep rows across focus changes.
+- `SteadyLines`: overrides the private `OptionList._update_lines` to measure new options without a layout.
+- `SteadyTree`, `SteadyOptionList`: the panels' Tree and OptionList with every steadying above.
 - `start_screen`: calls the private `App._get_screen` and `Screen._refresh_layout` to build and lay out a kept
-  dialog before it is first shown.
+  dialog before it is first shown, and a moment later clears what that set off (the screen's private
+  `_layout_required`, `_layout_widgets`, `_dirty_widgets`, `_repaint_required`, once laid out and drawn again).
 - `notifications_shown`, `on_app_thread`: read an App's private `_disable_notifications` (run_test's
   `notifications=False`) and `_thread_id` (as `App.call_from_thread` does), for the coding screen's own
   notifications (widgets/flash.py).
@@ -77,16 +83,17 @@ __all__ = [
     "SettledUpdates",
     "SteadyLayout",
     "SteadyLines",
+    "SteadyOptionList",
     "SteadyRows",
     "SteadyScrollBar",
     "SteadyScrollbars",
     "SteadySize",
     "SteadyStyle",
+    "SteadyTree",
     "WrappedDocument",
     "notifications_shown",
     "on_app_thread",
     "replace_bindings",
-    "settle_screen",
     "start_screen",
 ]
 
@@ -461,6 +468,16 @@ def _drawing_rules(widget: Widget, *, frame: bool = True) -> list:
     return [own, *(styles.get_render_rules() for _, styles in sorted(widget._component_styles.items()))]
 
 
+class SteadyTree(SettledRepaint, SteadyLayout, SteadyStyle, SteadySize, SteadyRows, SteadyScrollbars, Tree):
+    """A Tree with every steadying above: the side panels' trees."""
+
+
+class SteadyOptionList(
+    SteadyLines, SettledRepaint, SteadyLayout, SteadyStyle, SteadySize, SteadyScrollbars, OptionList
+):
+    """An OptionList with every steadying above: the segments panel, the picker's and the search's lists."""
+
+
 class FastWrappedDocument(WrappedDocument):
     """Textual's WrappedDocument with the fast wrap of wrap.py and a constant-time height.
 
@@ -754,13 +771,17 @@ async def start_screen(app: App, screen: Screen) -> None:
     # Private Screen._compositor: rendered once, off screen (the update is dropped), so that the widgets' first
     # rendering and what it sets off (option lists measuring their options, refreshing once more) happen now.
     started._compositor.render_update(full=True)
+    app.set_timer(SETTLE_AFTER, lambda: _settle_screen(started))
 
 
-def settle_screen(screen: Screen) -> None:
+SETTLE_AFTER = 0.1  # seconds for what a started screen's first layout set off to reach it
+
+
+def _settle_screen(screen: Screen) -> None:
     """Lay out and draw again, off screen, a screen `start_screen` started, once the messages that its first layout
     and drawing set off (widgets told their sizes, option lists their options' height: each asks for a layout)
     have reached it, and leave nothing pending: its first showing laid it out again a frame after the key's.
-    Call it a moment after `start_screen`, while the screen is still not shown."""
+    Nothing is done for a screen shown meanwhile."""
     if screen.is_current or not screen.is_mounted:
         return
     # Private Screen._refresh_layout and _compositor as in start_screen; the private _layout_required,

@@ -232,19 +232,12 @@ class TranscriptView(FastWrapTextArea):
         self._gutter[row] = ("█" if overlaps else "▌", color)
 
     def get_line(self, line_index: int) -> Text:
-        self._row(line_index)
-        line = super().get_line(line_index)
-        label = self._labels.get(line_index)
-        if label and label[0]:
-            line.stylize(label[1], 0, label[0])
-        for start, end, style in self._line_paint.get(line_index, ()):
-            line.stylize(style, start, end)
-        for start, end in self._keyword_rows.get(line_index, ()):
-            line.stylize(KEYWORD_STYLE, start, end)
-        return line
+        """The whole line, styled (Textual's own row drawing uses it for lines with tabs)."""
+        return self.get_section(line_index, 0, len(self.document.get_line(line_index)))
 
     def get_section(self, line_index: int, start: int, end: int) -> Text:
-        """The characters of one wrapped row with get_line's styles (speaker label, codings, keywords) clipped to them."""
+        """The characters of a line from `start` to `end` (one wrapped row), with the line's styles (speaker label,
+        codings, keywords) clipped to them."""
         self._row(line_index)
         piece = Text(self.document.get_line(line_index)[start:end], end="", no_wrap=True)
         size = end - start

@@ -20,6 +20,7 @@ import numpy as np
 
 from qualcode.errors import BadInput
 from qualcode.search.index import SearchIndex, TurnTable
+from qualcode.search.layout import DENSE_SHARE
 from qualcode.search.query import Query, parse_query, splittable
 from qualcode.search.results import SearchResult, SearchResults, result_row, snippet_window
 from qualcode.zh.normalize import fold_term
@@ -37,6 +38,7 @@ class _TermHits:
     code: str | None = None
     keyword: str | None = None
     rows: np.ndarray | None = None  # the turn row of each position, once computed (see _rows)
+    turn_rows: np.ndarray | None = None  # the rows of the turns holding it, where the index keeps them (dense)
 
 
 @dataclass
@@ -134,8 +136,10 @@ def term_hits(index: SearchIndex, turns: TurnTable, text: str, allowed: TurnFilt
     folded = fold_term(text)
     positions = index.positions(folded)
     if allowed is None and not index.has_stale():
-        # Every indexed occurrence lies inside a live turn: pairs never span the gap between turns.
-        return _TermHits(text, len(folded), positions)
+        # Every indexed occurrence lies inside a live turn: pairs never span the gap between turns. A frequent
+        # character's or pair's turns are read from its bitmaps instead of found from its positions.
+        gram = index.gram(folded) if positions.size >= DENSE_SHARE * turns.gpos.size else None
+        return _TermHits(text, len(folded), positions, turn_rows=None if gram is None else index.turn_rows(gram))
     rows, valid = turns.locate(positions, len(folded))
     if allowed is not None:
         valid &= allowed.keep(rows)
@@ -160,6 +164,8 @@ def _present(turns: TurnTable, hits: _TermHits, units: _Units) -> np.ndarray:
     rows of the hits. Coded segments: the first occurrence at or after a unit's start decides (if it
     does not end inside the unit, no later one can)."""
     if units.coding_ids is None:
+        if hits.turn_rows is not None:
+            return hits.turn_rows
         if hits.rows is None and hits.positions.size > turns.gpos.size:
             # More hits than turns (every hit in a live turn: see term_hits): search the turn starts among
             # the hits instead, one binary search per turn; a turn holds a hit if the next turn's first
@@ -229,11 +235,15 @@ def _proximity(turns: TurnTable, units: _Units, unit_rows: np.ndarray, term_list
     if len(present) < 2 or units.coding_ids is not None:
         return prox
     anchor = min(present, key=lambda t: t.positions.size)
-    a_rows = _rows(turns, anchor)
-    keep = _member(a_rows, unit_rows)
-    a, a_rows = anchor.positions[keep], a_rows[keep]
-    if a.size == 0:
+    # the anchor's occurrences inside the units: a range of its sorted positions per unit (two binary searches
+    # per unit, not one per occurrence)
+    lo = np.searchsorted(anchor.positions, turns.gpos[unit_rows], side="left")
+    hi = np.searchsorted(anchor.positions, turns.gpos[unit_rows] + turns.length[unit_rows], side="left")
+    counts = hi - lo
+    if not counts.sum():
         return np.full(unit_rows.size, big, dtype=np.int64)
+    a_rows = np.repeat(unit_rows, counts)
+    a = anchor.positions[np.repeat(lo - (np.cumsum(counts) - counts), counts) + np.arange(int(counts.sum()))]
     window = np.zeros(a.size, dtype=np.int64)
     turn_start = turns.gpos[a_rows]
     turn_end = turn_start + turns.length[a_rows]
@@ -349,6 +359,8 @@ def _present_in(turns: TurnTable, hits: _TermHits, units: _Units, candidates: np
     p = hits.positions
     if p.size == 0 or candidates.size == 0:
         return np.zeros(candidates.size, dtype=bool)
+    if units.coding_ids is None and hits.turn_rows is not None:
+        return _contains(candidates, hits.turn_rows, turns.gpos.size)
     if units.coding_ids is None:
         lo = turns.gpos[candidates]
         hi = lo + turns.length[candidates]
@@ -416,8 +428,8 @@ def _match(
     held = np.zeros(selected.size, dtype=np.int64)
     count = turns.gpos.size if units.coding_ids is None else units.start.size
     for group_words in groups:
-        if group_words is order[0] and len(group_words) == 1:
-            held += 1  # the candidates are this word's units
+        if len(group_words) == 1:
+            held += 1  # one word: every selected unit holds it (the candidates are its units, or were tested)
         elif group_words is order[0]:
             for present in first_words:
                 held += _contains(selected, present, count)

@@ -27,6 +27,9 @@ import numpy as np
 
 from qualcode.search import postings
 from qualcode.search.layout import (
+    BITMAP,
+    DENSE,
+    DENSE_SHARE,
     FOLD_KEY,
     KEY_SHIFT,
     PACK_COLUMNS,
@@ -220,12 +223,28 @@ def _whitespace_lut() -> np.ndarray:
     return _WHITESPACE_LUT
 
 
-def _term_codepoints(term: str) -> np.ndarray:
+def term_codepoints(term: str) -> np.ndarray:
     """normalizer().codepoints of a query term. A short NFC one (any query) is folded as a string: the same
     code points, without sorting them through np.unique, which imports numpy.ma (~8 ms of a CLI search)."""
     if len(term) <= 256 and unicodedata.is_normalized("NFC", term):
         return np.array([ord(ch) for ch in normalizer()(term)], dtype=np.int64)
     return normalizer().codepoints(term)
+
+
+def _dense_bitmaps(
+    batch: int, grams: np.ndarray, starts: np.ndarray, ends: np.ndarray, where: np.ndarray, turn_starts: np.ndarray
+) -> list[tuple[int, int, bytes]]:
+    """The (key, count, blob) rows of the bitmaps of the grams (sorted, their positions where[starts:ends]) that
+    occur at least DENSE_SHARE times as often as the batch has turns (layout.py DENSE)."""
+    turns = turn_starts.size
+    header = bytes([BITMAP]) + turns.to_bytes(4, "little")
+    rows = []
+    for at in np.flatnonzero(ends - starts >= max(DENSE_SHARE * turns, 1)).tolist():
+        held = np.zeros(turns, dtype=bool)
+        held[np.searchsorted(turn_starts, where[starts[at] : ends[at]], side="right") - 1] = True
+        bits = np.packbits(held, bitorder="little")
+        rows.append((posting_key(batch, int(grams[at]) | DENSE), int(np.count_nonzero(held)), header + bits.tobytes()))
+    return rows
 
 
 def gram_keys(codepoints: np.ndarray) -> np.ndarray:
@@ -382,7 +401,7 @@ class SearchIndex:
             (base, base + int(folded.size), characters, now()),
         ).lastrowid
         assert batch is not None
-        self._write_postings(batch, base, folded, whitespace)
+        self._write_postings(batch, base, folded, whitespace, folded_start)
         self._turns = None
         return characters
 
@@ -401,7 +420,11 @@ class SearchIndex:
         (The search benchmark overrides it to time an index that keeps whitespace, as before.)"""
         return _whitespace_lut()[cps] if cps.size else np.zeros(0, dtype=bool)
 
-    def _write_postings(self, batch: int, base: int, cps: np.ndarray, whitespace: np.ndarray) -> None:
+    def _write_postings(
+        self, batch: int, base: int, cps: np.ndarray, whitespace: np.ndarray, turn_starts: np.ndarray
+    ) -> None:
+        """The batch's posting lists (and the dense grams' turn bitmaps): `turn_starts`, its turns' first
+        positions from 0."""
         if whitespace.size:
             [blob] = postings.encode_groups(whitespace, np.array([0]), np.array([whitespace.size]), base)
             self.store.conn.execute(
@@ -410,6 +433,7 @@ class SearchIndex:
             )
         if cps.size == 0:
             return
+        bitmaps: list[tuple[int, int, bytes]] = []
         for keys, where in sorted_grams(cps):
             if not keys.size:
                 continue
@@ -417,6 +441,7 @@ class SearchIndex:
             starts = np.concatenate([[0], bounds])
             ends = np.concatenate([bounds, [keys.size]])
             first_keys = ((batch << KEY_SHIFT) | (keys[starts] + 1)).tolist()
+            bitmaps += _dense_bitmaps(batch, keys[starts], starts, ends, where, turn_starts)
             del keys, bounds
             # encoded ENCODE_CHUNK positions' lists at a time, so the encoder's temporaries stay small
             chunk_of = ends // ENCODE_CHUNK
@@ -431,6 +456,40 @@ class SearchIndex:
                     zip(first_keys[lo:hi], (ends[lo:hi] - starts[lo:hi]).tolist(), blobs, strict=True),
                 )
             del where
+        # after every list: their keys (DENSE set) come after the batch's other keys, so the rows are still
+        # appended in key order and the table's pages fill up (inserted between, they split pages: +11 MB)
+        self.store.conn.executemany(
+            "INSERT INTO search_postings (key, count, positions) VALUES (?, ?, ?)", sorted(bitmaps)
+        )
+
+    def turn_rows(self, gram: int) -> np.ndarray | None:
+        """The rows of the live turns holding a gram, read from its bitmaps (layout.py DENSE), or None where
+        they cannot say: a batch where the gram is not dense, or removed documents still in the index."""
+        batches = self._batches()
+        if not batches or self.has_stale():
+            return None
+        bitmaps = gram_rows(self.store.conn, batches, [gram | DENSE])[gram | DENSE]
+        if not bitmaps or len(bitmaps) != self._batches_holding(gram):
+            return None
+        turns = self.turns()
+        ends = dict(self.store.conn.execute("SELECT id, end_gpos FROM search_batches").fetchall())
+        rows = []
+        for batch, _, blob in bitmaps:
+            first, end = np.searchsorted(turns.gpos, [batches[batch], ends[batch]]).tolist()
+            count = int.from_bytes(blob[1:5], "little")
+            if blob[0] != BITMAP or count != end - first:
+                return None
+            bits = np.unpackbits(np.frombuffer(blob, dtype=np.uint8, offset=5), count=count, bitorder="little")
+            rows.append(np.flatnonzero(bits) + first)
+        return np.concatenate(rows) if len(rows) > 1 else rows[0]
+
+    def _batches_holding(self, gram: int) -> int:
+        """In how many batches a gram occurs (its keys only: no list is read)."""
+        keys = [posting_key(batch, gram) for batch in self._batches()]
+        marks = ",".join("?" * len(keys))
+        return self.store.conn.execute(f"SELECT count(*) FROM search_postings WHERE key IN ({marks})", keys).fetchone()[
+            0
+        ]
 
     def rebuild(self) -> int:
         """Drop and rebuild the whole index, in import batches (also compacts removed documents away)."""
@@ -585,9 +644,18 @@ class SearchIndex:
             memo[gram] = found
         return found
 
+    def gram(self, term: str) -> int | None:
+        """The one gram a term (already folded) is looked up as: its character, or its pair; None for longer."""
+        if not 0 < len(term) <= 2:
+            return None
+        cps = term_codepoints(term)
+        if cps.size == 1:
+            return int(cps[0])
+        return int(gram_keys(cps)[0]) if cps.size == 2 else None
+
     def positions(self, term: str) -> np.ndarray:
         """Global start positions of every exact occurrence of `term` (already folded: fold_term) in any turn."""
-        cps = _term_codepoints(term)
+        cps = term_codepoints(term)
         if cps.size == 0:
             return np.empty(0, dtype=np.int64)
         if cps.size == 1:

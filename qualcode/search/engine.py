@@ -131,14 +131,22 @@ def _member(values: np.ndarray, sorted_set: np.ndarray) -> np.ndarray:
     return (at < sorted_set.size) & (sorted_set[np.minimum(at, sorted_set.size - 1)] == values)
 
 
-def term_hits(index: SearchIndex, turns: TurnTable, text: str, allowed: TurnFilter | None) -> _TermHits:
-    """A term's positions in live turns that pass the filters; cost proportional to its hits."""
+def term_hits(
+    index: SearchIndex,
+    turns: TurnTable,
+    text: str,
+    allowed: TurnFilter | None,
+    within: tuple[np.ndarray, np.ndarray] | None = None,
+) -> _TermHits:
+    """A term's positions in live turns that pass the filters; cost proportional to its hits. `within`: only
+    its occurrences starting in these spans (index.py `positions`)."""
     folded = fold_term(text)
-    positions = index.positions(folded)
+    positions = index.positions(folded, within)
     if allowed is None and not index.has_stale():
         # Every indexed occurrence lies inside a live turn: pairs never span the gap between turns. A frequent
         # character's or pair's turns are read from its bitmaps instead of found from its positions.
-        gram = index.gram(folded) if positions.size >= DENSE_SHARE * turns.gpos.size else None
+        dense = within is None and positions.size >= DENSE_SHARE * turns.gpos.size
+        gram = index.gram(folded) if dense else None
         return _TermHits(text, len(folded), positions, turn_rows=None if gram is None else index.turn_rows(gram))
     rows, valid = turns.locate(positions, len(folded))
     if allowed is not None:
@@ -361,6 +369,9 @@ def _present_in(turns: TurnTable, hits: _TermHits, units: _Units, candidates: np
         return np.zeros(candidates.size, dtype=bool)
     if units.coding_ids is None and hits.turn_rows is not None:
         return _contains(candidates, hits.turn_rows, turns.gpos.size)
+    if units.coding_ids is None and (hits.rows is not None or p.size < 4 * candidates.size):
+        # many candidates: the turns of the term's hits (rows_of: a table lookup each), then membership
+        return _contains(candidates, _unique_sorted(_rows(turns, hits)), turns.gpos.size)
     if units.coding_ids is None:
         lo = turns.gpos[candidates]
         hi = lo + turns.length[candidates]
@@ -441,7 +452,10 @@ def _match(
         phrase = np.zeros(selected.size, dtype=bool)  # a concept is no phrase
     elif len(positive) > 1:
         joined = "".join(t.text for t in positive)
-        phrase = _present_in(turns, term_hits(index, turns, joined, allowed), units, selected)
+        within = None
+        if units.coding_ids is None and selected.size:  # the selected turns' spans: sorted and apart
+            within = (turns.gpos[selected], turns.gpos[selected] + turns.length[selected])
+        phrase = _present_in(turns, term_hits(index, turns, joined, allowed, within), units, selected)
     else:
         phrase = np.ones(selected.size, dtype=bool)
     return _Matched(selected, held, phrase, terms, notices, ranked)

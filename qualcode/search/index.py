@@ -49,6 +49,8 @@ from qualcode.timeutil import now
 from qualcode.zh.normalize import fold_signature, normalizer, whitespace_codepoints
 
 SEPARATOR_GAP = 1
+BLOCK_BITS = 5  # TurnTable.rows_of: a table of the row at every 32nd position (2.5 MB at 20 M characters)
+ROWS_BY_TABLE = 1024  # positions looked up at once from which the table pays (it takes ~1 ms to build)
 BATCH_CHARACTERS = 4_000_000  # bounds memory while indexing: about 40 bytes per character
 MAX_BATCH = 1 << 20  # batch ids above need more than 63 bits: the index is rebuilt (renumbered) first
 ENCODE_CHUNK = 1 << 18  # positions encoded at a time while indexing
@@ -158,8 +160,29 @@ class TurnTable:
         return order, self.document_id[order].astype(np.int64) * (1 << 32) + self.start[order]
 
     def rows_of(self, positions: np.ndarray) -> np.ndarray:
-        """The row of the turn at or before each global position (-1 before the first)."""
-        return np.searchsorted(self.gpos, positions, side="right") - 1
+        """The row of the turn at or before each global position (-1 before the first). Many positions are looked
+        up in a table of the row at each block's start, then moved on past the turns that start later in their
+        block (a few): 4-6x faster than a binary search each at 30,000-800,000 positions."""
+        if positions.size < ROWS_BY_TABLE:
+            return np.searchsorted(self.gpos, positions, side="right") - 1
+        table, starts = self._block_rows
+        rows = table[np.minimum(positions >> BLOCK_BITS, table.size - 1)].astype(np.int64)
+        later = np.flatnonzero(starts[rows + 1] <= positions)  # a later turn starts before the position
+        while later.size:
+            rows[later] += 1
+            later = later[starts[rows[later] + 1] <= positions[later]]
+        return rows
+
+    @cached_property
+    def _block_rows(self) -> tuple[np.ndarray, np.ndarray]:
+        """The row of the turn at or before the start of every block of 2**BLOCK_BITS positions (-1 before the
+        first), and the turn starts with a sentinel after them, so that the start of row r + 1 is at [r + 1]."""
+        end = int(self.gpos[-1]) + int(self.length[-1]) + 1 if self.gpos.size else 1
+        blocks = (end >> BLOCK_BITS) + 1
+        # a turn starting inside block b is at or before the start of block b + 1 (and on b's start, of b)
+        first_block = (self.gpos + (1 << BLOCK_BITS) - 1) >> BLOCK_BITS
+        table = (np.cumsum(np.bincount(first_block, minlength=blocks + 1)[:blocks]) - 1).astype(np.int32)
+        return table, np.append(self.gpos, np.iinfo(np.int64).max)
 
     def locate(self, positions: np.ndarray, width: int) -> tuple[np.ndarray, np.ndarray]:
         """For global hit positions of a term `width` long: (turn row, valid mask)."""
@@ -653,13 +676,16 @@ class SearchIndex:
             return int(cps[0])
         return int(gram_keys(cps)[0]) if cps.size == 2 else None
 
-    def positions(self, term: str) -> np.ndarray:
-        """Global start positions of every exact occurrence of `term` (already folded: fold_term) in any turn."""
+    def positions(self, term: str, within: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
+        """Global start positions of every exact occurrence of `term` (already folded: fold_term) in any turn;
+        `within`: only those starting in these [start, end) spans (sorted, apart), e.g. the turns a query has
+        selected, so that a common word's whole list is not intersected for a few turns."""
         cps = term_codepoints(term)
         if cps.size == 0:
             return np.empty(0, dtype=np.int64)
         if cps.size == 1:
-            return self._positions_of(int(cps[0]))
+            found = self._positions_of(int(cps[0]))
+            return found if within is None else _inside(found, *within)
         keys = gram_keys(cps)
         offsets = pair_grams(keys.size)
         grams = [int(keys[o]) for o in offsets]
@@ -673,11 +699,22 @@ class SearchIndex:
                 return np.empty(0, dtype=np.int64)
             _, first, gram = counted[0]
             hits = self._positions_of(gram, rows.get(gram)) - first
+            if within is not None:
+                hits = _inside(hits, *within)
             for _, offset, gram in counted[1:]:
                 if hits.size == 0:
                     break
-                other = self._positions_of(gram, rows.get(gram)) - offset
-                at = np.searchsorted(other, hits)
-                at_clipped = np.minimum(at, other.size - 1)
-                hits = hits[(at < other.size) & (other[at_clipped] == hits)]
+                other = self._positions_of(gram, rows.get(gram))  # its positions, compared shifted by offset
+                at = np.searchsorted(other, hits + offset)
+                hits = hits[(at < other.size) & (other[np.minimum(at, other.size - 1)] == hits + offset)]
         return hits
+
+
+def _inside(positions: np.ndarray, start: np.ndarray, end: np.ndarray) -> np.ndarray:
+    """The sorted positions inside any of the [start, end) spans (sorted, apart): a slice per span."""
+    lo = np.searchsorted(positions, start, side="left")
+    counts = np.searchsorted(positions, end, side="left") - lo
+    total = int(counts.sum())
+    if total == 0:
+        return positions[:0]
+    return positions[np.repeat(lo - (np.cumsum(counts) - counts), counts) + np.arange(total)]

@@ -1,7 +1,8 @@
 """A frequent character's or pair's turns are read from the index's bitmaps (search/layout.py DENSE): the rows they
 give are exactly the turns holding the gram, and searches answer alike with and without them (every result field,
 total and notices), over import batches, boolean queries, phrases and exclusions; where a bitmap cannot say (a
-batch without one, removed documents still indexed) the positions decide."""
+batch without one, removed documents still indexed) the positions decide. The turn of many positions is looked up
+in a table (TurnTable.rows_of): the same rows as a binary search each, and the same answers."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ corpus = st.lists(st.lists(turn_text, min_size=1, max_size=6), min_size=1, max_s
 
 def _answer(project: Project, query: str, dense: bool, monkeypatch) -> tuple:
     monkeypatch.setattr(engine, "DENSE_SHARE", 0.0 if dense else 1e12)  # bitmaps looked for always, or never
+    monkeypatch.setattr(search_index, "ROWS_BY_TABLE", 0 if dense else 10**12)  # rows_of by table, or searched
     found = engine.search(project.search.ensure_index(), project.search._source, query, limit=None)
     return found.total, found.results, found.notices
 
@@ -93,3 +95,31 @@ def test_where_the_bitmaps_cannot_say(tmp_path, monkeypatch):
         assert np.array_equal(index.turn_rows(ord("的")), [0, 1, 2, 4])  # every document indexed again, in one batch
     finally:
         project.close()
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    lengths=st.lists(st.integers(0, 80), min_size=1, max_size=60),
+    gaps=st.data(),
+    probes=st.lists(st.integers(0, 6000), max_size=200),
+)
+def test_rows_of_by_table_equals_a_binary_search(lengths, gaps, probes):
+    """TurnTable.rows_of through its table of block rows (turns shorter than a block, several starting in one,
+    gaps of removed turns) against np.searchsorted."""
+    starts, at = [], gaps.draw(st.integers(0, 40))
+    for length in lengths:
+        starts.append(at)
+        at += length + gaps.draw(st.sampled_from([1, 1, 1, 2, 33, 100]))
+    n = len(starts)
+    column = np.arange(n, dtype=np.int64)
+    turns = search_index.TurnTable(
+        np.array(starts, dtype=np.int64), np.array(lengths, dtype=np.int64), column, column, column,
+        search_index.Mapped(np.zeros(1, np.int64), np.zeros(n, np.int64)),
+        search_index.Mapped(np.zeros(1, np.int64), np.zeros(n, np.int64)), ["A"], ["答"],
+    )  # fmt: skip
+    ends = [s + length for s, length in zip(starts, lengths, strict=True)]
+    positions = np.array(sorted(probes + starts + ends), np.int64)
+    expected = np.searchsorted(turns.gpos, positions, side="right") - 1
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(search_index, "ROWS_BY_TABLE", 0)
+        assert np.array_equal(turns.rows_of(positions), expected)

@@ -243,15 +243,22 @@ def _proximity(turns: TurnTable, units: _Units, unit_rows: np.ndarray, term_list
     if len(present) < 2 or units.coding_ids is not None:
         return prox
     anchor = min(present, key=lambda t: t.positions.size)
-    # the anchor's occurrences inside the units: a range of its sorted positions per unit (two binary searches
-    # per unit, not one per occurrence)
-    lo = np.searchsorted(anchor.positions, turns.gpos[unit_rows], side="left")
-    hi = np.searchsorted(anchor.positions, turns.gpos[unit_rows] + turns.length[unit_rows], side="left")
-    counts = hi - lo
-    if not counts.sum():
+    # the anchor's occurrences inside the units: by the rows of its hits (known when it gave the candidates), or
+    # a range of its sorted positions per unit (two binary searches per unit, not one per occurrence)
+    if anchor.rows is not None or anchor.positions.size < 4 * unit_rows.size:
+        slot = np.full(turns.gpos.size, -1, dtype=np.int64)  # each unit's index, by row
+        slot[unit_rows] = np.arange(unit_rows.size)
+        a_slot = slot[_rows(turns, anchor)]
+        inside = np.flatnonzero(a_slot >= 0)
+        a, a_slot = anchor.positions[inside], a_slot[inside]
+    else:
+        lo = np.searchsorted(anchor.positions, turns.gpos[unit_rows], side="left")
+        counts = np.searchsorted(anchor.positions, turns.gpos[unit_rows] + turns.length[unit_rows], side="left") - lo
+        a_slot = np.repeat(np.arange(unit_rows.size), counts)
+        a = anchor.positions[np.repeat(lo - (np.cumsum(counts) - counts), counts) + np.arange(int(counts.sum()))]
+    if not a.size:
         return np.full(unit_rows.size, big, dtype=np.int64)
-    a_rows = np.repeat(unit_rows, counts)
-    a = anchor.positions[np.repeat(lo - (np.cumsum(counts) - counts), counts) + np.arange(int(counts.sum()))]
+    a_rows = unit_rows[a_slot]
     window = np.zeros(a.size, dtype=np.int64)
     turn_start = turns.gpos[a_rows]
     turn_end = turn_start + turns.length[a_rows]
@@ -266,9 +273,9 @@ def _proximity(turns: TurnTable, units: _Units, unit_rows: np.ndarray, term_list
         d_left = np.where((j > 0) & (p[left] >= turn_start), np.abs(a - p[left]), big)
         d_right = np.where((j < p.size) & (p[right] < turn_end), np.abs(p[right] - a), big)
         window = np.maximum(window, np.minimum(d_left, d_right))
-    firsts = np.flatnonzero(np.concatenate(([True], a_rows[1:] != a_rows[:-1])))  # anchors sorted by row
+    firsts = np.flatnonzero(np.concatenate(([True], a_slot[1:] != a_slot[:-1])))  # anchors sorted by unit
     best = np.full(unit_rows.size, big, dtype=np.int64)
-    best[np.searchsorted(unit_rows, a_rows[firsts])] = np.minimum.reduceat(window, firsts)
+    best[a_slot[firsts]] = np.minimum.reduceat(window, firsts)
     return best
 
 

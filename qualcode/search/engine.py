@@ -38,7 +38,7 @@ class _TermHits:
     code: str | None = None
     keyword: str | None = None
     rows: np.ndarray | None = None  # the turn row of each position, once computed (see _rows)
-    turn_rows: np.ndarray | None = None  # the rows of the turns holding it, where the index keeps them (dense)
+    turn_mask: np.ndarray | None = None  # whether each turn (row) holds it, where the index keeps that (dense)
 
 
 @dataclass
@@ -147,7 +147,7 @@ def term_hits(
         # character's or pair's turns are read from its bitmaps instead of found from its positions.
         dense = within is None and positions.size >= DENSE_SHARE * turns.gpos.size
         gram = index.gram(folded) if dense else None
-        return _TermHits(text, len(folded), positions, turn_rows=None if gram is None else index.turn_rows(gram))
+        return _TermHits(text, len(folded), positions, turn_mask=None if gram is None else index.turn_mask(gram))
     rows, valid = turns.locate(positions, len(folded))
     if allowed is not None:
         valid &= allowed.keep(rows)
@@ -172,8 +172,8 @@ def _present(turns: TurnTable, hits: _TermHits, units: _Units) -> np.ndarray:
     rows of the hits. Coded segments: the first occurrence at or after a unit's start decides (if it
     does not end inside the unit, no later one can)."""
     if units.coding_ids is None:
-        if hits.turn_rows is not None:
-            return hits.turn_rows
+        if hits.turn_mask is not None:
+            return np.flatnonzero(hits.turn_mask)
         if hits.rows is None and hits.positions.size > turns.gpos.size:
             # More hits than turns (every hit in a live turn: see term_hits): search the turn starts among
             # the hits instead, one binary search per turn; a turn holds a hit if the next turn's first
@@ -374,8 +374,8 @@ def _present_in(turns: TurnTable, hits: _TermHits, units: _Units, candidates: np
     p = hits.positions
     if p.size == 0 or candidates.size == 0:
         return np.zeros(candidates.size, dtype=bool)
-    if units.coding_ids is None and hits.turn_rows is not None:
-        return _contains(candidates, hits.turn_rows, turns.gpos.size)
+    if units.coding_ids is None and hits.turn_mask is not None:
+        return hits.turn_mask[candidates]
     if units.coding_ids is None and (hits.rows is not None or p.size < 4 * candidates.size):
         # many candidates: the turns of the term's hits (rows_of: a table lookup each), then membership
         return _contains(candidates, _unique_sorted(_rows(turns, hits)), turns.gpos.size)

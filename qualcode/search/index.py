@@ -332,6 +332,8 @@ class SearchIndex:
         self._batch_base: dict[int, int] = {}
         self._decoded: dict[int, np.ndarray] | None = None  # within one_query(): positions by gram
         self._batches_key: tuple | None = None
+        self._batch_rows_key: tuple | None = None
+        self._batch_rows_cache: dict[int, tuple[int, int]] = {}
 
     # -- building --------------------------------------------------------------------------------
     def next_gpos(self) -> int:
@@ -485,8 +487,8 @@ class SearchIndex:
             "INSERT INTO search_postings (key, count, positions) VALUES (?, ?, ?)", sorted(bitmaps)
         )
 
-    def turn_rows(self, gram: int) -> np.ndarray | None:
-        """The rows of the live turns holding a gram, read from its bitmaps (layout.py DENSE), or None where
+    def turn_mask(self, gram: int) -> np.ndarray | None:
+        """Whether each live turn (by row) holds a gram, read from its bitmaps (layout.py DENSE), or None where
         they cannot say: a batch where the gram is not dense, or removed documents still in the index."""
         batches = self._batches()
         if not batches or self.has_stale():
@@ -495,16 +497,28 @@ class SearchIndex:
         if not bitmaps or len(bitmaps) != self._batches_holding(gram):
             return None
         turns = self.turns()
-        ends = dict(self.store.conn.execute("SELECT id, end_gpos FROM search_batches").fetchall())
-        rows = []
+        held = np.zeros(turns.gpos.size, dtype=bool)
         for batch, _, blob in bitmaps:
-            first, end = np.searchsorted(turns.gpos, [batches[batch], ends[batch]]).tolist()
+            first, end = self._batch_rows()[batch]
             count = int.from_bytes(blob[1:5], "little")
             if blob[0] != BITMAP or count != end - first:
                 return None
-            bits = np.unpackbits(np.frombuffer(blob, dtype=np.uint8, offset=5), count=count, bitorder="little")
-            rows.append(np.flatnonzero(bits) + first)
-        return np.concatenate(rows) if len(rows) > 1 else rows[0]
+            bits = np.frombuffer(blob, dtype=np.uint8, offset=5)
+            held[first:end] = np.unpackbits(bits, count=count, bitorder="little").view(bool)
+        return held
+
+    def _batch_rows(self) -> dict[int, tuple[int, int]]:
+        """Each batch's first row and the row after its last in the turn table."""
+        key = self.version()
+        if self._batch_rows_key != key:
+            gpos = self.turns().gpos
+            spans = self.store.conn.execute("SELECT id, first_gpos, end_gpos FROM search_batches").fetchall()
+            bounds = np.searchsorted(gpos, [gpos_ for _, a, b in spans for gpos_ in (a, b)]).tolist()
+            self._batch_rows_cache = {
+                batch: (bounds[2 * i], bounds[2 * i + 1]) for i, (batch, _, _) in enumerate(spans)
+            }
+            self._batch_rows_key = key
+        return self._batch_rows_cache
 
     def _batches_holding(self, gram: int) -> int:
         """In how many batches a gram occurs (its keys only: no list is read)."""

@@ -28,7 +28,7 @@ KEY_SHIFT = 43  # gram + 1 < 2**43 (pair keys need 42 bits; WS_GRAM is -1)
 # A dense gram's turns: beside its positions, a batch where a gram occurs at least DENSE_SHARE times as often as
 # there are turns keeps a bitmap of the batch's turns that hold it (key: the gram | DENSE; format BITMAP, then the
 # batch's number of turns in 4 bytes, then the bits, little-endian bit order), so that the turns holding a
-# frequent character are read, not found (index.py `turn_rows`).
+# frequent character are read, not found (index.py `turn_mask`).
 DENSE = 1 << 42  # no gram has this bit (pair keys take 42 bits: 0x10FFFF << 21 | 0x10FFFF < DENSE - 1)
 DENSE_SHARE = 0.75
 BITMAP = 0x80

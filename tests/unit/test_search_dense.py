@@ -28,6 +28,12 @@ def _answer(project: Project, query: str, dense: bool, monkeypatch) -> tuple:
     return found.total, found.results, found.notices
 
 
+def _rows_of_mask(index, gram: int):
+    """The rows SearchIndex.turn_mask says hold the gram, or None."""
+    mask = index.turn_mask(gram)
+    return None if mask is None else np.flatnonzero(mask)
+
+
 def _turns_holding(project: Project, term: str) -> list[int]:
     """The oracle: rows of the turns whose folded text holds the term (by scanning the turns' text)."""
     from qualcode.zh.normalize import fold_term
@@ -58,7 +64,7 @@ def test_bitmaps_give_the_turns_and_the_same_answers(tmp_path, corpus, data):
             source = data.draw(st.sampled_from(texts))
             i = data.draw(st.integers(0, len(source) - 1))
             term = "".join(source[i : i + data.draw(st.integers(1, 2))].split()) or "的"
-            rows = index.turn_rows(index.gram(engine.fold_term(term)))
+            rows = _rows_of_mask(index, index.gram(engine.fold_term(term)))
             if rows is not None:
                 assert rows.tolist() == _turns_holding(project, term), term
                 read += 1
@@ -79,20 +85,22 @@ def test_where_the_bitmaps_cannot_say(tmp_path, monkeypatch):
     project = _project(tmp_path, [["的的的的", "的的的"], ["的的", "經費", "的"]], batch=10)  # a batch each
     try:
         index = project.search.ensure_index()
-        assert index.turn_rows(ord("的")) is not None and index.turn_rows(ord("的")).tolist() == [0, 1, 2, 4]
+        assert _rows_of_mask(index, ord("的")) is not None and _rows_of_mask(index, ord("的")).tolist() == [0, 1, 2, 4]
         # 經 occurs once in the second batch's 3 turns: no bitmap there, so none for it at all
-        assert index.turn_rows(ord("经")) is None
+        assert _rows_of_mask(index, ord("经")) is None
         rows = index.store.conn.execute("SELECT count FROM search_postings WHERE key & ? != 0", (layout.DENSE,))
         assert rows.fetchall()
         first = project.documents.documents()[0]
         with project.store.transaction():  # as a re-import does: its turns leave, its postings stay until a reindex
             project.search.documents_changed([first.id], [])
-        assert index.has_stale() and index.turn_rows(ord("的")) is None  # the bitmaps' rows would be wrong
+        assert index.has_stale() and _rows_of_mask(index, ord("的")) is None  # the bitmaps' rows would be wrong
         monkeypatch.setattr(engine, "DENSE_SHARE", 0.0)
         found = engine.search(index, project.search._source, "的", limit=None)
         assert found.total == 2 and [r.turn for r in found.results] == [1, 3]
         project.search.reindex()
-        assert np.array_equal(index.turn_rows(ord("的")), [0, 1, 2, 4])  # every document indexed again, in one batch
+        assert np.array_equal(
+            _rows_of_mask(index, ord("的")), [0, 1, 2, 4]
+        )  # every document indexed again, in one batch
     finally:
         project.close()
 

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Protocol
 import numpy as np
 
 from qualcode.errors import BadInput
-from qualcode.search.index import SearchIndex, TurnTable
+from qualcode.search.index import SearchIndex, TurnTable, slices
 from qualcode.search.layout import DENSE_SHARE
 from qualcode.search.query import Query, parse_query, splittable
 from qualcode.search.results import SearchResult, SearchResults, result_row, snippet_window
@@ -255,7 +255,7 @@ def _proximity(turns: TurnTable, units: _Units, unit_rows: np.ndarray, term_list
         lo = np.searchsorted(anchor.positions, turns.gpos[unit_rows], side="left")
         counts = np.searchsorted(anchor.positions, turns.gpos[unit_rows] + turns.length[unit_rows], side="left") - lo
         a_slot = np.repeat(np.arange(unit_rows.size), counts)
-        a = anchor.positions[np.repeat(lo - (np.cumsum(counts) - counts), counts) + np.arange(int(counts.sum()))]
+        a = anchor.positions[slices(lo, counts)]
     if not a.size:
         return np.full(unit_rows.size, big, dtype=np.int64)
     a_rows = unit_rows[a_slot]

@@ -524,9 +524,8 @@ class SearchIndex:
         """In how many batches a gram occurs (its keys only: no list is read)."""
         keys = [posting_key(batch, gram) for batch in self._batches()]
         marks = ",".join("?" * len(keys))
-        return self.store.conn.execute(f"SELECT count(*) FROM search_postings WHERE key IN ({marks})", keys).fetchone()[
-            0
-        ]
+        query = f"SELECT count(*) FROM search_postings WHERE key IN ({marks})"
+        return self.store.conn.execute(query, keys).fetchone()[0]
 
     def rebuild(self) -> int:
         """Drop and rebuild the whole index, in import batches (also compacts removed documents away)."""
@@ -727,8 +726,9 @@ class SearchIndex:
 def _inside(positions: np.ndarray, start: np.ndarray, end: np.ndarray) -> np.ndarray:
     """The sorted positions inside any of the [start, end) spans (sorted, apart): a slice per span."""
     lo = np.searchsorted(positions, start, side="left")
-    counts = np.searchsorted(positions, end, side="left") - lo
-    total = int(counts.sum())
-    if total == 0:
-        return positions[:0]
-    return positions[np.repeat(lo - (np.cumsum(counts) - counts), counts) + np.arange(total)]
+    return positions[slices(lo, np.searchsorted(positions, end, side="left") - lo)]
+
+
+def slices(lo: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """The indices lo[i], lo[i] + 1, … (counts[i] of them) of every i, one after the other."""
+    return np.repeat(lo - (np.cumsum(counts) - counts), counts) + np.arange(int(counts.sum()))

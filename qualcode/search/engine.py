@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Protocol
 import numpy as np
 
 from qualcode.errors import BadInput
-from qualcode.search.index import SearchIndex, TurnTable, slices
+from qualcode.search.index import SearchIndex, TurnTable, inside, slices
 from qualcode.search.layout import DENSE_SHARE
 from qualcode.search.query import Query, parse_query, splittable
 from qualcode.search.results import SearchResult, SearchResults, result_row, snippet_window
@@ -131,22 +131,14 @@ def _member(values: np.ndarray, sorted_set: np.ndarray) -> np.ndarray:
     return (at < sorted_set.size) & (sorted_set[np.minimum(at, sorted_set.size - 1)] == values)
 
 
-def term_hits(
-    index: SearchIndex,
-    turns: TurnTable,
-    text: str,
-    allowed: TurnFilter | None,
-    within: tuple[np.ndarray, np.ndarray] | None = None,
-) -> _TermHits:
-    """A term's positions in live turns that pass the filters; cost proportional to its hits. `within`: only
-    its occurrences starting in these spans (index.py `positions`)."""
+def term_hits(index: SearchIndex, turns: TurnTable, text: str, allowed: TurnFilter | None) -> _TermHits:
+    """A term's positions in live turns that pass the filters; cost proportional to its hits."""
     folded = fold_term(text)
-    positions = index.positions(folded, within)
+    positions = index.positions(folded)
     if allowed is None and not index.has_stale():
         # Every indexed occurrence lies inside a live turn: pairs never span the gap between turns. A frequent
         # character's or pair's turns are read from its bitmaps instead of found from its positions.
-        dense = within is None and positions.size >= DENSE_SHARE * turns.gpos.size
-        gram = index.gram(folded) if dense else None
+        gram = index.gram(folded) if positions.size >= DENSE_SHARE * turns.gpos.size else None
         return _TermHits(text, len(folded), positions, turn_mask=None if gram is None else index.turn_mask(gram))
     rows, valid = turns.locate(positions, len(folded))
     if allowed is not None:
@@ -412,10 +404,12 @@ def _match(
     terms: list[_TermHits] = []
     ranked: list[_TermHits] = []
     groups: list[list[list[_TermHits]]] = []  # per group, its query words, each one or more hit lists
+    own: list[_TermHits | None] = []  # per positive term, its own hits (None: a concept, or split into words)
     for group in query.groups:
         group_words: list[list[_TermHits]] = []
         for term in group:
             lists = _term_or_words(index, turns, term, allowed, notices, concepts)
+            own.append(lists[0] if len(lists) == 1 and not term.concept else None)
             if term.concept:  # one query word, present when any of its keywords is
                 group_words.append(lists)
                 terms.extend(lists)
@@ -459,13 +453,41 @@ def _match(
         phrase = np.zeros(selected.size, dtype=bool)  # a concept is no phrase
     elif len(positive) > 1:
         joined = "".join(t.text for t in positive)
-        within = None
-        if units.coding_ids is None and selected.size:  # the selected turns' spans: sorted and apart
-            within = (turns.gpos[selected], turns.gpos[selected] + turns.length[selected])
-        phrase = _present_in(turns, term_hits(index, turns, joined, allowed, within), units, selected)
+        words = [hits for hits in own if hits is not None]
+        if len(words) == len(own) and fold_term(joined) == "".join(fold_term(t.text) for t in positive):
+            phrase = _phrase(turns, words, units, selected)  # the terms' own hits, one after the other
+        elif any(hits is None for hits in own):
+            phrase = np.zeros(selected.size, dtype=bool)  # a term split into words occurs nowhere as written
+        else:  # folding the joined terms differs from joining them folded (a mark composing across them)
+            phrase = _present_in(turns, term_hits(index, turns, joined, allowed), units, selected)
     else:
         phrase = np.ones(selected.size, dtype=bool)
     return _Matched(selected, held, phrase, terms, notices, ranked)
+
+
+def _phrase(turns: TurnTable, words: list[_TermHits], units: _Units, selected: np.ndarray) -> np.ndarray:
+    """Whether each selected unit holds the words one right after the other (the query as one exact phrase):
+    the rarest word's occurrences in the selected units, each kept where every other word follows at its place."""
+    at = np.cumsum([0] + [hits.length for hits in words])  # each word's offset in the phrase, and its length
+    rarest = min(range(len(words)), key=lambda i: words[i].positions.size)
+    anchor = words[rarest]
+    found = anchor.positions
+    if units.coding_ids is None and selected.size:
+        if anchor.rows is not None or found.size < 4 * selected.size:
+            chosen = np.zeros(turns.gpos.size, dtype=bool)
+            chosen[selected] = True
+            found = found[chosen[_rows(turns, anchor)]]
+        else:
+            found = inside(found, turns.gpos[selected], turns.gpos[selected] + turns.length[selected])
+    starts = found - at[rarest]
+    for i, hits in enumerate(words):
+        if i == rarest or not starts.size:
+            continue
+        want = starts + at[i]
+        j = np.searchsorted(hits.positions, want)
+        size = hits.positions.size
+        starts = starts[(j < size) & (hits.positions[np.minimum(j, max(size - 1, 0))] == want)] if size else starts[:0]
+    return _present_in(turns, _TermHits("", int(at[-1]), starts), units, selected)
 
 
 def _merged(text: str, lists: list[_TermHits]) -> _TermHits:

@@ -689,16 +689,13 @@ class SearchIndex:
             return int(cps[0])
         return int(gram_keys(cps)[0]) if cps.size == 2 else None
 
-    def positions(self, term: str, within: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
-        """Global start positions of every exact occurrence of `term` (already folded: fold_term) in any turn;
-        `within`: only those starting in these [start, end) spans (sorted, apart), e.g. the turns a query has
-        selected, so that a common word's whole list is not intersected for a few turns."""
+    def positions(self, term: str) -> np.ndarray:
+        """Global start positions of every exact occurrence of `term` (already folded: fold_term) in any turn."""
         cps = term_codepoints(term)
         if cps.size == 0:
             return np.empty(0, dtype=np.int64)
         if cps.size == 1:
-            found = self._positions_of(int(cps[0]))
-            return found if within is None else _inside(found, *within)
+            return self._positions_of(int(cps[0]))
         keys = gram_keys(cps)
         offsets = pair_grams(keys.size)
         grams = [int(keys[o]) for o in offsets]
@@ -712,8 +709,6 @@ class SearchIndex:
                 return np.empty(0, dtype=np.int64)
             _, first, gram = counted[0]
             hits = self._positions_of(gram, rows.get(gram)) - first
-            if within is not None:
-                hits = _inside(hits, *within)
             for _, offset, gram in counted[1:]:
                 if hits.size == 0:
                     break
@@ -723,7 +718,7 @@ class SearchIndex:
         return hits
 
 
-def _inside(positions: np.ndarray, start: np.ndarray, end: np.ndarray) -> np.ndarray:
+def inside(positions: np.ndarray, start: np.ndarray, end: np.ndarray) -> np.ndarray:
     """The sorted positions inside any of the [start, end) spans (sorted, apart): a slice per span."""
     lo = np.searchsorted(positions, start, side="left")
     return positions[slices(lo, np.searchsorted(positions, end, side="left") - lo)]

@@ -12,7 +12,7 @@ words they hold, then by how close those words stand, then in document order.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
@@ -33,12 +33,33 @@ if TYPE_CHECKING:
 class _TermHits:
     text: str  # as written in the query
     length: int
-    positions: np.ndarray  # global positions, sorted, already restricted by the turn filters
+    found: np.ndarray | None  # global positions, sorted, already restricted by the turn filters (see positions)
     concept: str | None = None  # for a keyword of a concept term: the term (@budget), the code, the keyword
     code: str | None = None
     keyword: str | None = None
     rows: np.ndarray | None = None  # the turn row of each position, once computed (see _rows)
     turn_mask: np.ndarray | None = None  # whether each turn (row) holds it, where the index keeps that (dense)
+    # A dense gram's positions are decoded only when asked for (matching reads its turns from the mask):
+    known_count: int = 0  # how many, until then
+    load: Callable[[], np.ndarray] | None = None  # all of them
+    load_between: Callable[[int, int], np.ndarray] | None = None  # those of the batches overlapping [lo, hi]
+
+    @property
+    def positions(self) -> np.ndarray:
+        if self.found is None:
+            assert self.load is not None
+            self.found = self.load()
+        return self.found
+
+    @property
+    def count(self) -> int:
+        return self.known_count if self.found is None else int(self.found.size)
+
+    def between(self, lo: int, hi: int) -> np.ndarray:
+        """Sorted positions holding every one in [lo, hi] (more, where only some batches are decoded)."""
+        if self.found is None and self.load_between is not None:
+            return self.load_between(lo, hi)
+        return self.positions
 
 
 @dataclass
@@ -134,12 +155,21 @@ def _member(values: np.ndarray, sorted_set: np.ndarray) -> np.ndarray:
 def term_hits(index: SearchIndex, turns: TurnTable, text: str, allowed: TurnFilter | None) -> _TermHits:
     """A term's positions in live turns that pass the filters; cost proportional to its hits."""
     folded = fold_term(text)
-    positions = index.positions(folded)
     if allowed is None and not index.has_stale():
         # Every indexed occurrence lies inside a live turn: pairs never span the gap between turns. A frequent
-        # character's or pair's turns are read from its bitmaps instead of found from its positions.
-        gram = index.gram(folded) if positions.size >= DENSE_SHARE * turns.gpos.size else None
-        return _TermHits(text, len(folded), positions, turn_mask=None if gram is None else index.turn_mask(gram))
+        # character's or pair's turns are read from its bitmaps instead of found from its positions, which
+        # are decoded only if asked for (ranking, or the batches of a page of results).
+        gram = index.gram(folded)
+        count = index.gram_count(gram) if gram is not None else 0
+        mask = index.turn_mask(gram) if gram is not None and count >= DENSE_SHARE * turns.gpos.size else None
+        if gram is not None and mask is not None:
+            return _TermHits(
+                text, len(folded), None, turn_mask=mask, known_count=count,
+                load=lambda: index.positions(folded),
+                load_between=lambda lo, hi: index.gram_positions_between(gram, lo, hi),
+            )  # fmt: skip
+        return _TermHits(text, len(folded), index.positions(folded))
+    positions = index.positions(folded)
     rows, valid = turns.locate(positions, len(folded))
     if allowed is not None:
         valid &= allowed.keep(rows)
@@ -231,10 +261,10 @@ def _proximity(turns: TurnTable, units: _Units, unit_rows: np.ndarray, term_list
     that reaches an occurrence of every other present term in the same turn. Lower is closer."""
     big = np.iinfo(np.int64).max // 4
     prox = np.zeros(unit_rows.size, dtype=np.int64)
-    present = [t for t in term_lists if t.positions.size]
+    present = [t for t in term_lists if t.count]
     if len(present) < 2 or units.coding_ids is not None:
         return prox
-    anchor = min(present, key=lambda t: t.positions.size)
+    anchor = min(present, key=lambda t: t.count)
     # the anchor's occurrences inside the units: by the rows of its hits (known when it gave the candidates), or
     # a range of its sorted positions per unit (two binary searches per unit, not one per occurrence)
     if anchor.rows is not None or anchor.positions.size < 4 * unit_rows.size:
@@ -363,11 +393,11 @@ def _present_in(turns: TurnTable, hits: _TermHits, units: _Units, candidates: np
     """Whether each candidate unit (sorted ids) holds a whole occurrence of the term: the first occurrence
     at or after the unit's start must start early enough to end inside it. Two binary searches per
     candidate, however many hits the term has."""
+    if units.coding_ids is None and hits.turn_mask is not None:
+        return hits.turn_mask[candidates]
     p = hits.positions
     if p.size == 0 or candidates.size == 0:
         return np.zeros(candidates.size, dtype=bool)
-    if units.coding_ids is None and hits.turn_mask is not None:
-        return hits.turn_mask[candidates]
     if units.coding_ids is None and (hits.rows is not None or p.size < 4 * candidates.size):
         # many candidates: the turns of the term's hits (rows_of: a table lookup each), then membership
         return _contains(candidates, _unique_sorted(_rows(turns, hits)), turns.gpos.size)
@@ -423,7 +453,7 @@ def _match(
     selected = np.empty(0, dtype=np.int64)
     first_words: list[np.ndarray] = []  # the units of each word of the group with the fewest hits
     if groups:
-        order = sorted(groups, key=lambda g: sum(h.positions.size for word in g for h in word))
+        order = sorted(groups, key=lambda g: sum(h.count for word in g for h in word))
         first_words = [_union([_present(turns, hits, units) for hits in word]) for word in order[0]]
         selected = _union(first_words)
         for group_words in order[1:]:
@@ -469,7 +499,7 @@ def _phrase(turns: TurnTable, words: list[_TermHits], units: _Units, selected: n
     """Whether each selected unit holds the words one right after the other (the query as one exact phrase):
     the rarest word's occurrences in the selected units, each kept where every other word follows at its place."""
     at = np.cumsum([0] + [hits.length for hits in words])  # each word's offset in the phrase, and its length
-    rarest = min(range(len(words)), key=lambda i: words[i].positions.size)
+    rarest = min(range(len(words)), key=lambda i: words[i].count)
     anchor = words[rarest]
     found = anchor.positions
     if units.coding_ids is None and selected.size:
@@ -518,7 +548,7 @@ def _term_or_words(
             found.append(hits)
         return found
     hits = term_hits(index, turns, term.text, allowed)
-    if not split or hits.positions.size or term.phrase or not splittable(term.text):
+    if not split or hits.count or term.phrase or not splittable(term.text):
         return [hits]
     if index.positions(fold_term(term.text)).size:  # present, just not under the filters
         return [hits]
@@ -546,11 +576,12 @@ def _results(
     unit_hits: list[list[tuple[int, int]]] = [[] for _ in range(count)]
     matched: list[list[dict]] = [[] for _ in range(count)]
     for term in terms:
-        a = np.searchsorted(term.positions, lo, side="left").tolist()
-        b = np.searchsorted(term.positions, hi - term.length, side="right").tolist()
+        listed = term.between(int(lo.min()), int(hi.max()))  # (a dense gram: the page's batches alone)
+        a = np.searchsorted(listed, lo, side="left").tolist()
+        b = np.searchsorted(listed, hi - term.length, side="right").tolist()
         for i in range(count):
             if b[i] > a[i]:
-                unit_hits[i].extend((p, p + term.length) for p in term.positions[a[i] : b[i]].tolist())
+                unit_hits[i].extend((p, p + term.length) for p in listed[a[i] : b[i]].tolist())
                 if term.concept is not None:
                     matched[i].append({"concept": term.concept, "code": term.code, "keyword": term.keyword})
     for found in unit_hits:

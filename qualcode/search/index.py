@@ -520,6 +520,21 @@ class SearchIndex:
             self._batch_rows_key = key
         return self._batch_rows_cache
 
+    def gram_count(self, gram: int) -> int:
+        """How many positions a gram has in all (its lists' counts: no list is read)."""
+        keys = [posting_key(batch, gram) for batch in self._batches()]
+        marks = ",".join("?" * len(keys))
+        query = f"SELECT coalesce(sum(count), 0) FROM search_postings WHERE key IN ({marks})"
+        return self.store.conn.execute(query, keys).fetchone()[0] if keys else 0
+
+    def gram_positions_between(self, gram: int, lo: int, hi: int) -> np.ndarray:
+        """A gram's positions in the batches overlapping [lo, hi] (all the positions there are in that range)."""
+        spans = self.store.conn.execute(
+            "SELECT id FROM search_batches WHERE first_gpos <= ? AND end_gpos >= ?", (hi, lo)
+        ).fetchall()
+        batches = self._batches()
+        return self._decode(gram_rows(self.store.conn, [b for (b,) in spans if b in batches], [gram])[gram])
+
     def _batches_holding(self, gram: int) -> int:
         """In how many batches a gram occurs (its keys only: no list is read)."""
         keys = [posting_key(batch, gram) for batch in self._batches()]

@@ -1227,6 +1227,11 @@ class _Run:
                 if payload.get("event") not in event_map:
                     raise _Refused(f"the event it {action}s did not come in")
                 payload["event"] = event_map[payload["event"]]
+                if isinstance(payload.get("coding"), dict):  # an undone coding as it was then (history.py)
+                    payload["coding"] = self._map_row(payload["coding"])
+                    payload["evidence"] = [
+                        self.rating_map[r] for r in payload.get("evidence", []) if r in self.rating_map
+                    ]
                 ref = self.conn.execute("SELECT target FROM events WHERE id = ?", (payload["event"],)).fetchone()
                 target = ref[0] if ref else target
             else:

@@ -83,6 +83,18 @@ def test_merge_brings_bobs_work_in_once_and_bob_can_undo_it(cli, copies, tmp_pat
     assert sorted(_keys(cli, one)) == expected
 
 
+def test_bobs_undone_coding_comes_with_the_merge_and_he_can_redo_it(cli, copies):
+    """An undo records the coding as it removed it (services/history.py): merged, that row is mapped as well."""
+    one, two = copies
+    for _ in range(3):  # his two ratings, then his coding of E
+        cli.fast("-p", str(two), "undo", "--coder", "bob")
+    undone = [k for k in _keys(cli, two) if k[0] == "bob" and k[2] == 5]
+    assert undone == []
+    cli("-p", str(one), "merge", str(two), "--rename-coder", "bob=carol")  # his rows are carol's here
+    assert "redid coding budget on document 5" in cli.fast("-p", str(one), "redo", "--coder", "carol").stdout
+    assert [k[:3] for k in _keys(cli, one) if k[2] == 5] == [("carol", "budget", 5)]
+
+
 def test_merging_the_same_file_again_adds_nothing(cli, copies, dump, tmp_path):
     one, two = copies
     cli.fast("-p", str(one), "merge", str(two))

@@ -39,6 +39,21 @@ keys Enter                               # jump to the first hit, selected
 wait_for "選取 [45] 字"                   # 就業e網, or 就業 e網 as the transcript spaces it
 keys 7                                   # code the hit: central-support
 wait_for "共 2 筆"
+# Scrolled down to the hit: code the next answer, a turn of several rows, whole; every row of it is marked
+# on the screen (the rows redrawn after a coding were once counted from the top of the screen twice over)
+marks() { tmux capture-pane -t "$session" -p | grep -c '│[▌█]' || true; }  # transcript rows showing a mark
+before=$(marks)
+keys Down Down
+keys t
+wait_for "選取 [0-9]* 字"
+keys 8                                   # the code of shortcut 8
+wait_for "共 3 筆"
+sleep 0.4
+after=$(marks)
+if [ "$after" -lt $((before + 2)) ]; then
+  echo "the coded turn's rows are not all marked ($before -> $after rows)" >&2; tmux capture-pane -t "$session" -p >&2
+  exit 1
+fi
 keys q
 for _ in $(seq 1 50); do tmux has-session -t "$session" 2>/dev/null || break; sleep 0.2; done
 
@@ -47,8 +62,10 @@ codings=$(codings_json)
 python3 - "$codings" <<'PY'
 import json, sys
 codings = json.loads(sys.argv[1])
-assert len(codings) == 2, codings
-first, second = sorted(codings, key=lambda c: c["code"], reverse=True)
+assert len(codings) == 3, codings
+whole = [c for c in codings if c["code"] not in ("public-demand", "central-support")]
+assert len(whole) == 1 and len(whole[0]["text"]) > 60, (whole, codings)  # the whole answer
+first, second = sorted((c for c in codings if c is not whole[0]), key=lambda c: c["code"], reverse=True)
 assert first["code"] == "public-demand" and first["text"] == "第一個原因最主要", first
 assert second["code"] == "central-support" and second["text"] in ("就業ｅ網", "就業e網", "就業 e網"), second
 assert all(c["coder"] == "tmux" for c in codings)

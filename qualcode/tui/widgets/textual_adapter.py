@@ -742,7 +742,8 @@ class FastWrapTextArea(SettledRepaint, SteadyScrollbars, TextArea):
         the repaint after a coding on a long transcript)."""
         stale = self.forget_rendered_lines(line_indices)
         top, height = self.scroll_offset.y, self.scrollable_content_region.height
-        visible = sorted(y - top for y in stale if top <= y < top + height)
+        # absolute rows: ScrollView.refresh_lines subtracts the scroll offset itself (Textual 8.2.8)
+        visible = sorted(y for y in stale if top <= y < top + height)
         start = None
         for i, y in enumerate(visible):
             if start is None:

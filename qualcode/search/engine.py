@@ -29,6 +29,9 @@ if TYPE_CHECKING:
     from qualcode.search.concepts import Concepts
 
 
+COMMON_SHARE = 0.5  # a word of a split phrase found in at least this share of the units only ranks
+
+
 @dataclass
 class _TermHits:
     text: str  # as written in the query
@@ -410,12 +413,40 @@ def _present_in(turns: TurnTable, hits: _TermHits, units: _Units, candidates: np
     return (first < p.size) & (p[np.minimum(first, p.size - 1)] + hits.length <= hi)
 
 
-def _word_present(turns: TurnTable, word: list[_TermHits], units: _Units, candidates: np.ndarray) -> np.ndarray:
+@dataclass
+class _Word:
+    """A query word: a term, a concept (any of its keywords), or one of the jieba words of a phrase found nowhere
+    as written. Such a word found in most of the units (的) only ranks: it does not make a unit match."""
+
+    hits: list[_TermHits]
+    rank_only: bool = False
+
+    @property
+    def cost(self) -> int:
+        return 0 if self.rank_only else sum(h.count for h in self.hits)
+
+
+def _word_units(turns: TurnTable, word: _Word, units: _Units) -> np.ndarray:
+    """The units (sorted ids) holding the word."""
+    return _union([_present(turns, hits, units) for hits in word.hits])
+
+
+def _word_present(turns: TurnTable, word: _Word, units: _Units, candidates: np.ndarray) -> np.ndarray:
     """Whether each candidate holds the query word (a concept: any of its keywords)."""
     held = np.zeros(candidates.size, dtype=bool)
-    for hits in word:
+    for hits in word.hits:
         held |= _present_in(turns, hits, units, candidates)
     return held
+
+
+def _split_words(turns: TurnTable, lists: list[_TermHits], units: _Units) -> list[_Word]:
+    """The words of a phrase split by jieba, those found in at least COMMON_SHARE of the units ranking only
+    (unless all are: then every one matches)."""
+    count = turns.gpos.size if units.coding_ids is None else units.start.size
+    common = [_present(turns, hits, units).size >= COMMON_SHARE * count for hits in lists]
+    if all(common):
+        common = [False] * len(lists)
+    return [_Word([hits], rank_only=c) for hits, c in zip(lists, common, strict=True)]
 
 
 def _match(
@@ -433,35 +464,37 @@ def _match(
     notices: list[str] = []
     terms: list[_TermHits] = []
     ranked: list[_TermHits] = []
-    groups: list[list[list[_TermHits]]] = []  # per group, its query words, each one or more hit lists
+    groups: list[list[_Word]] = []  # per group, its query words (ORed)
     own: list[_TermHits | None] = []  # per positive term, its own hits (None: a concept, or split into words)
     for group in query.groups:
-        group_words: list[list[_TermHits]] = []
+        group_words: list[_Word] = []
         for term in group:
             lists = _term_or_words(index, turns, term, allowed, notices, concepts)
             own.append(lists[0] if len(lists) == 1 and not term.concept else None)
+            terms.extend(lists)
             if term.concept:  # one query word, present when any of its keywords is
-                group_words.append(lists)
-                terms.extend(lists)
+                group_words.append(_Word(lists))
                 ranked.append(_merged(term.text, lists))
-                continue
-            for hits in lists:
-                group_words.append([hits])
-                terms.append(hits)
-                ranked.append(hits)
+            elif len(lists) > 1:  # a phrase split into its words: a unit holding any matches
+                group_words.extend(_split_words(turns, lists, units))
+                ranked.extend(lists)
+            else:
+                group_words.append(_Word(lists))
+                ranked.extend(lists)
         groups.append(group_words)
     selected = np.empty(0, dtype=np.int64)
-    first_words: list[np.ndarray] = []  # the units of each word of the group with the fewest hits
+    first_words: list[np.ndarray | None] = []  # the units of each word of the group with the fewest hits
     if groups:
-        order = sorted(groups, key=lambda g: sum(h.count for word in g for h in word))
-        first_words = [_union([_present(turns, hits, units) for hits in word]) for word in order[0]]
-        selected = _union(first_words)
+        order = sorted(groups, key=lambda g: sum(word.cost for word in g))
+        first_words = [None if word.rank_only else _word_units(turns, word, units) for word in order[0]]
+        selected = _union([found for found in first_words if found is not None])
         for group_words in order[1:]:
             if not selected.size:
                 break
             keep = np.zeros(selected.size, dtype=bool)
             for word in group_words:
-                keep |= _word_present(turns, word, units, selected)
+                if not word.rank_only:
+                    keep |= _word_present(turns, word, units, selected)
             selected = selected[keep]
     for term in query.excluded:
         for hits in _term_or_words(index, turns, term, allowed, [], concepts, split=False):
@@ -473,8 +506,11 @@ def _match(
         if len(group_words) == 1:
             held += 1  # one word: every selected unit holds it (the candidates are its units, or were tested)
         elif group_words is order[0]:
-            for present in first_words:
-                held += _contains(selected, present, count)
+            for word, present in zip(group_words, first_words, strict=True):
+                if present is None:
+                    held += _word_present(turns, word, units, selected)
+                else:
+                    held += _contains(selected, present, count)
         else:
             for word in group_words:
                 held += _word_present(turns, word, units, selected)

@@ -140,6 +140,19 @@ def test_long_unspaced_phrase_is_split_by_jieba_and_says_so(project):
     assert project.search.find('"主管重視程度"').total == 0  # a quoted phrase is never split
 
 
+def test_a_split_phrases_common_words_only_rank(project):
+    """中央政府的補助 occurs nowhere: its words are 中央政府 / 的 / 補助, and 的, in most turns, makes no turn match by
+    itself: the turns holding 中央政府 or 補助 match, those holding all three first."""
+    found = project.search.find("中央政府的補助", limit=None)
+    assert found.notices and "中央政府 / 的 / 補助" in found.notices[0]
+    holding = {(r.document, r.turn) for w in ("中央政府", "補助") for r in project.search.find(w, limit=None).results}
+    assert {(r.document, r.turn) for r in found.results} == holding and found.total == len(holding)
+    assert found.total < project.search.find("的").total / 10
+    top = found.results[0]
+    turn = project.documents.turn(top.document, top.turn)
+    assert all(w in project.documents.text(top.document)[turn.start : turn.end] for w in ("中央政府", "的", "補助"))
+
+
 def test_boolean_syntax(project):
     both = {(r.document, r.turn) for r in project.search.find("中央 經費", limit=None).results}
     central = {(r.document, r.turn) for r in project.search.find("中央", limit=None).results}

@@ -300,6 +300,19 @@ async def test_search_bad_syntax_is_a_notification(project):
         assert "引號沒有成對" in str(app.screen.query_one("#summary").render())
 
 
+async def test_a_split_phrases_note_is_in_the_screens_language_and_whole_at_80_columns(project):
+    app = _app(project)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("slash")
+        await pilot.press(*"中央政府的補助")
+        await pilot.press("enter")
+        await pilot.pause()
+        summary = app.screen.query_one("#summary")
+        shown = "".join(str(summary.render()).split())  # its wrapped rows, as one line
+        assert "沒有照原樣出現；改搜它的詞中央政府/的/補助" in shown, shown
+        assert summary.size.height >= 2 and "does not occur" not in shown
+
+
 @pytest.mark.slow
 async def test_ratings_screen_sets_steps_notes_and_evidence(project):
     evidence = project.codings.apply("A", "central-support", "alice", quote="中央根本就是希望我們關掉")

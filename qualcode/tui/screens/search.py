@@ -73,7 +73,7 @@ class SearchScreen(SettledUpdates, Screen[SearchOutcome | None]):
     SearchScreen #filters { height: 3; }
     SearchScreen #filters Select { width: 1fr; }
     SearchScreen #filters Checkbox { width: auto; }
-    SearchScreen #summary { height: 1; color: $text-muted; padding: 0 1; }
+    SearchScreen #summary { height: auto; max-height: 3; width: 1fr; color: $text-muted; padding: 0 1; }
     SearchScreen #results { height: 1fr; }
     """
 
@@ -198,7 +198,8 @@ class SearchScreen(SettledUpdates, Screen[SearchOutcome | None]):
             self.notify(say_error(str(exc), self.language), severity="error")
             return
         self.last_query = query
-        notes = ("  " + " · ".join(found.notices)) if found.notices else ""
+        # the core's notes (a phrase split into words) in the screen's language, wrapped: they name the words
+        notes = ("  " + " · ".join(say_error(n, self.language) for n in found.notices)) if found.notices else ""
         summary.update(label("results", self.language, total=found.total, shown=len(found.results)) + notes)
         for i, r in enumerate(found.results):
             prompt = Text()

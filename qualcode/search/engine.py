@@ -620,8 +620,8 @@ def _results(
                 unit_hits[i].extend((p, p + term.length) for p in listed[a[i] : b[i]].tolist())
                 if term.concept is not None:
                     matched[i].append({"concept": term.concept, "code": term.code, "keyword": term.keyword})
-    for found in unit_hits:
-        found.sort()
+    for i, found in enumerate(unit_hits):  # a passage two terms both hit (a keyword typed too) counts once
+        unit_hits[i] = sorted(set(found))
     firsts = np.array(
         [found[0][0] if found else start for found, start in zip(unit_hits, lo.tolist(), strict=True)], np.int64
     )

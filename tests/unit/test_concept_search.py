@@ -96,6 +96,14 @@ def test_subtree_and_combinations(project):
         project.search.find("@nosuch 經費")
 
 
+def test_a_passage_two_terms_hit_is_one_hit(project):
+    """重視 is a keyword of a code below leader-attention and typed too: each passage is listed once."""
+    found = project.search.find("@leader-attention/ 重視", limit=None)
+    assert found.results
+    for result in found.results:
+        assert len(result.hits) == len(set(result.hits)) and result.hits == sorted(result.hits), result.hits
+
+
 def test_completion_through_the_service(project):
     [first, *_] = project.search.complete_concept("@bud")
     assert first.code == "budget" and first.text == "@budget"

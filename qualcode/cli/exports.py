@@ -45,6 +45,10 @@ def export_table(
     with open_project(ctx) as project:
         if fmt == "term":
             from qualcode.export.tables import collect
+            from qualcode.fileio import is_stdout
+
+            if output is not None and not is_stdout(output):
+                raise BadInput(say("term_not_to_file", path=output))
 
             _term_table(collect(project, facet=facet, coder=coder, all_cases=all_cases, raters=side), counts)
             return

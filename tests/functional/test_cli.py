@@ -306,6 +306,10 @@ def test_every_table_prints_whole_values_off_a_terminal(cli, demo_db):
     assert {r[0]: r[-1] for r in _rows(documents)}["1"] == listed[0]["source"]
     table = cli.fast(*p, "export", "table", "--format", "term").stdout
     assert "…" not in table and "中央政府對於地方政府支持程度" in table
+    target = demo_db.parent / "table.term"
+    refused = cli.fast(*p, "export", "table", "--format", "term", "-o", str(target), ok=False)
+    assert refused.exit_code == 2 and "choose md, csv" in refused.stderr and not target.exists()
+    assert cli.fast(*p, "export", "table", "--format", "term", "-o", "-").stdout == table  # -o -: here too
 
 
 def test_show_json_has_the_turns_and_sentences_with_code_point_offsets(cli, tmp_path):

@@ -129,7 +129,8 @@ def run(args: list[str]) -> int | None:
         if command == "status":
             print_status(result, options.get("json_", False))
         else:
-            print_search(result, options.get("json_", False))
+            segments = bool(options.get("code_id") or options.get("coder") or options.get("coded"))
+            print_search(result, options.get("json_", False), segments)
     finally:
         lang.reset()
     return 0
@@ -168,19 +169,22 @@ def highlighted(text: str, spans: list[tuple[int, int]]) -> Any:
     return rich_text
 
 
-def print_search(found: Any, json_: bool) -> None:
+def print_search(found: Any, json_: bool, segments: bool = False) -> None:
+    """`segments`: the search was restricted to codings (--code, --coder, --coded): its results are coded segments,
+    each shown with its coding's id (two codings of one passage are two results)."""
     if json_:
         print_json([r.to_json() for r in found.results])
         return
     for notice in found.notices:
         err.print(lang.say("note", note=lang.say_core(notice)), markup=False)
-    unit = "segment" if found.results and found.results[0].coding else "turn"
+    unit = "segment" if segments or (found.results and found.results[0].coding) else "turn"
     out.print(lang.say(f"search_total_{unit}", total=found.total, shown=len(found.results)), style="dim")
     for r in found.results:
         header = lang.say("search_hit", case=r.case, document=r.document, turn=r.turn, speaker=r.speaker,
                           start=r.start, end=r.end)  # fmt: skip
         codes = f"  [{', '.join(r.codes)}]" if r.codes else ""
-        out.print(styled((header, "bold"), (codes, "dim")), markup=False)
+        coding = f"  #{r.coding[:8]}" if r.coding else ""
+        out.print(styled((header, "bold"), (codes, "dim"), (coding, "dim")), markup=False)
         out.print(highlighted(r.snippet, r.snippet_hits), markup=False)
         for concept, keywords in _matched(r.matched).items():
             out.print(lang.say("search_matched", concept=concept, keywords=keywords), style="dim", markup=False)

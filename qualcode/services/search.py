@@ -175,6 +175,8 @@ class SearchService:
 
         if cases:
             self._documents.check_cases(cases)
+        if coder is not None and coder not in (coders := self._codings.coders()):
+            raise BadInput(f"no codings by coder {coder!r} (coders: {', '.join(coders) or '-'})")
         code_ids = tuple(self._codebook.descendants(code)) if code is not None else None
         return Filters(cases=tuple(cases), code_ids=code_ids, coder=coder, speaker=speaker, coded_only=coded_only)
 

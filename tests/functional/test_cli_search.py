@@ -21,10 +21,17 @@ def test_search_json_shape_and_folding(cli, demo_db):
 @pytest.mark.slow
 def test_search_with_code_filter_returns_segments(cli, demo_db):
     p = ("--project", str(demo_db))
-    cli(*p, "code", "A", "central-support", "--quote", "中央根本就是希望我們關掉", "--coder", "alice")
+    coding = cli.json(*p, "code", "A", "central-support", "--quote", "中央根本就是希望我們關掉", "--coder", "alice")
     [hit] = cli.json(*p, "search", "希望", "--code", "local-policy")
+    assert f"#{coding['id'][:8]}" in cli(*p, "search", "希望", "--code", "local-policy").stdout  # which coding
     assert hit["text"] == "希望" and hit["codes"] == ["central-support"] and hit["coding"]
+    # a coder with no codings is refused as an unknown case or speaker is, naming those who have coded
+    refused = cli(*p, "search", "希望", "--code", "local-policy", "--coder", "bob", ok=False)
+    assert refused.returncode == 2 and "no codings by coder 'bob' (coders: alice)" in refused.stderr
+    cli(*p, "code", "B", "budget", "--turn", "2", "--coder", "bob")
     assert cli.json(*p, "search", "希望", "--code", "local-policy", "--coder", "bob") == []
+    out = cli(*p, "search", "xyzzy", "--coder", "bob").stdout  # no match: still said in segments
+    assert out.startswith("0 segment(s) match")
 
 
 @pytest.mark.slow

@@ -143,7 +143,9 @@ def print_status(data: dict[str, Any], json_: bool) -> None:
         return
     for key, value in data.items():
         name = lang.pad(lang.say(f"status_{key}"), 9, ">")  # right-aligned in 9 cells
-        out.print(lang.say("status_line", name=name, value=lang.join(value) if isinstance(value, list) else value))
+        if isinstance(value, list):
+            value = lang.join(value) if value else "-"  # no coders yet: a dash, not a bare label
+        out.print(lang.say("status_line", name=name, value=value))
 
 
 def styled(*parts: tuple[str, str]) -> Any:

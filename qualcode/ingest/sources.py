@@ -17,7 +17,7 @@ DOCX_MAX_RATIO = 200  # uncompressed / compressed, per part larger than 1 MiB (W
 
 def read_transcript(path: Path) -> Decoded:
     suffix = path.suffix.lower()
-    if suffix not in SUFFIXES:
+    if suffix not in SUFFIXES and not path.is_dir():  # a folder is refused as one (read_source), not by its suffix
         raise BadInput(f"{path}: unsupported file type {suffix or '(none)'}; use .txt, .md or .docx")
     data = read_source(path)
     if suffix == ".docx":

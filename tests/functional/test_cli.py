@@ -149,6 +149,13 @@ def test_missing_project_is_a_clear_error(cli, tmp_path):
     assert proc.returncode == 2 and "no such project" in proc.stderr
 
 
+def test_status_of_a_new_project_says_no_coders_with_a_dash(cli, tmp_path):
+    db = str(tmp_path / "new.db")
+    cli("--project", db, "init")
+    lines = cli("--project", db, "status").stdout.splitlines()
+    assert lines[-1].split() == ["coders:", "-"] and "documents: 0" in lines[0]
+
+
 def test_codebook_check_lists_every_problem(cli, tmp_path):
     bad = tmp_path / "cb.yaml"
     bad.write_text("codes:\n- id: a\n  name: A\n  color: red\n- id: a\n  name: B\n  parent: zzz\n", encoding="utf-8")

@@ -292,8 +292,8 @@ STATUS = """documents: 5
     cases: 5
     codes: 25
   codings: 0
-   coders: 
-"""  # noqa: W291
+   coders: -
+"""
 MERGE = """would merge other.db (a qualcode project, schema 10) into {target}
             added  updated  re-anchored  skipped  conflicts  refused
 documents       0        0            0        5          0        0

@@ -30,3 +30,10 @@ def find_quote(text: str, quote: str, where: str) -> tuple[int, int]:
             f"quote {short!r} occurs {len(hits)}{'+' if len(hits) == 10 else ''} times in {where} (at {places}); quote more of it or use --span"
         )
     return haystack.span(hits[0], hits[0] + len(needle))
+
+
+def shorten(text: str, limit: int = 30) -> str:
+    """A passage on one line (its whitespace runs as single spaces), cut to `limit` characters with "…" when longer:
+    how messages and dialogs quote a coding's text."""
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"

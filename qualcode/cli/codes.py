@@ -25,6 +25,7 @@ from qualcode.cli.app import (
 )
 from qualcode.cli.output import Table
 from qualcode.errors import BadInput
+from qualcode.quote import shorten
 
 CodeArgument = typer.Argument(..., metavar="ID", help="The code's id (`qualcode codes list` shows them).")
 
@@ -222,13 +223,8 @@ def codes_set(
         ("keywords", "、".join(before.keywords), "、".join(after.keywords)),
     ):
         if old != new:
-            changes.append(say(f"change_{label}", before=_short(old) or none, after=_short(new) or none))
+            changes.append(say(f"change_{label}", before=shorten(old) or none, after=shorten(new) or none))
     if not changes:
         out.print(say("code_unchanged", code=_named(after)), markup=False)
         return
     out.print(say("code_set", code=_named(after), changes=join(changes)), markup=False)
-
-
-def _short(text: str) -> str:
-    flat = " ".join(text.split())
-    return flat if len(flat) <= 30 else flat[:29] + "…"

@@ -19,6 +19,7 @@ from typing import Any
 
 from qualcode.align import KEPT, MOVED, Alignment
 from qualcode.errors import BadInput, Conflict, NotFound
+from qualcode.quote import shorten
 from qualcode.services.codebook import CodebookService
 from qualcode.services.codings import CodingService, describe
 from qualcode.services.documents import DocumentService
@@ -196,13 +197,13 @@ class History:
             placement = Alignment(old, self._documents.text(document_id)).place(row["start"], row["end"])
             text = old[row["start"] : row["end"]]
             if placement.status not in (KEPT, MOVED):
-                raise Conflict(f"cannot restore coding {row['id']}: its text 「{_short(text)}」 is not in document "
+                raise Conflict(f"cannot restore coding {row['id']}: its text 「{shorten(text)}」 is not in document "
                                f"{document_id} as re-imported (version {current}); nothing changed")  # fmt: skip
             row = {**row, "start": placement.start, "end": placement.end}
         now_text = self._documents.text(document_id)[row["start"] : row["end"]]
         if text is not None and now_text != text:
             raise Conflict(f"cannot restore coding {row['id']}: document {document_id} no longer reads "
-                           f"「{_short(text)}」 there; nothing changed")  # fmt: skip
+                           f"「{shorten(text)}」 there; nothing changed")  # fmt: skip
         return row
 
     def _replaced_since(self, document_id: int) -> bool:
@@ -212,11 +213,6 @@ class History:
             (self._event_id, str(document_id)),
         ).fetchone()
         return row is not None
-
-
-def _short(text: str) -> str:
-    flat = " ".join(text.split())
-    return flat if len(flat) <= 30 else flat[:29] + "…"
 
 
 def _describe(action: str, target: str, payload: dict) -> str:

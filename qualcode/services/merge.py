@@ -46,6 +46,7 @@ from typing import Any
 
 from qualcode.align import KEPT, MOVED, ORPHANED, REANCHORED, Alignment
 from qualcode.errors import BadInput, QualcodeError
+from qualcode.quote import shorten
 from qualcode.services.codebook import CodebookService
 from qualcode.services.codings import CodingService
 from qualcode.services.documents import DocumentService, NewText
@@ -473,11 +474,6 @@ def _read_qdpx(path: Path) -> _Incoming:
     return _Incoming(path, "qdpx", None, documents, codes, cases, codings, [], [], notes, memos=memos)
 
 
-def _short(text: str, limit: int = 30) -> str:
-    flat = " ".join(text.split())
-    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
-
-
 def _slug(name: str, guid: str, taken: set[str]) -> str:
     base = re.sub(r"[^A-Za-z0-9_.-]+", "-", name.strip()).strip("-").lower() if name.isascii() else ""
     base = base or f"c-{guid_key(guid)[:8]}"
@@ -840,7 +836,7 @@ class _Run:
     def _name(self, row: Mapping[str, Any]) -> str:
         text = row.get("orphan_text") if row.get("orphaned") else self._text(row)
         return (f"coding {row['id'][:8]} ({row['coder']}, {row['code_id']}, document {row['document_id']} "
-                f"{row['start']}:{row['end']} 「{_short(text or '')}」)")  # fmt: skip
+                f"{row['start']}:{row['end']} 「{shorten(text or '')}」)")  # fmt: skip
 
     def _text(self, row: Mapping[str, Any]) -> str:
         for entry in self.docs.values():
@@ -866,7 +862,7 @@ class _Run:
             if placed.status == ORPHANED:
                 self.report.count("codings", "refused")
                 self.report.detail("codings", "refused",
-                                   f"{where}: refused: its text 「{_short(text)}」 is not in document {entry.id} here",
+                                   f"{where}: refused: its text 「{shorten(text)}」 is not in document {entry.id} here",
                                    coding=other["id"], status=ORPHANED)  # fmt: skip
                 return None
             mapped.update(start=placed.start, end=placed.end)
@@ -876,7 +872,7 @@ class _Run:
             now_text = self.documents.text(entry.id)[placed.start : placed.end]
             review = ", marked for review" if placed.status == REANCHORED else ""
             mapped["message"] = (f"{where}: {placed.status} to {placed.start}:{placed.end}{review} "
-                                 f"「{_short(now_text)}」")  # fmt: skip
+                                 f"「{shorten(now_text)}」")  # fmt: skip
         self.mapped_rows[other["id"]] = mapped
         return mapped
 
@@ -917,16 +913,16 @@ class _Run:
             outcome = "added" if not mine else "updated"
             self.report.count("memos", outcome)
             if mine:
-                self.report.detail("memos", outcome, f"{name}: took the other's 「{_short(other)}」 (this project's "
-                                   f"「{_short(mine)}」 was not changed since the copies parted)", coding=ours["id"])  # fmt: skip
+                self.report.detail("memos", outcome, f"{name}: took the other's 「{shorten(other)}」 (this project's "
+                                   f"「{shorten(mine)}」 was not changed since the copies parted)", coding=ours["id"])  # fmt: skip
         elif ours_changed and not theirs_changed:
             self.report.count("memos", "skipped")
-            self.report.detail("memos", "skipped", f"{name}: kept this project's 「{_short(mine)}」 (the other's "
-                               f"「{_short(other)}」 is older)", coding=ours["id"])  # fmt: skip
+            self.report.detail("memos", "skipped", f"{name}: kept this project's 「{shorten(mine)}」 (the other's "
+                               f"「{shorten(other)}」 is older)", coding=ours["id"])  # fmt: skip
         else:
             self.report.count("memos", "conflicts")
-            self.report.detail("memos", "conflicts", f"{name}: kept this project's 「{_short(mine)}」; the other's is "
-                               f"「{_short(other)}」", coding=ours["id"], ours=mine, theirs=other)  # fmt: skip
+            self.report.detail("memos", "conflicts", f"{name}: kept this project's 「{shorten(mine)}」; the other's is "
+                               f"「{shorten(other)}」", coding=ours["id"], ours=mine, theirs=other)  # fmt: skip
 
     # -- ratings ----------------------------------------------------------------------------------
     def _ratings(self) -> None:
@@ -1069,17 +1065,17 @@ class _Run:
                 self.our_memos[subject] = theirs
                 report.count("memos", "added" if mine is None else "updated")
                 if mine is not None:
-                    report.detail("memos", "updated", f"{name}: took the other's 「{_short(theirs)}」 (this project's "
-                                  f"「{_short(mine)}」 was not changed since the copies parted)",
+                    report.detail("memos", "updated", f"{name}: took the other's 「{shorten(theirs)}」 (this project's "
+                                  f"「{shorten(mine)}」 was not changed since the copies parted)",
                                   memo=[kind, target_id, author])  # fmt: skip
             elif ours_changed and not theirs_changed:
                 report.count("memos", "skipped")
-                report.detail("memos", "skipped", f"{name}: kept this project's 「{_short(mine)}」 (the other's "
-                              f"「{_short(theirs)}」 is older)", memo=[kind, target_id, author])  # fmt: skip
+                report.detail("memos", "skipped", f"{name}: kept this project's 「{shorten(mine)}」 (the other's "
+                              f"「{shorten(theirs)}」 is older)", memo=[kind, target_id, author])  # fmt: skip
             else:
                 report.count("memos", "conflicts")
-                report.detail("memos", "conflicts", f"{name}: kept this project's 「{_short(mine)}」; the other's is "
-                              f"「{_short(theirs)}」", memo=[kind, target_id, author], ours=mine, theirs=theirs)  # fmt: skip
+                report.detail("memos", "conflicts", f"{name}: kept this project's 「{shorten(mine)}」; the other's is "
+                              f"「{shorten(theirs)}」", memo=[kind, target_id, author], ours=mine, theirs=theirs)  # fmt: skip
         for subject in self.our_memos:
             if subject in self.theirs_changed and subject not in seen:
                 report.count("memos", "conflicts")
@@ -1288,7 +1284,7 @@ class _Run:
             alignment = self.alignments[(entry.incoming.key, version)] = Alignment(old, current)
         placed = alignment.place(row["start"], row["end"])
         if placed.status not in (KEPT, MOVED):
-            raise _Refused(f"its text 「{_short(old[row['start'] : row['end']])}」 is not in document {entry.id} here")
+            raise _Refused(f"its text 「{shorten(old[row['start'] : row['end']])}」 is not in document {entry.id} here")
         here = self.documents.document(entry.id).version if entry.mode != "new" else 1
         new.update(start=placed.start, end=placed.end, version=here)
         return new

@@ -9,6 +9,7 @@ from rich.text import Text
 
 from qualcode.errors import QualcodeError
 from qualcode.model import Coding
+from qualcode.quote import shorten
 from qualcode.tui.i18n import describe_change, label, say_error
 from qualcode.tui.screens.code_picker import CodePicker, NewCode
 from qualcode.tui.screens.dialogs import ChooseScreen, MemoScreen
@@ -111,7 +112,7 @@ class CodingActions:
             prompt.append("■ ", style=self._colors().get(c.code_id, "white"))
             prompt.append(f"{names.get(c.code_id, c.code_id)} ", style="bold")
             prompt.append(f"{c.coder} {c.start}:{c.end} ", style="dim")
-            prompt.append("「" + c.text[:40].replace("\n", " ") + "」")
+            prompt.append("「" + shorten(c.text, 40) + "」")
             options.append((c.id, prompt))
         self.push_screen(ChooseScreen(label("choose_coding", self.language), options), lambda cid: cid and then(cid))
 
@@ -128,7 +129,7 @@ class CodingActions:
                     "removed",
                     self.language,
                     name=self._names().get(coding.code_id, coding.code_id),
-                    text=coding.text[:20],
+                    text=shorten(coding.text, 20),
                 ),
                 timeout=2,
             )

@@ -219,7 +219,7 @@ async def test_remove_with_choice_memo_undo_redo(project):
         await pilot.press("enter")
         await pilot.pause()
         assert [c.id for c in project.codings.select()] == [inner.id]
-        assert f"已移除：預算「{text[turn.start : turn.start + 20]}」" in _toasts(app)
+        assert f"已移除：預算「{text[turn.start : turn.start + 19]}…」" in _toasts(app)  # cut short, and says so
         await pilot.press("u")
         await pilot.pause()
         assert {c.id for c in project.codings.select()} == {outer.id, inner.id}

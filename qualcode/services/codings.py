@@ -312,13 +312,17 @@ class CodingService:
         """Remove a coding; its rating-evidence links are kept in the event so undo restores them."""
         coding = self.get(coding_id)
         with self._store.transaction() as conn:
-            row = self.row(coding.id)
-            evidence = [
-                r[0] for r in conn.execute("SELECT rating_id FROM rating_evidence WHERE coding_id = ?", (coding.id,))
-            ]
+            removed = self.as_removed(coding.id)
             conn.execute("DELETE FROM codings WHERE id = ?", (coding.id,))
-            self._log.log(coder, "uncode", coding.id, {"coding": row, "text": coding.text, "evidence": evidence})
+            self._log.log(coder, "uncode", coding.id, removed)
         return coding
+
+    def as_removed(self, coding_id: str) -> dict[str, Any]:
+        """What an event records of a coding it removes, to put it back as it was: its row, its text and its
+        rating-evidence links (an uncode event; an undo of the coding, services/history.py)."""
+        evidence = [r[0] for r in self._conn.execute("SELECT rating_id FROM rating_evidence WHERE coding_id = ?",
+                                                     (coding_id,))]  # fmt: skip
+        return {"coding": self.row(coding_id), "text": self.get(coding_id).text, "evidence": evidence}
 
     def set_memo(self, coding_id: str, memo: str, coder: str) -> Coding:
         coding = self.get(coding_id)

@@ -135,8 +135,9 @@ class History:
             reverse, forward = self._handlers[event["action"]]
             self._event_id = event["id"]
             record: dict[str, Any] = {"event": event["id"]}
-            if event["action"] == "code" and direction == "undo":
-                record.update(self._as_removed(payload["coding"]["id"]))
+            if event["action"] == "code" and direction == "undo" and self._codings.exists(payload["coding"]["id"]):
+                # the coding as undo finds it (a re-import may have re-anchored it): redo puts back this
+                record.update(self._codings.as_removed(payload["coding"]["id"]))
             elif event["action"] == "code":
                 payload.update(self._as_undone(coder, event["id"]))
             (reverse if direction == "undo" else forward)(payload)
@@ -145,19 +146,8 @@ class History:
         description = verb + _describe(event["action"], event["target"], payload)
         return UndoResult(event["action"], event["target"], description, payload)
 
-    def _as_removed(self, coding_id: str) -> dict[str, Any]:
-        """A coding as undo finds it (it may have moved since it was made: a re-import re-anchors it), with its
-        text and rating-evidence links, for the undo event: redo puts back this, not the coding as first made."""
-        if not self._codings.exists(coding_id):
-            return {}
-        row = self._codings.row(coding_id)
-        text = None if row["orphaned"] else self._documents.text(row["document_id"])[row["start"] : row["end"]]
-        evidence = [r[0] for r in self._conn.execute("SELECT rating_id FROM rating_evidence WHERE coding_id = ?",
-                                                     (coding_id,))]  # fmt: skip
-        return {"coding": row, "text": text, "evidence": evidence}
-
     def _as_undone(self, coder: str, event_id: int) -> dict[str, Any]:
-        """What the coder's last undo of this event recorded of the coding (see _as_removed), if anything."""
+        """What the coder's last undo of this event recorded of the coding (CodingService.as_removed), if anything."""
         found = self._conn.execute(
             "SELECT payload FROM events WHERE coder = ? AND action = 'undo' AND json_extract(payload, '$.event') = ? "
             "ORDER BY id DESC LIMIT 1",

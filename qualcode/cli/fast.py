@@ -129,8 +129,7 @@ def run(args: list[str]) -> int | None:
         if command == "status":
             print_status(result, options.get("json_", False))
         else:
-            segments = bool(options.get("code_id") or options.get("coder") or options.get("coded"))
-            print_search(result, options.get("json_", False), segments)
+            print_search(result, options.get("json_", False))
     finally:
         lang.reset()
     return 0
@@ -171,15 +170,15 @@ def highlighted(text: str, spans: list[tuple[int, int]]) -> Any:
     return rich_text
 
 
-def print_search(found: Any, json_: bool, segments: bool = False) -> None:
-    """`segments`: the search was restricted to codings (--code, --coder, --coded): its results are coded segments,
-    each shown with its coding's id (two codings of one passage are two results)."""
+def print_search(found: Any, json_: bool) -> None:
+    """Results as lines: turns, or coded segments (a search restricted to codings), each with its coding's id (two
+    codings of one passage are two results)."""
     if json_:
         print_json([r.to_json() for r in found.results])
         return
     for notice in found.notices:
         err.print(lang.say("note", note=lang.say_core(notice)), markup=False)
-    unit = "segment" if segments or (found.results and found.results[0].coding) else "turn"
+    unit = "segment" if found.segments else "turn"
     out.print(lang.say(f"search_total_{unit}", total=found.total, shown=len(found.results)), style="dim")
     for r in found.results:
         header = lang.say("search_hit", case=r.case, document=r.document, turn=r.turn, speaker=r.speaker,

@@ -40,7 +40,7 @@ def search(
     """Search transcripts (台/臺, Traditional/Simplified, full/half width fold together; spaces and line breaks inside the text are ignored)."""
     with open_project(ctx) as project:
         found = project.search.find(query, limit=limit, one_off=True, **_filters(case, code_id, coder, speaker, coded))
-    print_search(found, json_, segments=bool(code_id or coder or coded))
+    print_search(found, json_)
 
 
 @app.command()

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Protocol
 import numpy as np
 
 from qualcode.errors import BadInput
-from qualcode.search.index import SearchIndex, TurnTable, inside, slices
+from qualcode.search.index import SearchIndex, TurnTable, slices
 from qualcode.search.layout import DENSE_SHARE
 from qualcode.search.query import Query, parse_query, splittable
 from qualcode.search.results import SearchResult, SearchResults, result_row, snippet_window
@@ -163,8 +163,8 @@ def term_hits(index: SearchIndex, turns: TurnTable, text: str, allowed: TurnFilt
         # character's or pair's turns are read from its bitmaps instead of found from its positions, which
         # are decoded only if asked for (ranking, or the batches of a page of results).
         gram = index.gram(folded)
-        count = index.gram_count(gram) if gram is not None else 0
-        mask = index.turn_mask(gram) if gram is not None and count >= DENSE_SHARE * turns.gpos.size else None
+        count, lists = index.gram_lists(gram) if gram is not None else (0, 0)
+        mask = index.turn_mask(gram, lists) if gram is not None and count >= DENSE_SHARE * turns.gpos.size else None
         if gram is not None and mask is not None:
             return _TermHits(
                 text, len(folded), None, turn_mask=mask, known_count=count,
@@ -184,6 +184,21 @@ def _rows(turns: TurnTable, hits: _TermHits) -> np.ndarray:
     if hits.rows is None:
         hits.rows = turns.rows_of(hits.positions)
     return hits.rows
+
+
+def _inside_turns(turns: TurnTable, hits: _TermHits, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The term's positions inside these turns (sorted rows), and for each the index in `rows` of its turn: from
+    the rows of its hits when known or few (one gather), else a range of its sorted positions per turn (two
+    binary searches per turn, not one per hit)."""
+    if hits.rows is not None or hits.positions.size < 4 * rows.size:
+        slot = np.full(turns.gpos.size, -1, dtype=np.int64)  # each turn's index in rows, by row
+        slot[rows] = np.arange(rows.size)
+        at = slot[_rows(turns, hits)]
+        kept = np.flatnonzero(at >= 0)
+        return hits.positions[kept], at[kept]
+    lo = np.searchsorted(hits.positions, turns.gpos[rows], side="left")
+    counts = np.searchsorted(hits.positions, turns.gpos[rows] + turns.length[rows], side="left") - lo
+    return hits.positions[slices(lo, counts)], np.repeat(np.arange(rows.size), counts)
 
 
 def _unique_sorted(values: np.ndarray) -> np.ndarray:
@@ -268,19 +283,7 @@ def _proximity(turns: TurnTable, units: _Units, unit_rows: np.ndarray, term_list
     if len(present) < 2 or units.coding_ids is not None:
         return prox
     anchor = min(present, key=lambda t: t.count)
-    # the anchor's occurrences inside the units: by the rows of its hits (known when it gave the candidates), or
-    # a range of its sorted positions per unit (two binary searches per unit, not one per occurrence)
-    if anchor.rows is not None or anchor.positions.size < 4 * unit_rows.size:
-        slot = np.full(turns.gpos.size, -1, dtype=np.int64)  # each unit's index, by row
-        slot[unit_rows] = np.arange(unit_rows.size)
-        a_slot = slot[_rows(turns, anchor)]
-        inside = np.flatnonzero(a_slot >= 0)
-        a, a_slot = anchor.positions[inside], a_slot[inside]
-    else:
-        lo = np.searchsorted(anchor.positions, turns.gpos[unit_rows], side="left")
-        counts = np.searchsorted(anchor.positions, turns.gpos[unit_rows] + turns.length[unit_rows], side="left") - lo
-        a_slot = np.repeat(np.arange(unit_rows.size), counts)
-        a = anchor.positions[slices(lo, counts)]
+    a, a_slot = _inside_turns(turns, anchor, unit_rows)
     if not a.size:
         return np.full(unit_rows.size, big, dtype=np.int64)
     a_rows = unit_rows[a_slot]
@@ -357,7 +360,8 @@ def _search(
         ordered = selected[np.lexsort((starts, prox, -matched.held, ~matched.phrase))]
     chosen = ordered if limit is None else ordered[:limit]
     results = _results(source, turns, units, chosen, matched.terms)
-    return SearchResults(query=query, results=results, total=total, notices=matched.notices)
+    segments = units.coding_ids is not None
+    return SearchResults(query=query, results=results, total=total, notices=matched.notices, segments=segments)
 
 
 @dataclass
@@ -539,20 +543,14 @@ def _phrase(turns: TurnTable, words: list[_TermHits], units: _Units, selected: n
     anchor = words[rarest]
     found = anchor.positions
     if units.coding_ids is None and selected.size:
-        if anchor.rows is not None or found.size < 4 * selected.size:
-            chosen = np.zeros(turns.gpos.size, dtype=bool)
-            chosen[selected] = True
-            found = found[chosen[_rows(turns, anchor)]]
-        else:
-            found = inside(found, turns.gpos[selected], turns.gpos[selected] + turns.length[selected])
+        found, _ = _inside_turns(turns, anchor, selected)
     starts = found - at[rarest]
     for i, hits in enumerate(words):
         if i == rarest or not starts.size:
             continue
-        want = starts + at[i]
-        j = np.searchsorted(hits.positions, want)
-        size = hits.positions.size
-        starts = starts[(j < size) & (hits.positions[np.minimum(j, max(size - 1, 0))] == want)] if size else starts[:0]
+        p, want = hits.positions, starts + at[i]
+        j = np.minimum(np.searchsorted(p, want), max(p.size - 1, 0))
+        starts = starts[p[j] == want] if p.size else starts[:0]
     return _present_in(turns, _TermHits("", int(at[-1]), starts), units, selected)
 
 

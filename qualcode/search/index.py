@@ -329,11 +329,9 @@ class SearchIndex:
         self._stale_key: tuple | None = None
         self.coded_units: dict = {}  # engine.coded_units' last result, keyed by filters and version()
         self._stale = False
-        self._batch_base: dict[int, int] = {}
+        self._batch_span: dict[int, tuple[int, int]] = {}
         self._decoded: dict[int, np.ndarray] | None = None  # within one_query(): positions by gram
         self._batches_key: tuple | None = None
-        self._batch_rows_key: tuple | None = None
-        self._batch_rows_cache: dict[int, tuple[int, int]] = {}
 
     # -- building --------------------------------------------------------------------------------
     def next_gpos(self) -> int:
@@ -487,19 +485,32 @@ class SearchIndex:
             "INSERT INTO search_postings (key, count, positions) VALUES (?, ?, ?)", sorted(bitmaps)
         )
 
-    def turn_mask(self, gram: int) -> np.ndarray | None:
-        """Whether each live turn (by row) holds a gram, read from its bitmaps (layout.py DENSE), or None where
-        they cannot say: a batch where the gram is not dense, or removed documents still in the index."""
-        batches = self._batches()
-        if not batches or self.has_stale():
+    def gram_lists(self, gram: int) -> tuple[int, int]:
+        """How many positions a gram has in all, and in how many batches (the lists' stored counts: no list is
+        read)."""
+        keys = [posting_key(batch, gram) for batch in self._batch_spans()]
+        if not keys:
+            return 0, 0
+        query = (
+            f"SELECT coalesce(sum(count), 0), count(*) FROM search_postings WHERE key IN ({','.join('?' * len(keys))})"
+        )
+        count, lists = self.store.conn.execute(query, keys).fetchone()
+        return count, lists
+
+    def turn_mask(self, gram: int, lists: int) -> np.ndarray | None:
+        """Whether each live turn (by row) holds a gram with `lists` lists (gram_lists), read from its bitmaps
+        (layout.py DENSE), or None where they cannot say: a batch where the gram is not dense, or removed
+        documents still in the index."""
+        spans = self._batch_spans()
+        if not spans or self.has_stale():
             return None
-        bitmaps = gram_rows(self.store.conn, batches, [gram | DENSE])[gram | DENSE]
-        if not bitmaps or len(bitmaps) != self._batches_holding(gram):
+        bitmaps = gram_rows(self.store.conn, spans, [gram | DENSE])[gram | DENSE]
+        if not bitmaps or len(bitmaps) != lists:
             return None
-        turns = self.turns()
-        held = np.zeros(turns.gpos.size, dtype=bool)
+        gpos = self.turns().gpos
+        held = np.zeros(gpos.size, dtype=bool)
         for batch, _, blob in bitmaps:
-            first, end = self._batch_rows()[batch]
+            first, end = np.searchsorted(gpos, spans[batch]).tolist()  # the batch's rows
             count = int.from_bytes(blob[1:5], "little")
             if blob[0] != BITMAP or count != end - first:
                 return None
@@ -507,40 +518,10 @@ class SearchIndex:
             held[first:end] = np.unpackbits(bits, count=count, bitorder="little").view(bool)
         return held
 
-    def _batch_rows(self) -> dict[int, tuple[int, int]]:
-        """Each batch's first row and the row after its last in the turn table."""
-        key = self.version()
-        if self._batch_rows_key != key:
-            gpos = self.turns().gpos
-            spans = self.store.conn.execute("SELECT id, first_gpos, end_gpos FROM search_batches").fetchall()
-            bounds = np.searchsorted(gpos, [gpos_ for _, a, b in spans for gpos_ in (a, b)]).tolist()
-            self._batch_rows_cache = {
-                batch: (bounds[2 * i], bounds[2 * i + 1]) for i, (batch, _, _) in enumerate(spans)
-            }
-            self._batch_rows_key = key
-        return self._batch_rows_cache
-
-    def gram_count(self, gram: int) -> int:
-        """How many positions a gram has in all (its lists' counts: no list is read)."""
-        keys = [posting_key(batch, gram) for batch in self._batches()]
-        marks = ",".join("?" * len(keys))
-        query = f"SELECT coalesce(sum(count), 0) FROM search_postings WHERE key IN ({marks})"
-        return self.store.conn.execute(query, keys).fetchone()[0] if keys else 0
-
     def gram_positions_between(self, gram: int, lo: int, hi: int) -> np.ndarray:
         """A gram's positions in the batches overlapping [lo, hi] (all the positions there are in that range)."""
-        spans = self.store.conn.execute(
-            "SELECT id FROM search_batches WHERE first_gpos <= ? AND end_gpos >= ?", (hi, lo)
-        ).fetchall()
-        batches = self._batches()
-        return self._decode(gram_rows(self.store.conn, [b for (b,) in spans if b in batches], [gram])[gram])
-
-    def _batches_holding(self, gram: int) -> int:
-        """In how many batches a gram occurs (its keys only: no list is read)."""
-        keys = [posting_key(batch, gram) for batch in self._batches()]
-        marks = ",".join("?" * len(keys))
-        query = f"SELECT count(*) FROM search_postings WHERE key IN ({marks})"
-        return self.store.conn.execute(query, keys).fetchone()[0]
+        batches = [batch for batch, (first, end) in self._batch_spans().items() if first <= hi and end >= lo]
+        return self._decode(gram_rows(self.store.conn, batches, [gram])[gram])
 
     def rebuild(self) -> int:
         """Drop and rebuild the whole index, in import batches (also compacts removed documents away)."""
@@ -656,11 +637,16 @@ class SearchIndex:
 
     def _batches(self) -> dict[int, int]:
         """Each import batch's id and first position."""
+        return {batch: first for batch, (first, _) in self._batch_spans().items()}
+
+    def _batch_spans(self) -> dict[int, tuple[int, int]]:
+        """Each import batch's id and [first, end) positions: read once per version of the project."""
         key = self.version()
         if self._batches_key != key:
-            self._batch_base = dict(self.store.conn.execute("SELECT id, first_gpos FROM search_batches").fetchall())
+            rows = self.store.conn.execute("SELECT id, first_gpos, end_gpos FROM search_batches").fetchall()
+            self._batch_span = {batch: (first, end) for batch, first, end in rows}
             self._batches_key = key
-        return self._batch_base
+        return self._batch_span
 
     def _gram_rows(self, grams: list[int]) -> dict[int, list[tuple[int, int, bytes]]]:
         return gram_rows(self.store.conn, self._batches(), grams)
@@ -731,12 +717,6 @@ class SearchIndex:
                 at = np.searchsorted(other, hits + offset)
                 hits = hits[(at < other.size) & (other[np.minimum(at, other.size - 1)] == hits + offset)]
         return hits
-
-
-def inside(positions: np.ndarray, start: np.ndarray, end: np.ndarray) -> np.ndarray:
-    """The sorted positions inside any of the [start, end) spans (sorted, apart): a slice per span."""
-    lo = np.searchsorted(positions, start, side="left")
-    return positions[slices(lo, np.searchsorted(positions, end, side="left") - lo)]
 
 
 def slices(lo: np.ndarray, counts: np.ndarray) -> np.ndarray:

@@ -51,6 +51,7 @@ class SearchResults:
     results: list[SearchResult]
     total: int
     notices: list[str] = field(default_factory=list)
+    segments: bool = False  # the units are coded segments (a search restricted to codings), not turns
 
 
 def snippet_window(hits: list[tuple[int, int]], turn_start: int, turn_end: int) -> tuple[int, int]:

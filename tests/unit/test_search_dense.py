@@ -30,7 +30,7 @@ def _answer(project: Project, query: str, dense: bool, monkeypatch) -> tuple:
 
 def _rows_of_mask(index, gram: int):
     """The rows SearchIndex.turn_mask says hold the gram, or None."""
-    mask = index.turn_mask(gram)
+    mask = index.turn_mask(gram, index.gram_lists(gram)[1])
     return None if mask is None else np.flatnonzero(mask)
 
 
